@@ -1,0 +1,1259 @@
+//! `.github/tacit.yml` (SPEC section 5): parsing, validation and the
+//! per-intent [`Policy`] that is snapshotted into an intent when it opens.
+//!
+//! Pure: no I/O, no clock. The caller fetches the file; [`RepoConfig::parse`]
+//! turns its text into a [`RepoConfig`] or a [`ConfigError`] with the line and
+//! column to show the user.
+//!
+//! The reading is strict: an unknown key anywhere, a value of the wrong type
+//! or out of range, or a key that does not apply to an intent's action is an
+//! error, never silently ignored. Every value is checked *inside* the YAML
+//! deserializer (custom `Deserialize` impls and visitors), so that
+//! `serde_norway` attaches the position of the offending value to the error.
+//!
+//! A YAML `null` (`window:` with nothing after it, `window: ~`) means "not
+//! set", like leaving the key out. An empty file, or one with only comments,
+//! means all defaults.
+//!
+//! The serde derives on the public types are for stored snapshots (JSON):
+//! durations there are whole seconds (see `super::duration::serde_secs`).
+//! They are not the YAML format; use [`RepoConfig::parse`] for the file.
+
+use super::duration::{format_duration, parse_duration};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// `window` when not configured: 72 hours.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(72 * 3_600);
+/// `after_objection` when not configured: 24 hours.
+pub const DEFAULT_AFTER_OBJECTION: Duration = Duration::from_secs(24 * 3_600);
+/// The shortest `window` accepted.
+pub const MIN_WINDOW: Duration = Duration::from_secs(1);
+/// The longest `window` accepted: 90 days.
+pub const MAX_WINDOW: Duration = Duration::from_secs(90 * 86_400);
+/// The longest `after_objection` accepted: 90 days. Its shortest is `0s`
+/// (act as soon as the last objection is withdrawn): unlike an empty window,
+/// a zero pause after an objection still leaves the whole window before it.
+pub const MAX_AFTER_OBJECTION: Duration = Duration::from_secs(90 * 86_400);
+/// GitHub's limit on the length of a label name, in characters.
+pub const MAX_LABEL_CHARS: usize = 50;
+
+/// What tacit does when an intent's window closes unopposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Merge the pull request.
+    Merge,
+    /// Comment and close the issue or pull request.
+    Close,
+    /// Comment that consent was reached (and add `add_label`, if any).
+    Accept,
+}
+
+impl Action {
+    /// The name used in `tacit.yml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Merge => "merge",
+            Action::Close => "close",
+            Action::Accept => "accept",
+        }
+    }
+}
+
+/// A repository permission level, weakest first (`Read < Triage < ... <
+/// Admin`), so that "at least `write`" is `role >= Role::Write`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Role {
+    /// Reads the collaborator permission API's `role_name` (`read`,
+    /// `triage`, `write`, `maintain`, `admin`), also accepting the legacy
+    /// `permission` values `pull` (read) and `push` (write). ASCII case is
+    /// ignored. A custom role name gives `None`: only the caller can map it to
+    /// its base role.
+    pub fn from_role_name(name: &str) -> Option<Role> {
+        const NAMES: [(&str, Role); 7] = [
+            ("read", Role::Read),
+            ("pull", Role::Read),
+            ("triage", Role::Triage),
+            ("write", Role::Write),
+            ("push", Role::Write),
+            ("maintain", Role::Maintain),
+            ("admin", Role::Admin),
+        ];
+        NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, role)| role)
+    }
+
+    /// The name used in `tacit.yml` and by GitHub's `role_name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Triage => "triage",
+            Role::Write => "write",
+            Role::Maintain => "maintain",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The exact lowercase names accepted in `tacit.yml`.
+    fn from_yaml(name: &str) -> Option<Role> {
+        [
+            Role::Read,
+            Role::Triage,
+            Role::Write,
+            Role::Maintain,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|role| role.as_str() == name)
+    }
+}
+
+/// How a pull request is merged, as in GitHub's merge API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MergeMethod {
+    Merge,
+    Squash,
+    Rebase,
+}
+
+impl MergeMethod {
+    /// The name used in `tacit.yml` and by GitHub's merge API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MergeMethod::Merge => "merge",
+            MergeMethod::Squash => "squash",
+            MergeMethod::Rebase => "rebase",
+        }
+    }
+}
+
+/// The `state_reason` given when closing an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    Completed,
+    NotPlanned,
+}
+
+impl CloseReason {
+    /// The name used in `tacit.yml` and by GitHub's issues API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Completed => "completed",
+            CloseReason::NotPlanned => "not_planned",
+        }
+    }
+}
+
+/// Everything one intent needs, resolved from the file (per-intent overrides
+/// applied) — snapshotted into the intent when it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The intent label, spelled as configured.
+    pub label: String,
+    pub action: Action,
+    #[serde(with = "super::duration::serde_secs")]
+    pub window: Duration,
+    #[serde(with = "super::duration::serde_secs")]
+    pub after_objection: Duration,
+    /// Approvals that end the window early; 0 turns early proceed off.
+    pub approvals: u32,
+    /// The least role allowed to object, approve and extend.
+    pub objectors: Role,
+    /// The least role allowed to open (and keep) an intent.
+    pub authors: Role,
+    /// Bot logins whose labels may open intents, as written in the file.
+    pub bots: Vec<String>,
+    pub close_reason: CloseReason,
+    /// `None`: the repository's allowed method (merge, else squash, else
+    /// rebase). Only ever `Some` for [`Action::Merge`].
+    pub merge_method: Option<MergeMethod>,
+    /// Label added on success. Only ever `Some` for [`Action::Accept`].
+    pub add_label: Option<String>,
+    pub restart_on_push: bool,
+    /// IANA name, validated at parse time (the tz database's canonical
+    /// spelling, e.g. `Europe/Berlin` for `europe/berlin`).
+    pub timezone: String,
+    pub business_days: bool,
+    /// Sorted, without duplicates.
+    pub holidays: Vec<jiff::civil::Date>,
+}
+
+/// A parsed `tacit.yml`: the intents it defines, each fully resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoConfig {
+    /// In the order of the file (or the default order), labels distinct
+    /// ignoring case.
+    pub intents: Vec<Policy>,
+}
+
+impl Default for RepoConfig {
+    /// The configuration of a repository without `tacit.yml` (SPEC sections
+    /// 2 and 5).
+    fn default() -> RepoConfig {
+        RepoConfig::from_file(FileYaml::default())
+    }
+}
+
+impl RepoConfig {
+    /// Parses and validates the text of `.github/tacit.yml`.
+    pub fn parse(yaml: &str) -> Result<RepoConfig, ConfigError> {
+        let file: Option<FileYaml> = serde_norway::from_str(yaml).map_err(ConfigError::from_yaml)?;
+        Ok(RepoConfig::from_file(file.unwrap_or_default()))
+    }
+
+    /// The policy of the intent labelled `label`, matched ignoring case as
+    /// GitHub does; its `label` is the configured spelling.
+    pub fn policy(&self, label: &str) -> Option<Policy> {
+        self.intents
+            .iter()
+            .find(|policy| same_label(&policy.label, label))
+            .cloned()
+    }
+
+    /// The intent labels, as configured.
+    pub fn intent_labels(&self) -> Vec<String> {
+        self.intents.iter().map(|policy| policy.label.clone()).collect()
+    }
+
+    /// The other labels tacit may need to create (`add_label` values, such
+    /// as `consented`), without duplicates.
+    pub fn extra_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = Vec::new();
+        for label in self.intents.iter().filter_map(|p| p.add_label.as_ref()) {
+            if !labels.iter().any(|known| same_label(known, label)) {
+                labels.push(label.clone());
+            }
+        }
+        labels
+    }
+
+    fn from_file(file: FileYaml) -> RepoConfig {
+        let mut holidays: Vec<jiff::civil::Date> = file
+            .holidays
+            .unwrap_or_default()
+            .into_iter()
+            .map(|holiday| holiday.0)
+            .collect();
+        holidays.sort();
+        holidays.dedup();
+        let base = Policy {
+            label: String::new(),
+            action: Action::Accept,
+            window: file.window.map_or(DEFAULT_WINDOW, |w| w.0),
+            after_objection: file
+                .after_objection
+                .map_or(DEFAULT_AFTER_OBJECTION, |d| d.0),
+            approvals: file.approvals.map_or(1, |a| a.0),
+            objectors: file.objectors.map_or(Role::Write, |r| r.0),
+            authors: file.authors.map_or(Role::Write, |r| r.0),
+            bots: file
+                .bots
+                .unwrap_or_default()
+                .into_iter()
+                .map(|bot| bot.0)
+                .collect(),
+            close_reason: file.close_reason.unwrap_or(CloseReason::NotPlanned),
+            merge_method: None,
+            add_label: None,
+            restart_on_push: file.restart_on_push.unwrap_or(true),
+            timezone: file.timezone.map_or_else(|| "UTC".to_owned(), |tz| tz.0),
+            business_days: file.business_days.unwrap_or(false),
+            holidays,
+        };
+        let intents = file.intents.map_or_else(default_intents, |i| i.0);
+        RepoConfig {
+            intents: intents
+                .into_iter()
+                .map(|(label, spec)| Policy {
+                    label,
+                    action: spec.action,
+                    window: spec.window.unwrap_or(base.window),
+                    after_objection: spec.after_objection.unwrap_or(base.after_objection),
+                    approvals: spec.approvals.unwrap_or(base.approvals),
+                    objectors: spec.objectors.unwrap_or(base.objectors),
+                    authors: spec.authors.unwrap_or(base.authors),
+                    close_reason: spec.close_reason.unwrap_or(base.close_reason),
+                    merge_method: spec.merge_method,
+                    add_label: spec.add_label,
+                    ..base.clone()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The intents of a repository without `intents:` (SPEC section 2).
+fn default_intents() -> Vec<(String, IntentSpec)> {
+    let intent = |label: &str, action, add_label: Option<&str>| {
+        (
+            label.to_owned(),
+            IntentSpec {
+                add_label: add_label.map(str::to_owned),
+                ..IntentSpec::new(action)
+            },
+        )
+    };
+    vec![
+        intent("intent-to-merge", Action::Merge, None),
+        intent("intent-to-close", Action::Close, None),
+        intent("intent-to-proceed", Action::Accept, Some("consented")),
+    ]
+}
+
+/// GitHub label names are case-insensitive.
+fn same_label(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Why `tacit.yml` was refused, with the 1-based position of the problem when
+/// known. `Display`: `line 3, column 9: unknown key `windw`, expected one of
+/// ...`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", location_prefix(*.line, *.column))]
+pub struct ConfigError {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+fn location_prefix(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!("line {line}, column {column}: "),
+        (Some(line), None) => format!("line {line}: "),
+        _ => String::new(),
+    }
+}
+
+impl ConfigError {
+    fn from_yaml(err: serde_norway::Error) -> ConfigError {
+        let location = err.location();
+        let mut message = err.to_string();
+        if let Some(location) = &location {
+            // serde_norway appends the position to its message; it is kept in
+            // `line`/`column` instead.
+            let suffix = format!(" at line {} column {}", location.line(), location.column());
+            if let Some(at) = message.find(&suffix) {
+                message.replace_range(at..at + suffix.len(), "");
+            }
+        }
+        // serde's words are about Rust structs; the user wrote YAML keys.
+        for (from, to) in [
+            ("unknown field", "unknown key"),
+            ("missing field", "missing key"),
+            ("duplicate field", "duplicate key"),
+            ("unknown variant", "unknown value"),
+        ] {
+            if let Some(at) = message.find(from)
+                && (at == 0 || message[..at].ends_with(": "))
+            {
+                message.replace_range(at..at + from.len(), to);
+            }
+        }
+        ConfigError {
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+            message,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The file as written. Each wrapper type checks its value inside the YAML
+// deserializer, so that errors carry a position.
+
+#[derive(Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping of tacit settings, like `window: 72h`"
+)]
+struct FileYaml {
+    window: Option<Window>,
+    timezone: Option<TimeZoneName>,
+    business_days: Option<bool>,
+    holidays: Option<Vec<Holiday>>,
+    authors: Option<Authors>,
+    bots: Option<Vec<BotLogin>>,
+    objectors: Option<Objectors>,
+    approvals: Option<Approvals>,
+    after_objection: Option<AfterObjection>,
+    restart_on_push: Option<bool>,
+    close_reason: Option<CloseReason>,
+    intents: Option<Intents>,
+}
+
+/// One entry under `intents:`, as written, checked as a whole.
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an intent, like `{ action: merge }`"
+)]
+struct IntentYaml {
+    action: Action,
+    window: Option<Window>,
+    after_objection: Option<AfterObjection>,
+    approvals: Option<Approvals>,
+    objectors: Option<Objectors>,
+    authors: Option<Authors>,
+    close_reason: Option<CloseReason>,
+    merge_method: Option<MergeMethod>,
+    add_label: Option<LabelName>,
+}
+
+/// One intent's own settings; `None` means "the top-level value".
+#[derive(Deserialize)]
+#[serde(try_from = "IntentYaml")]
+struct IntentSpec {
+    action: Action,
+    window: Option<Duration>,
+    after_objection: Option<Duration>,
+    approvals: Option<u32>,
+    objectors: Option<Role>,
+    authors: Option<Role>,
+    close_reason: Option<CloseReason>,
+    merge_method: Option<MergeMethod>,
+    add_label: Option<String>,
+}
+
+impl IntentSpec {
+    fn new(action: Action) -> IntentSpec {
+        IntentSpec {
+            action,
+            window: None,
+            after_objection: None,
+            approvals: None,
+            objectors: None,
+            authors: None,
+            close_reason: None,
+            merge_method: None,
+            add_label: None,
+        }
+    }
+}
+
+impl TryFrom<IntentYaml> for IntentSpec {
+    type Error = String;
+
+    fn try_from(intent: IntentYaml) -> Result<IntentSpec, String> {
+        let action = intent.action;
+        if intent.merge_method.is_some() && action != Action::Merge {
+            return Err(format!(
+                "merge_method only applies to `action: merge`, not `action: {}`",
+                action.as_str()
+            ));
+        }
+        if intent.add_label.is_some() && action != Action::Accept {
+            return Err(format!(
+                "add_label only applies to `action: accept`, not `action: {}`",
+                action.as_str()
+            ));
+        }
+        Ok(IntentSpec {
+            action,
+            window: intent.window.map(|w| w.0),
+            after_objection: intent.after_objection.map(|d| d.0),
+            approvals: intent.approvals.map(|a| a.0),
+            objectors: intent.objectors.map(|r| r.0),
+            authors: intent.authors.map(|r| r.0),
+            close_reason: intent.close_reason,
+            merge_method: intent.merge_method,
+            add_label: intent.add_label.map(|l| l.0),
+        })
+    }
+}
+
+/// `intents:`, in file order.
+struct Intents(Vec<(String, IntentSpec)>);
+
+impl<'de> Deserialize<'de> for Intents {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Intents, D::Error> {
+        deserializer.deserialize_map(IntentsVisitor)
+    }
+}
+
+struct IntentsVisitor;
+
+impl<'de> Visitor<'de> for IntentsVisitor {
+    type Value = Intents;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping from labels to intents, like `intent-to-merge: { action: merge }`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Intents, A::Error> {
+        let mut intents: Vec<(String, IntentSpec)> = Vec::new();
+        while let Some(label) = map.next_key_seed(IntentLabel { seen: &intents })? {
+            let spec: IntentSpec = map.next_value()?;
+            intents.push((label, spec));
+        }
+        if intents.is_empty() {
+            return Err(de::Error::custom(
+                "no intents: list at least one, or leave `intents` out for the default ones",
+            ));
+        }
+        for (label, spec) in &intents {
+            if let Some(add) = &spec.add_label
+                && intents.iter().any(|(other, _)| same_label(other, add))
+            {
+                return Err(de::Error::custom(format!(
+                    "`{label}` has add_label `{add}`, which is an intent label"
+                )));
+            }
+        }
+        Ok(Intents(intents))
+    }
+}
+
+/// A key under `intents:`: a valid label name not listed before.
+struct IntentLabel<'a> {
+    seen: &'a [(String, IntentSpec)],
+}
+
+impl<'de> DeserializeSeed<'de> for IntentLabel<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for IntentLabel<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a label name")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        let label = parse_label(value).map_err(E::custom)?;
+        if let Some((first, _)) = self.seen.iter().find(|(seen, _)| same_label(seen, &label)) {
+            return Err(E::custom(format!(
+                "`{label}` is listed twice (as `{first}`; label names ignore case)"
+            )));
+        }
+        Ok(label)
+    }
+}
+
+/// Deserializes a string through `parse`, inside the YAML deserializer, so
+/// that an error carries the position of the value.
+fn parse_str<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct StrVisitor<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    }
+    impl<T> Visitor<'_> for StrVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            (self.parse)(value).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(StrVisitor { expecting, parse })
+}
+
+/// Declares a newtype deserialized with [`parse_str`].
+macro_rules! str_value {
+    ($name:ident($ty:ty), $expecting:literal, $parse:expr) => {
+        struct $name($ty);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                parse_str(deserializer, $expecting, $parse).map($name)
+            }
+        }
+    };
+}
+
+str_value!(Window(Duration), "a duration, like 72h", |s| {
+    parse_bounded(s, MIN_WINDOW, MAX_WINDOW)
+});
+str_value!(AfterObjection(Duration), "a duration, like 24h", |s| {
+    parse_bounded(s, Duration::ZERO, MAX_AFTER_OBJECTION)
+});
+str_value!(TimeZoneName(String), "a time zone name, like Europe/Berlin", |s| {
+    match jiff::tz::TimeZone::get(s) {
+        Ok(tz) => Ok(tz.iana_name().unwrap_or(s).to_owned()),
+        Err(_) => Err(format!(
+            "unknown time zone `{s}`: use an IANA name, like Europe/Berlin, America/New_York or UTC"
+        )),
+    }
+});
+str_value!(Holiday(jiff::civil::Date), "a date, like 2026-12-24", parse_date);
+str_value!(Authors(Role), "a role, like write", |s| {
+    parse_role(s, Role::Write, "open intents")
+});
+str_value!(Objectors(Role), "a role, like write", |s| {
+    parse_role(s, Role::Triage, "object")
+});
+str_value!(LabelName(String), "a label name", parse_label);
+str_value!(BotLogin(String), "a bot login, like dependabot[bot]", |s| {
+    if s.is_empty() || s.contains(char::is_whitespace) {
+        Err(format!("`{s}` is not a login, like dependabot[bot]"))
+    } else {
+        Ok(s.to_owned())
+    }
+});
+
+/// A label name: surrounding spaces dropped, not empty, within GitHub's
+/// length limit.
+fn parse_label(s: &str) -> Result<String, String> {
+    let label = s.trim();
+    if label.is_empty() {
+        Err("a label name cannot be empty".to_owned())
+    } else if label.chars().count() > MAX_LABEL_CHARS {
+        Err(format!(
+            "`{label}` is longer than {MAX_LABEL_CHARS} characters, GitHub's limit for a label name"
+        ))
+    } else {
+        Ok(label.to_owned())
+    }
+}
+
+fn parse_bounded(s: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let d = parse_duration(s).map_err(|e| e.to_string())?;
+    if d < min {
+        Err(format!("`{}` is too short: use at least {}", s.trim(), format_duration(min)))
+    } else if d > max {
+        Err(format!("`{}` is too long: use at most {}", s.trim(), format_duration(max)))
+    } else {
+        Ok(d)
+    }
+}
+
+/// `YYYY-MM-DD`, exactly.
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    let invalid = || format!("`{s}` is not a date: use YYYY-MM-DD, like 2026-12-24");
+    let b = s.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape_ok {
+        return Err(invalid());
+    }
+    // Only ASCII digits, so the parses below cannot fail.
+    let number = |range: std::ops::Range<usize>| s[range].parse::<i16>().map_err(|_| invalid());
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (Ok(month), Ok(day)) = (i8::try_from(month), i8::try_from(day)) else {
+        return Err(invalid());
+    };
+    jiff::civil::Date::new(year, month, day).map_err(|_| invalid())
+}
+
+/// A role of at least `min`, named exactly as in `tacit.yml`.
+fn parse_role(s: &str, min: Role, what: &str) -> Result<Role, String> {
+    let allowed = [Role::Triage, Role::Write, Role::Maintain, Role::Admin]
+        .into_iter()
+        .filter(|role| *role >= min)
+        .map(Role::as_str)
+        .collect::<Vec<_>>();
+    let (last, rest) = allowed.split_last().expect("at least admin");
+    let allowed = format!("{}, or {last}", rest.join(", "));
+    match Role::from_yaml(s) {
+        Some(role) if role >= min => Ok(role),
+        Some(_) => Err(format!("`{s}` may not {what}: use {allowed}")),
+        None => Err(format!("unknown role `{s}`: use {allowed}")),
+    }
+}
+
+/// `approvals`: a whole number, 0 or more.
+struct Approvals(u32);
+
+impl<'de> Deserialize<'de> for Approvals {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Approvals, D::Error> {
+        struct ApprovalsVisitor;
+        impl Visitor<'_> for ApprovalsVisitor {
+            type Value = Approvals;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number of approvals, 0 or more")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Approvals, E> {
+                u32::try_from(n)
+                    .map(Approvals)
+                    .map_err(|_| E::custom(format!("`{n}` approvals is too many")))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Approvals, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom(format!(
+                        "`{n}` is negative: use 0 or more (0 turns early proceed off)"
+                    ))),
+                }
+            }
+        }
+        deserializer.deserialize_any(ApprovalsVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    const H: u64 = 3_600;
+    const D: u64 = 86_400;
+
+    fn hours(n: u64) -> Duration {
+        Duration::from_secs(n * H)
+    }
+
+    /// The policy every default intent shares, before its own settings.
+    fn default_policy(label: &str, action: Action) -> Policy {
+        Policy {
+            label: label.to_owned(),
+            action,
+            window: hours(72),
+            after_objection: hours(24),
+            approvals: 1,
+            objectors: Role::Write,
+            authors: Role::Write,
+            bots: vec![],
+            close_reason: CloseReason::NotPlanned,
+            merge_method: None,
+            add_label: None,
+            restart_on_push: true,
+            timezone: "UTC".to_owned(),
+            business_days: false,
+            holidays: vec![],
+        }
+    }
+
+    fn parse_err(yaml: &str) -> ConfigError {
+        match RepoConfig::parse(yaml) {
+            Ok(config) => panic!("expected an error for {yaml:?}, got {config:?}"),
+            Err(err) => err,
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let config = RepoConfig::default();
+        assert_eq!(
+            config.intents,
+            vec![
+                default_policy("intent-to-merge", Action::Merge),
+                default_policy("intent-to-close", Action::Close),
+                Policy {
+                    add_label: Some("consented".to_owned()),
+                    ..default_policy("intent-to-proceed", Action::Accept)
+                },
+            ]
+        );
+        assert_eq!(
+            config.intent_labels(),
+            ["intent-to-merge", "intent-to-close", "intent-to-proceed"]
+        );
+        assert_eq!(config.extra_labels(), ["consented"]);
+    }
+
+    #[test]
+    fn empty_files_mean_defaults() {
+        for yaml in ["", "\n", "   \n\n", "# nothing yet\n", "# a\n# b", "---\n", "---\n# c\n", "~", "null"] {
+            assert_eq!(RepoConfig::parse(yaml), Ok(RepoConfig::default()), "yaml {yaml:?}");
+        }
+    }
+
+    #[test]
+    fn null_values_mean_not_set() {
+        let yaml = "window:\ntimezone: ~\nintents:\n";
+        assert_eq!(RepoConfig::parse(yaml), Ok(RepoConfig::default()));
+    }
+
+    #[test]
+    fn the_spec_example_parses() {
+        let yaml = "\
+window: 72h                 # 30s, 15m, 72h, 3d, 1w, 1d12h; at least 1s, at most 90d
+timezone: Europe/Berlin     # IANA name; used for business days and in comments
+business_days: false        # true: the window counts only Monday-Friday in `timezone`
+holidays: [2026-12-24, 2026-12-25]   # skipped when business_days is true
+authors: write              # who may open an intent: write | maintain | admin
+bots: []                    # bot logins whose labels may open intents
+objectors: write            # who may object and approve: triage | write | maintain | admin
+approvals: 1                # approvals that end the window early; 0 = never early
+after_objection: 24h
+restart_on_push: true
+close_reason: not_planned   # state_reason when closing an issue: completed | not_planned
+intents:                    # replaces the default set when given
+  intent-to-merge:   { action: merge, window: 48h, merge_method: squash }
+  intent-to-close:   { action: close }
+  intent-to-proceed: { action: accept, add_label: consented }
+";
+        let config = RepoConfig::parse(yaml).unwrap();
+        let base = |label: &str, action| Policy {
+            timezone: "Europe/Berlin".to_owned(),
+            holidays: vec![date(2026, 12, 24), date(2026, 12, 25)],
+            ..default_policy(label, action)
+        };
+        assert_eq!(
+            config.intents,
+            vec![
+                Policy {
+                    window: hours(48),
+                    merge_method: Some(MergeMethod::Squash),
+                    ..base("intent-to-merge", Action::Merge)
+                },
+                base("intent-to-close", Action::Close),
+                Policy {
+                    add_label: Some("consented".to_owned()),
+                    ..base("intent-to-proceed", Action::Accept)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn top_level_values_and_per_intent_overrides() {
+        let yaml = "\
+window: 1w
+timezone: america/new_york
+business_days: true
+holidays:
+  - 2026-12-25
+  - 2026-07-03
+  - 2026-12-25
+authors: maintain
+bots:
+  - renovate[bot]
+  - 'my-app[bot]'
+objectors: triage
+approvals: 2
+after_objection: 0s
+restart_on_push: false
+close_reason: completed
+intents:
+  Ship-It:
+    action: merge
+    window: 1d12h
+    after_objection: 1h
+    approvals: 0
+    objectors: admin
+    authors: admin
+    close_reason: not_planned
+    merge_method: rebase
+  rfc-accept: { action: accept }
+";
+        let config = RepoConfig::parse(yaml).unwrap();
+        let base = Policy {
+            label: String::new(),
+            action: Action::Accept,
+            window: Duration::from_secs(7 * D),
+            after_objection: Duration::ZERO,
+            approvals: 2,
+            objectors: Role::Triage,
+            authors: Role::Maintain,
+            bots: vec!["renovate[bot]".to_owned(), "my-app[bot]".to_owned()],
+            close_reason: CloseReason::Completed,
+            merge_method: None,
+            add_label: None,
+            restart_on_push: false,
+            timezone: "America/New_York".to_owned(),
+            business_days: true,
+            holidays: vec![date(2026, 7, 3), date(2026, 12, 25)],
+        };
+        assert_eq!(
+            config.intents,
+            vec![
+                Policy {
+                    label: "Ship-It".to_owned(),
+                    action: Action::Merge,
+                    window: hours(36),
+                    after_objection: hours(1),
+                    approvals: 0,
+                    objectors: Role::Admin,
+                    authors: Role::Admin,
+                    close_reason: CloseReason::NotPlanned,
+                    merge_method: Some(MergeMethod::Rebase),
+                    ..base.clone()
+                },
+                Policy {
+                    label: "rfc-accept".to_owned(),
+                    ..base
+                },
+            ]
+        );
+        assert_eq!(config.intent_labels(), ["Ship-It", "rfc-accept"]);
+        assert_eq!(config.extra_labels(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn intents_replace_the_default_set() {
+        let config = RepoConfig::parse("intents:\n  lgtm: { action: accept, add_label: agreed }\n").unwrap();
+        assert_eq!(config.intent_labels(), ["lgtm"]);
+        assert_eq!(config.extra_labels(), ["agreed"]);
+        assert_eq!(config.policy("intent-to-merge"), None);
+    }
+
+    #[test]
+    fn policy_lookup_ignores_case() {
+        let config = RepoConfig::parse("intents:\n  Intent-To-Ship: { action: merge }\n").unwrap();
+        for asked in ["Intent-To-Ship", "intent-to-ship", "INTENT-TO-SHIP"] {
+            assert_eq!(config.policy(asked).unwrap().label, "Intent-To-Ship", "asked {asked}");
+        }
+        assert_eq!(config.policy("intent-to-shi"), None);
+        assert_eq!(config.policy(""), None);
+        let config = RepoConfig::default();
+        assert_eq!(config.policy("Intent-To-Merge").unwrap().action, Action::Merge);
+        // Non-ASCII labels compare by Unicode lowercase.
+        let config = RepoConfig::parse("intents:\n  ABSICHT-ÄNDERN: { action: close }\n").unwrap();
+        assert_eq!(config.policy("absicht-ändern").unwrap().label, "ABSICHT-ÄNDERN");
+    }
+
+    #[test]
+    fn extra_labels_are_deduplicated() {
+        let yaml = "\
+intents:
+  a: { action: accept, add_label: Done }
+  b: { action: accept, add_label: done }
+  c: { action: accept }
+  d: { action: accept, add_label: shipped }
+";
+        assert_eq!(RepoConfig::parse(yaml).unwrap().extra_labels(), ["Done", "shipped"]);
+    }
+
+    #[test]
+    fn duration_bounds() {
+        let window = |v: &str| RepoConfig::parse(&format!("window: {v}")).map(|c| c.intents[0].window);
+        assert_eq!(window("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(window("90d"), Ok(Duration::from_secs(90 * D)));
+        assert_eq!(window("12w6d"), Ok(Duration::from_secs(90 * D)));
+        assert!(window("0s").is_err());
+        assert!(window("90d1s").is_err());
+        assert!(window("13w").is_err());
+        let after = |v: &str| {
+            RepoConfig::parse(&format!("after_objection: {v}")).map(|c| c.intents[0].after_objection)
+        };
+        assert_eq!(after("0s"), Ok(Duration::ZERO));
+        assert_eq!(after("90d"), Ok(Duration::from_secs(90 * D)));
+        assert!(after("91d").is_err());
+    }
+
+    #[test]
+    fn errors_have_positions_and_say_what_to_do() {
+        // (yaml, line, column, message)
+        let cases: &[(&str, usize, usize, &str)] = &[
+            (
+                "window: 72h\nwindw: 3d\n",
+                2,
+                1,
+                "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `intents`",
+            ),
+            (
+                "window: 3x",
+                1,
+                9,
+                "window: \"3x\" is not a duration: use a number and a unit, like 30s, 15m, 72h, 3d, 1w or 1d12h",
+            ),
+            (
+                "window: 72",
+                1,
+                9,
+                "window: \"72\" has no unit: add s, m, h, d or w, like 30s, 15m, 72h, 3d, 1w or 1d12h",
+            ),
+            ("window: 0s", 1, 9, "window: `0s` is too short: use at least 1s"),
+            ("window: 91d", 1, 9, "window: `91d` is too long: use at most 90d"),
+            ("window: [72h]", 1, 9, "window: invalid type: sequence, expected a duration, like 72h"),
+            ("after_objection: 100d", 1, 18, "after_objection: `100d` is too long: use at most 90d"),
+            (
+                "window: 72h\nbusiness_days: true\ntimezone: Europe/Berln\n",
+                3,
+                11,
+                "timezone: unknown time zone `Europe/Berln`: use an IANA name, like Europe/Berlin, America/New_York or UTC",
+            ),
+            ("timezone: ''", 1, 11, "timezone: unknown time zone ``: use an IANA name, like Europe/Berlin, America/New_York or UTC"),
+            (
+                "holidays: [2026-12-24, 2026-02-30]",
+                1,
+                24,
+                "holidays[1]: `2026-02-30` is not a date: use YYYY-MM-DD, like 2026-12-24",
+            ),
+            (
+                "holidays:\n  - 2026-1-5\n",
+                2,
+                5,
+                "holidays[0]: `2026-1-5` is not a date: use YYYY-MM-DD, like 2026-12-24",
+            ),
+            ("holidays: 2026-12-24", 1, 11, "holidays: invalid type: string \"2026-12-24\", expected a sequence"),
+            ("business_days: yes", 1, 16, "business_days: invalid type: string \"yes\", expected a boolean"),
+            ("restart_on_push: 1", 1, 18, "restart_on_push: invalid type: integer `1`, expected a boolean"),
+            ("authors: triage", 1, 10, "authors: `triage` may not open intents: use write, maintain, or admin"),
+            ("authors: read", 1, 10, "authors: `read` may not open intents: use write, maintain, or admin"),
+            ("authors: Write", 1, 10, "authors: unknown role `Write`: use write, maintain, or admin"),
+            ("authors: push", 1, 10, "authors: unknown role `push`: use write, maintain, or admin"),
+            ("objectors: read", 1, 12, "objectors: `read` may not object: use triage, write, maintain, or admin"),
+            ("objectors: everyone", 1, 12, "objectors: unknown role `everyone`: use triage, write, maintain, or admin"),
+            ("approvals: -1", 1, 12, "approvals: `-1` is negative: use 0 or more (0 turns early proceed off)"),
+            ("approvals: 1.5", 1, 12, "approvals: invalid type: floating point `1.5`, expected a whole number of approvals, 0 or more"),
+            ("approvals: two", 1, 12, "approvals: invalid type: string \"two\", expected a whole number of approvals, 0 or more"),
+            ("approvals: 4294967296", 1, 12, "approvals: `4294967296` approvals is too many"),
+            (
+                "close_reason: done",
+                1,
+                15,
+                "close_reason: unknown value `done`, expected `completed` or `not_planned`",
+            ),
+            ("bots: [\"\"]", 1, 8, "bots[0]: `` is not a login, like dependabot[bot]"),
+            ("bots: dependabot", 1, 7, "bots: invalid type: string \"dependabot\", expected a sequence"),
+            (
+                "intents: {}",
+                1,
+                10,
+                "intents: no intents: list at least one, or leave `intents` out for the default ones",
+            ),
+            (
+                "intents:\n  intent-to-merge: { action: merg }\n",
+                2,
+                30,
+                "intents.intent-to-merge.action: unknown value `merg`, expected one of `merge`, `close`, `accept`",
+            ),
+            (
+                "intents:\n  intent-to-merge: { window: 48h }\n",
+                2,
+                20,
+                "intents.intent-to-merge: missing key `action`",
+            ),
+            (
+                "intents:\n  intent-to-merge:\n    action: merge\n    merge_methd: squash\n",
+                4,
+                5,
+                "intents.intent-to-merge: unknown key `merge_methd`, expected one of `action`, `window`, `after_objection`, `approvals`, `objectors`, `authors`, `close_reason`, `merge_method`, `add_label`",
+            ),
+            (
+                "intents:\n  intent-to-merge:\n    action: merge\n    timezone: UTC\n",
+                4,
+                5,
+                "intents.intent-to-merge: unknown key `timezone`, expected one of `action`, `window`, `after_objection`, `approvals`, `objectors`, `authors`, `close_reason`, `merge_method`, `add_label`",
+            ),
+            (
+                "intents:\n  intent-to-merge: { action: merge, merge_method: fast-forward }\n",
+                2,
+                51,
+                "intents.intent-to-merge.merge_method: unknown value `fast-forward`, expected one of `merge`, `squash`, `rebase`",
+            ),
+            (
+                "intents:\n  intent-to-close: { action: close, merge_method: squash }\n",
+                2,
+                3,
+                "intents: merge_method only applies to `action: merge`, not `action: close`",
+            ),
+            (
+                "intents:\n  intent-to-merge:\n    action: merge\n    add_label: merged\n",
+                2,
+                3,
+                "intents: add_label only applies to `action: accept`, not `action: merge`",
+            ),
+            (
+                "intents:\n  intent-to-merge: { action: merge, window: 0s }\n",
+                2,
+                45,
+                "intents.intent-to-merge.window: `0s` is too short: use at least 1s",
+            ),
+            (
+                "intents:\n  a: { action: accept, add_label: '' }\n",
+                2,
+                35,
+                "intents.a.add_label: a label name cannot be empty",
+            ),
+            (
+                "intents:\n  ? ''\n  : { action: accept }\n",
+                2,
+                5,
+                "intents: a label name cannot be empty",
+            ),
+            (
+                "intents:\n  a-label-name-that-is-much-longer-than-fifty-characters-x: { action: close }\n",
+                2,
+                3,
+                "intents: `a-label-name-that-is-much-longer-than-fifty-characters-x` is longer than 50 characters, GitHub's limit for a label name",
+            ),
+            (
+                "intents:\n  ship: { action: merge }\n  Ship: { action: close }\n",
+                3,
+                3,
+                "intents: `Ship` is listed twice (as `ship`; label names ignore case)",
+            ),
+            (
+                // Checked once all intents are read: serde_norway points at
+                // the first entry of `intents`.
+                "intents:\n  a: { action: accept, add_label: B }\n  b: { action: close }\n",
+                2,
+                3,
+                "intents: `a` has add_label `B`, which is an intent label",
+            ),
+            ("intents: [intent-to-merge]", 1, 10, "intents: invalid type: sequence, expected a mapping from labels to intents, like `intent-to-merge: { action: merge }`"),
+            ("- window: 72h", 1, 1, "invalid type: sequence, expected a mapping of tacit settings, like `window: 72h`"),
+            ("just text", 1, 1, "invalid type: string \"just text\", expected a mapping of tacit settings, like `window: 72h`"),
+            ("window: 72h\nwindow: 48h\n", 1, 1, "duplicate key `window`"),
+        ];
+        for &(yaml, line, column, message) in cases {
+            let err = parse_err(yaml);
+            assert_eq!(
+                (err.line, err.column, err.message.as_str()),
+                (Some(line), Some(column), message),
+                "yaml {yaml:?}"
+            );
+            assert_eq!(err.to_string(), format!("line {line}, column {column}: {message}"));
+        }
+    }
+
+    #[test]
+    fn yaml_syntax_errors_have_positions() {
+        let err = parse_err("window: 72h\nintents: {a: [\n");
+        assert!(err.line.is_some() && err.column.is_some(), "{err:?}");
+        assert!(!err.message.is_empty());
+        let err = parse_err("window: 72h\n- x\n");
+        assert_eq!(err.line, Some(2), "{err:?}");
+        // `[` inside a flow sequence is YAML syntax: bot logins there must be
+        // quoted (`bots: [\"dependabot[bot]\"]`), or written as a block list.
+        let err = parse_err("window: 72h\nbots: [dependabot[bot]]\n");
+        assert_eq!(err.line, Some(2), "{err:?}");
+        let config = RepoConfig::parse("bots: [\"dependabot[bot]\"]").unwrap();
+        assert_eq!(config.intents[0].bots, ["dependabot[bot]"]);
+        let err = parse_err("\twindow: 72h\n");
+        assert_eq!(err.line, Some(1), "{err:?}");
+    }
+
+    #[test]
+    fn errors_without_position() {
+        let err = parse_err("window: 72h\n---\nwindow: 48h\n");
+        assert_eq!((err.line, err.column), (None, None));
+        assert_eq!(
+            err.to_string(),
+            "deserializing from YAML containing more than one document is not supported"
+        );
+        let err = ConfigError {
+            line: Some(4),
+            column: None,
+            message: "x".to_owned(),
+        };
+        assert_eq!(err.to_string(), "line 4: x");
+    }
+
+    #[test]
+    fn valid_values_of_each_kind() {
+        let one = |yaml: &str| RepoConfig::parse(yaml).unwrap().intents.remove(0);
+        for (name, role) in [("write", Role::Write), ("maintain", Role::Maintain), ("admin", Role::Admin)] {
+            assert_eq!(one(&format!("authors: {name}")).authors, role);
+        }
+        for (name, role) in [
+            ("triage", Role::Triage),
+            ("write", Role::Write),
+            ("maintain", Role::Maintain),
+            ("admin", Role::Admin),
+        ] {
+            assert_eq!(one(&format!("objectors: {name}")).objectors, role);
+        }
+        for (name, method) in [
+            ("merge", MergeMethod::Merge),
+            ("squash", MergeMethod::Squash),
+            ("rebase", MergeMethod::Rebase),
+        ] {
+            let yaml = format!("intents:\n  m: {{ action: merge, merge_method: {name} }}");
+            assert_eq!(one(&yaml).merge_method, Some(method));
+        }
+        assert_eq!(one("close_reason: completed").close_reason, CloseReason::Completed);
+        assert_eq!(one("close_reason: not_planned").close_reason, CloseReason::NotPlanned);
+        assert_eq!(one("approvals: 0").approvals, 0);
+        assert_eq!(one("approvals: 4294967295").approvals, u32::MAX);
+        for (tz, canonical) in [
+            ("UTC", "UTC"),
+            ("Europe/Berlin", "Europe/Berlin"),
+            ("asia/kolkata", "Asia/Kolkata"),
+            ("Asia/Kathmandu", "Asia/Kathmandu"),
+        ] {
+            assert_eq!(one(&format!("timezone: {tz}")).timezone, canonical);
+        }
+        assert_eq!(one("holidays: ['2028-02-29']").holidays, [date(2028, 2, 29)]);
+        assert!(RepoConfig::parse("holidays: [2027-02-29]").is_err());
+        assert_eq!(one("business_days: true").business_days, true);
+        assert_eq!(one("restart_on_push: false").restart_on_push, false);
+    }
+
+    #[test]
+    fn roles() {
+        let cases: &[(&str, Option<Role>)] = &[
+            ("read", Some(Role::Read)),
+            ("triage", Some(Role::Triage)),
+            ("write", Some(Role::Write)),
+            ("maintain", Some(Role::Maintain)),
+            ("admin", Some(Role::Admin)),
+            ("pull", Some(Role::Read)),
+            ("push", Some(Role::Write)),
+            ("Admin", Some(Role::Admin)),
+            ("none", None),
+            ("security-manager", None),
+            ("", None),
+        ];
+        for &(name, role) in cases {
+            assert_eq!(Role::from_role_name(name), role, "name {name}");
+        }
+        assert!(Role::Read < Role::Triage);
+        assert!(Role::Triage < Role::Write);
+        assert!(Role::Write < Role::Maintain);
+        assert!(Role::Maintain < Role::Admin);
+        for role in [Role::Read, Role::Triage, Role::Write, Role::Maintain, Role::Admin] {
+            assert_eq!(Role::from_role_name(role.as_str()), Some(role));
+        }
+    }
+
+    #[test]
+    fn snapshots_round_trip_as_json() {
+        let config = RepoConfig::parse(
+            "timezone: Europe/Berlin\nholidays: [2026-12-24]\nintents:\n  m: { action: merge, merge_method: squash }\n  c: { action: close }\n",
+        )
+        .unwrap();
+        let json = serde_json::to_value(&config).unwrap();
+        let policy = &json["intents"][0];
+        assert_eq!(policy["window"], 259_200);
+        assert_eq!(policy["after_objection"], 86_400);
+        assert_eq!(policy["action"], "merge");
+        assert_eq!(policy["merge_method"], "squash");
+        assert_eq!(policy["objectors"], "write");
+        assert_eq!(policy["close_reason"], "not_planned");
+        assert_eq!(policy["holidays"][0], "2026-12-24");
+        assert_eq!(serde_json::from_value::<RepoConfig>(json).unwrap(), config);
+    }
+
+    #[test]
+    fn as_str_names_match_serde() {
+        for action in [Action::Merge, Action::Close, Action::Accept] {
+            assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
+        }
+        for method in [MergeMethod::Merge, MergeMethod::Squash, MergeMethod::Rebase] {
+            assert_eq!(serde_json::to_value(method).unwrap(), method.as_str());
+        }
+        for reason in [CloseReason::Completed, CloseReason::NotPlanned] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+        }
+        for role in [Role::Read, Role::Triage, Role::Write, Role::Maintain, Role::Admin] {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        }
+    }
+}

@@ -1,0 +1,528 @@
+//! From a recorded delivery to core events.
+//!
+//! A payload is a hint, not proof (its delivery id is not signed): before an intent
+//! opens, the item, the label and the sender's role are read from the API.
+
+use jiff::Timestamp;
+
+use crate::core::commands::parse_commands;
+use crate::core::config::RepoConfig;
+use crate::core::intent::{
+    Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict,
+    admit,
+};
+use crate::core::render;
+use crate::github::{GhError, User};
+use crate::store::{Cause, DeliveryRow, IntentWrite, Lease, WriteOutcome, new_id};
+use crate::webhook::payload::Payload;
+
+use super::{Engine, backoff};
+
+/// After this many failed attempts a delivery is marked failed (kept, not lost).
+const MAX_DELIVERY_ATTEMPTS: i64 = 25;
+
+enum Failure {
+    /// Try again later (GitHub down, rate limit, a race).
+    Retry(String, Option<std::time::Duration>),
+}
+
+impl From<GhError> for Failure {
+    fn from(e: GhError) -> Failure {
+        let wait = match &e {
+            GhError::RateLimited(d) => Some(*d),
+            _ => None,
+        };
+        Failure::Retry(e.to_string(), wait)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Retry(format!("{e:#}"), None)
+    }
+}
+
+type Processed = Result<(), Failure>;
+
+impl Engine {
+    pub(crate) async fn process_delivery(&self, d: DeliveryRow, lease: Lease) {
+        let span = tracing::info_span!("delivery", delivery = %d.id, event = %d.event, action = d.action.as_deref().unwrap_or(""));
+        let _guard = span.enter();
+        drop(_guard);
+        let result = self.route(&d, &lease).await;
+        let _guard = span.enter();
+        match result {
+            Ok(()) => tracing::debug!("processed"),
+            Err(Failure::Retry(error, wait)) => {
+                let give_up = d.attempts >= MAX_DELIVERY_ATTEMPTS;
+                let wait = wait.unwrap_or_else(|| backoff(d.attempts));
+                let at = self.now().as_millisecond() + wait.as_millis() as i64;
+                if give_up {
+                    tracing::error!(%error, attempts = d.attempts, "giving up on delivery");
+                } else {
+                    tracing::warn!(%error, ?wait, "delivery will be retried");
+                }
+                if let Err(e) = self.store.retry_delivery(&d.id, &lease, at, &error, give_up).await {
+                    tracing::warn!(error = %e, "cannot reschedule delivery; its lease will expire");
+                }
+            }
+        }
+    }
+
+    /// Mark the delivery done without changing any intent.
+    async fn done(&self, d: &DeliveryRow, lease: &Lease) -> Processed {
+        self.store
+            .write(None, &delivery_cause(d, lease), self.now().as_millisecond())
+            .await?;
+        Ok(())
+    }
+
+    /// Apply events to the open intent on an item (if any), completing the delivery.
+    async fn to_open_intent(&self, d: &DeliveryRow, lease: &Lease, repo: &str, number: u64, events: impl Fn(&Intent) -> Vec<Event>) -> Processed {
+        for _ in 0..8 {
+            let Some(row) = self.store.open_intent_for(repo, number as i64).await? else {
+                return self.done(d, lease).await;
+            };
+            let events = events(&row.intent);
+            match self.apply_row(&row, events, &delivery_cause(d, lease)).await? {
+                WriteOutcome::Conflict => continue,
+                _ => return Ok(()),
+            }
+        }
+        Err(Failure::Retry("the intent kept changing".into(), None))
+    }
+
+    async fn route(&self, d: &DeliveryRow, lease: &Lease) -> Processed {
+        let Ok(p) = Payload::parse(d.payload.as_bytes()) else {
+            return self.done(d, lease).await;
+        };
+        let received = Timestamp::from_millisecond(d.received_at).unwrap_or_else(|_| self.now());
+        let action = p.action.as_deref().unwrap_or("");
+        let (Some(inst), Some(repo)) = (p.installation.as_ref().map(|i| i.id), p.repo().map(str::to_string)) else {
+            return self.installation_event(d, lease, &p).await;
+        };
+        let sender = p.sender.clone().unwrap_or_default();
+        let number = p.item().map(|i| i.number);
+        match (d.event.as_str(), action, number) {
+            ("issues" | "pull_request", "labeled", Some(n)) => {
+                let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+                let is_pull = p.pull_request.is_some() || p.issue.as_ref().is_some_and(|i| i.pull_request.is_some());
+                self.on_labeled(d, lease, inst, &repo, n, is_pull, &label, &sender, received).await
+            }
+            ("issues" | "pull_request", "unlabeled", Some(n)) => {
+                let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+                let by = Some(sender.login.clone());
+                self.to_open_intent(d, lease, &repo, n, |i| {
+                    if i.policy.label.eq_ignore_ascii_case(&label) {
+                        vec![Event::Ended(EndReason::LabelRemoved { by: by.clone() })]
+                    } else {
+                        vec![]
+                    }
+                })
+                .await
+            }
+            ("issues" | "pull_request", "closed", Some(n)) => {
+                let merged = p.pull_request.as_ref().and_then(|x| x.merged).unwrap_or(false);
+                let by = Some(sender.login.clone());
+                self.to_open_intent(d, lease, &repo, n, |_| {
+                    vec![Event::Ended(EndReason::ItemClosed { by: by.clone(), merged })]
+                })
+                .await
+            }
+            ("issues", "deleted" | "transferred", Some(n)) => {
+                let by = Some(sender.login.clone());
+                self.to_open_intent(d, lease, &repo, n, |_| {
+                    vec![Event::Ended(EndReason::ItemClosed { by: by.clone(), merged: false })]
+                })
+                .await
+            }
+            ("pull_request", "synchronize", Some(n)) => {
+                let sha = p
+                    .pull_request
+                    .as_ref()
+                    .and_then(|x| x.head.as_ref())
+                    .map(|h| h.sha.clone())
+                    .or_else(|| p.after.clone());
+                self.to_open_intent(d, lease, &repo, n, |_| {
+                    vec![Event::HeadChanged { sha: sha.clone(), at: received }]
+                })
+                .await
+            }
+            ("pull_request", "ready_for_review", Some(n)) => {
+                // Counts as a push: the head may be unchanged, so no sha.
+                self.to_open_intent(d, lease, &repo, n, |_| vec![Event::HeadChanged { sha: None, at: received }])
+                    .await
+            }
+            ("pull_request", "edited", Some(n))
+                if p.changes.as_ref().is_some_and(|c| c.get("base").is_some()) =>
+            {
+                self.to_open_intent(d, lease, &repo, n, |_| vec![Event::HeadChanged { sha: None, at: received }])
+                    .await
+            }
+            ("issue_comment", "created" | "edited", Some(n)) => {
+                self.on_comment(d, lease, inst, &repo, n, &p, &sender, received).await
+            }
+            ("pull_request_review", "submitted" | "edited", Some(n)) => {
+                self.on_review(d, lease, inst, &repo, n, &p, &sender, received).await
+            }
+            ("pull_request_review", "dismissed", Some(n)) => {
+                let review_id = p.review.as_ref().map(|r| r.id).unwrap_or_default();
+                self.to_open_intent(d, lease, &repo, n, |_| {
+                    vec![Event::ReviewDismissed { review_id }, Event::ChecksChanged]
+                })
+                .await
+            }
+            ("check_suite" | "check_run" | "status", _, _) => {
+                let sha = p
+                    .check_suite
+                    .as_ref()
+                    .or(p.check_run.as_ref())
+                    .and_then(|c| c.head_sha.clone())
+                    .or_else(|| p.sha.clone());
+                self.on_checks(d, lease, &repo, sha.as_deref()).await
+            }
+            ("label", "deleted" | "edited", _) => {
+                let name = match action {
+                    "edited" => p
+                        .changes
+                        .as_ref()
+                        .and_then(|c| c.pointer("/name/from"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string),
+                    _ => p.label.as_ref().map(|l| l.name.clone()),
+                };
+                match name {
+                    Some(name) => self.on_label_gone(d, lease, &repo, &name).await,
+                    None => self.done(d, lease).await,
+                }
+            }
+            _ => self.done(d, lease).await,
+        }
+    }
+
+    /// `installation` and `installation_repositories`: freeze or thaw.
+    async fn installation_event(&self, d: &DeliveryRow, lease: &Lease, p: &Payload) -> Processed {
+        let now = self.now().as_millisecond();
+        if let Some(inst) = &p.installation {
+            let account = inst.account.as_ref().map(|a| a.login.as_str());
+            let action = p.action.as_deref().unwrap_or("");
+            match (d.event.as_str(), action) {
+                ("installation", "deleted") => {
+                    self.store.set_installation(inst.id as i64, account, false, true, now).await?;
+                    self.gh.forget_installation(inst.id);
+                }
+                ("installation", "suspend") => {
+                    self.store.set_installation(inst.id as i64, account, true, false, now).await?;
+                    self.gh.forget_installation(inst.id);
+                }
+                ("installation", "unsuspend" | "created" | "new_permissions_accepted") => {
+                    self.store.set_installation(inst.id as i64, account, false, false, now).await?;
+                }
+                ("installation_repositories", "removed") => {
+                    for r in p.repositories_removed.iter().flatten() {
+                        for row in self.store.open_intents(Some(&r.full_name)).await? {
+                            let event = Event::Ended(EndReason::InstallationRemoved);
+                            self.apply_to(&row.id, vec![event], Cause::None).await?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.done(d, lease).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn on_labeled(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        is_pull: bool,
+        label: &str,
+        sender: &User,
+        at: Timestamp,
+    ) -> Processed {
+        let config = self.repo_config(inst, repo).await?;
+        let policy = match &config {
+            Ok(c) => c.policy(label),
+            Err(_) => None,
+        };
+        // Is this an intent label at all? With a broken file, the defaults' labels
+        // still tell us the person meant to open an intent.
+        let default_policy = RepoConfig::default().policy(label);
+        if policy.is_none() && (config.is_ok() || default_policy.is_none()) {
+            return self.done(d, lease).await;
+        }
+        if let Some(row) = self.store.open_intent_for(repo, number as i64).await? {
+            if row.intent.policy.label.eq_ignore_ascii_case(label) {
+                return self.done(d, lease).await; // the same label again, or a redelivery
+            }
+            let by = sender.login.clone();
+            let event = Event::OtherIntentLabel { label: label.to_string(), by };
+            self.apply_row(&row, vec![event], &delivery_cause(d, lease)).await?;
+            return Ok(());
+        }
+        let policy = match (policy, config) {
+            (Some(p), _) => p,
+            (None, Err(problem)) => {
+                let policy = default_policy.expect("checked above");
+                let message = render::config_problem(&policy.label, &problem.0);
+                return self
+                    .not_opened(d, lease, inst, repo, number, is_pull, policy, &sender.login, at, message)
+                    .await;
+            }
+            (None, Ok(_)) => unreachable!("returned above"),
+        };
+        // Re-read the item: the payload is a hint.
+        let issue = match self.gh.issue(inst, repo, number).await {
+            Ok(i) => i,
+            Err(e) if e.is_not_found() => return self.done(d, lease).await,
+            Err(e) => return Err(e.into()),
+        };
+        if !issue.has_label(label) {
+            // Removed again before we got here (or delivered out of order): nothing opens.
+            return self.done(d, lease).await;
+        }
+        let is_pull = issue.is_pull() || is_pull;
+        let head_sha = if is_pull {
+            Some(self.gh.pull(inst, repo, number).await?.head.sha)
+        } else {
+            None
+        };
+        let sender_is_bot = sender.is_bot();
+        let sender_role = if sender_is_bot {
+            None
+        } else {
+            self.role(inst, repo, &sender.login, false).await?
+        };
+        let admission = Admission {
+            policy: &policy,
+            is_pull,
+            item_open: issue.is_open(),
+            sender: &sender.login,
+            sender_is_bot,
+            sender_role,
+        };
+        match admit(&admission) {
+            Ok(()) => {}
+            Err(NotOpened::Bot) => return self.done(d, lease).await,
+            Err(reason) => {
+                let message = render::not_opened(&reason);
+                return self
+                    .not_opened(d, lease, inst, repo, number, is_pull, policy, &sender.login, at, message)
+                    .await;
+            }
+        }
+        let now = self.now();
+        // Objections of the last real intent carry over (labels that opened nothing
+        // are skipped).
+        let carried = self
+            .store
+            .recent_ended_intents(repo, number as i64, 10)
+            .await?
+            .into_iter()
+            .find(|prev| !matches!(prev.intent.outcome, Some(Outcome::NotOpened { .. })))
+            .map(|prev| prev.intent.carried_objections(now))
+            .unwrap_or_default();
+        let (intent, effects) = Intent::open(Opening {
+            policy,
+            is_pull,
+            item_author: issue.user.login.clone(),
+            author: sender.login.clone(),
+            at,
+            head_sha,
+            carried,
+        });
+        self.insert(d, lease, inst, repo, number, intent, effects).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn not_opened(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        is_pull: bool,
+        policy: crate::core::config::Policy,
+        author: &str,
+        at: Timestamp,
+        message: String,
+    ) -> Processed {
+        let (intent, effects) = Intent::not_opened(policy, is_pull, author, at, message);
+        self.insert(d, lease, inst, repo, number, intent, effects).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        intent: Intent,
+        effects: Vec<crate::core::intent::Effect>,
+    ) -> Processed {
+        let write = IntentWrite {
+            id: new_id(),
+            expected_version: None,
+            installation_id: inst as i64,
+            repo: repo.to_string(),
+            number: number as i64,
+            intent,
+            effects,
+        };
+        match self
+            .store
+            .write(Some(&write), &delivery_cause(d, lease), self.now().as_millisecond())
+            .await?
+        {
+            WriteOutcome::Written => {
+                tracing::info!(repo, number, label = %write.intent.policy.label, "intent recorded");
+                self.kick();
+                Ok(())
+            }
+            // Another delivery opened an intent on this item first: decide again.
+            WriteOutcome::Conflict => Err(Failure::Retry("an intent opened concurrently".into(), Some(std::time::Duration::ZERO))),
+            WriteOutcome::LostLease => Ok(()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn on_comment(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        p: &Payload,
+        sender: &User,
+        at: Timestamp,
+    ) -> Processed {
+        let Some(comment) = &p.comment else {
+            return self.done(d, lease).await;
+        };
+        let author = comment.user.clone().unwrap_or_default();
+        if author.is_bot() || sender.is_bot() {
+            return self.done(d, lease).await; // bots, tacit included, never command
+        }
+        let commands = parse_commands(comment.body.as_deref().unwrap_or(""));
+        if commands.is_empty() || self.store.open_intent_for(repo, number as i64).await?.is_none() {
+            return self.done(d, lease).await;
+        }
+        let role = self.role(inst, repo, &author.login, false).await?;
+        let actor = Actor { login: author.login.clone(), role };
+        let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
+        let url = comment.html_url.clone();
+        let source = Source::Comment(comment.id);
+        self.to_open_intent(d, lease, repo, number, |_| {
+            commands
+                .iter()
+                .map(|c| Event::Command {
+                    actor: actor.clone(),
+                    command: c.clone(),
+                    source: source.clone(),
+                    url: url.clone(),
+                    at,
+                    sender_is_author,
+                })
+                .collect()
+        })
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn on_review(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        p: &Payload,
+        sender: &User,
+        at: Timestamp,
+    ) -> Processed {
+        let Some(review) = &p.review else {
+            return self.done(d, lease).await;
+        };
+        let reviewer = review.user.clone().unwrap_or_default();
+        if reviewer.is_bot() || self.store.open_intent_for(repo, number as i64).await?.is_none() {
+            return self.done(d, lease).await;
+        }
+        let role = self.role(inst, repo, &reviewer.login, false).await?;
+        let actor = Actor { login: reviewer.login.clone(), role };
+        let verdict = match review.state.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("approved") => Some(Verdict::Approved),
+            Some("changes_requested") => Some(Verdict::ChangesRequested),
+            _ => None,
+        };
+        let body = review.body.clone().unwrap_or_default();
+        let commands = parse_commands(&body);
+        let sender_is_author = sender.login.eq_ignore_ascii_case(&reviewer.login);
+        let (id, url, commit_id) = (review.id, review.html_url.clone(), review.commit_id.clone());
+        self.to_open_intent(d, lease, repo, number, |_| {
+            let mut events: Vec<Event> = commands
+                .iter()
+                .map(|c| Event::Command {
+                    actor: actor.clone(),
+                    command: c.clone(),
+                    source: Source::Review(id),
+                    url: url.clone(),
+                    at,
+                    sender_is_author,
+                })
+                .collect();
+            if let Some(verdict) = verdict {
+                events.push(Event::Review {
+                    actor: actor.clone(),
+                    review_id: id,
+                    verdict,
+                    body: body.clone(),
+                    commit_id: commit_id.clone(),
+                    url: url.clone(),
+                    at,
+                });
+            }
+            events.push(Event::ChecksChanged);
+            events
+        })
+        .await
+    }
+
+    /// Checks or statuses changed on a commit: nudge the intents whose head it is.
+    /// Matched by sha, since fork pull requests are not listed in these events.
+    async fn on_checks(&self, d: &DeliveryRow, lease: &Lease, repo: &str, sha: Option<&str>) -> Processed {
+        if let Some(sha) = sha {
+            for row in self.store.open_intents(Some(repo)).await? {
+                if row.intent.head_sha.as_deref() == Some(sha) && row.intent.refusal.is_some() {
+                    self.apply_to(&row.id, vec![Event::ChecksChanged], Cause::None).await?;
+                }
+            }
+        }
+        self.done(d, lease).await
+    }
+
+    /// An intent label was deleted or renamed in the repository.
+    async fn on_label_gone(&self, d: &DeliveryRow, lease: &Lease, repo: &str, name: &str) -> Processed {
+        for row in self.store.open_intents(Some(repo)).await? {
+            if row.intent.policy.label.eq_ignore_ascii_case(name) {
+                self.apply_to(&row.id, vec![Event::Ended(EndReason::LabelDeleted)], Cause::None).await?;
+            }
+        }
+        self.done(d, lease).await
+    }
+}
+
+fn delivery_cause(d: &DeliveryRow, lease: &Lease) -> Cause {
+    Cause::Delivery {
+        id: d.id.clone(),
+        lease: lease.clone(),
+    }
+}

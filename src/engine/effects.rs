@@ -1,0 +1,450 @@
+//! Performing the outbox's effects against GitHub, idempotently.
+//!
+//! Every effect may run more than once (a crash after the request, before it was
+//! marked done; a lease that ran out). So each one first looks at GitHub's state, or
+//! is naturally idempotent:
+//! - a merge re-reads the pull request on a retry: merged already counts as done;
+//! - a close re-reads the issue; labels are added and removed idempotently;
+//! - a comment created on a retry is first looked for among the App's own comments,
+//!   by a marker that carries the intent id (only comments by the App's bot count).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::core::commands::{Command, parse_commands};
+use crate::core::config::{MergeMethod, Role};
+use crate::core::intent::{Actor, CheckState, Effect, Event, Facts, MergeResult, Source};
+use crate::core::render;
+use crate::github::{Comment, GhError};
+use crate::store::{Cause, EffectRow, IntentRow, Lease};
+
+use super::{Engine, backoff};
+
+/// Comments and labels that still fail after this many attempts are dropped (logged).
+const MAX_ATTEMPTS: i64 = 30;
+
+/// What became of one attempt.
+enum Done {
+    /// Performed; feed these events back to the core.
+    Events(Vec<Event>),
+    /// Try again later.
+    Retry(String, Option<Duration>),
+    /// Cannot be performed, ever (logged; the effect is marked dead).
+    Dead(String),
+}
+
+impl From<GhError> for Done {
+    fn from(e: GhError) -> Done {
+        match e {
+            GhError::RateLimited(wait) => Done::Retry("rate limited".into(), Some(wait)),
+            e if e.is_transient() => Done::Retry(e.to_string(), None),
+            e => Done::Dead(e.to_string()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Done {
+    fn from(e: anyhow::Error) -> Done {
+        Done::Retry(format!("{e:#}"), None)
+    }
+}
+
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Done::from(e),
+        }
+    };
+}
+
+impl Engine {
+    pub(crate) async fn run_effect(&self, e: EffectRow, lease: Lease) {
+        let span = tracing::info_span!("effect", intent = %e.intent_id, effect = ?e.effect);
+        let row = match self.store.intent(&e.intent_id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                let _ = self.store.retry_effect(&e.id, &lease, 0, "intent missing", true).await;
+                return;
+            }
+            Err(err) => {
+                let _g = span.enter();
+                tracing::warn!(error = %err, "cannot read intent");
+                return; // the lease runs out and the effect is tried again
+            }
+        };
+        if self.store.installation_frozen(row.installation_id).await.unwrap_or(false) {
+            let later = self.now().as_millisecond() + 3_600_000;
+            let _ = self.store.retry_effect(&e.id, &lease, later, "installation suspended", false).await;
+            return;
+        }
+        let done = self.perform(&e, &row).await;
+        let _g = span.enter();
+        match done {
+            Done::Events(events) => {
+                let cause = Cause::Effect { id: e.id.clone(), lease: lease.clone() };
+                match self.apply_to(&row.id, events, cause).await {
+                    Ok(outcome) => tracing::debug!(?outcome, "effect done"),
+                    Err(err) => tracing::warn!(error = %err, "cannot record the effect's result"),
+                }
+            }
+            Done::Retry(error, wait) => {
+                let wait = wait.unwrap_or_else(|| backoff(e.attempts));
+                // A merge or a verification is never dropped: the intent depends on it.
+                let vital = matches!(e.effect, Effect::Merge { .. } | Effect::Verify);
+                let dead = !vital && e.attempts >= MAX_ATTEMPTS;
+                tracing::warn!(%error, ?wait, attempts = e.attempts, dead, "effect failed");
+                let at = self.now().as_millisecond() + wait.as_millis() as i64;
+                let _ = self.store.retry_effect(&e.id, &lease, at, &error, dead).await;
+            }
+            Done::Dead(error) => {
+                tracing::error!(%error, "effect cannot be performed");
+                let _ = self.store.retry_effect(&e.id, &lease, 0, &error, true).await;
+            }
+        }
+    }
+
+    async fn perform(&self, e: &EffectRow, row: &IntentRow) -> Done {
+        let inst = row.installation_id as u64;
+        let repo = row.repo.as_str();
+        let number = row.number as u64;
+        match &e.effect {
+            Effect::SyncStatus => self.sync_status(e, row).await,
+            Effect::SyncCheck => self.sync_check(row).await,
+            Effect::Verify => self.verify(row).await,
+            Effect::Merge { sha, method } => self.merge(e, row, sha, *method).await,
+            Effect::Close { reason } => {
+                let issue = tri!(self.gh.issue(inst, repo, number).await);
+                if issue.is_open() {
+                    let reason = match reason {
+                        crate::core::config::CloseReason::Completed => "completed",
+                        crate::core::config::CloseReason::NotPlanned => "not_planned",
+                    };
+                    // Pull requests have no state_reason.
+                    let reason = (!issue.is_pull()).then_some(reason);
+                    tri!(self.gh.close_issue(inst, repo, number, reason).await);
+                }
+                Done::Events(vec![])
+            }
+            Effect::AddLabel { name } => {
+                tri!(self.gh.ensure_label(inst, repo, name, "0e8a16", "Consent was reached (tacit)").await);
+                tri!(self.gh.add_labels(inst, repo, number, &[name]).await);
+                Done::Events(vec![])
+            }
+            Effect::RemoveLabel { name } => {
+                tri!(self.gh.remove_label(inst, repo, number, name).await);
+                Done::Events(vec![])
+            }
+            Effect::PostOutcome => {
+                let marker = render::outcome_marker(&row.id);
+                if e.attempts > 1 && tri!(self.find_own_comment(row, &marker).await).is_some() {
+                    return Done::Events(vec![]); // posted before a crash
+                }
+                let body = render::outcome_comment(&row.intent, &row.id);
+                tri!(self.gh.create_comment(inst, repo, number, &body).await);
+                Done::Events(vec![])
+            }
+        }
+    }
+
+    /// A comment by the App's own bot that contains `marker`.
+    async fn find_own_comment(&self, row: &IntentRow, marker: &str) -> Result<Option<Comment>, GhError> {
+        let bot = self.bot_login();
+        let comments = self
+            .gh
+            .comments(row.installation_id as u64, &row.repo, row.number as u64)
+            .await?;
+        Ok(comments.into_iter().find(|c| {
+            let ours = match &bot {
+                Some(b) => c.user.login.eq_ignore_ascii_case(b),
+                None => c.user.is_bot(),
+            };
+            ours && c.body.contains(marker)
+        }))
+    }
+
+    async fn sync_status(&self, e: &EffectRow, row: &IntentRow) -> Done {
+        // A later status sync of the same intent will show the newer state anyway.
+        if tri!(self.store.has_later_pending(&row.id, e.seq, &Effect::SyncStatus).await) {
+            return Done::Events(vec![]);
+        }
+        let now = self.now();
+        // Edits are rate-limited per intent, so a flood of comments cannot exhaust the API.
+        let last = self.last_status_edit.lock().expect("poisoned").get(&row.id).copied();
+        if let Some(last) = last {
+            let next = last + jiff::SignedDuration::try_from(self.tuning.status_edit_interval).unwrap_or_default();
+            if next > now && !row.intent.is_done() {
+                let wait = (next - now).unsigned_abs();
+                return Done::Retry("status edits are rate-limited".into(), Some(wait));
+            }
+        }
+        let inst = row.installation_id as u64;
+        let body = render::status_comment(&row.intent, &row.id, now);
+        if let Some(id) = row.status_comment_id {
+            match tri!(self.gh.edit_comment(inst, &row.repo, id as u64, &body).await) {
+                Some(_) => {
+                    self.note_edit(&row.id, now);
+                    return Done::Events(vec![]);
+                }
+                None => {} // deleted by someone: post a new one
+            }
+        } else if e.attempts > 1
+            && let Some(c) = tri!(self.find_own_comment(row, &render::status_marker(&row.id)).await)
+        {
+            // Created before a crash, but its id was not stored.
+            tri!(self.store.set_status_comment(&row.id, Some(c.id as i64)).await);
+            tri!(self.gh.edit_comment(inst, &row.repo, c.id, &body).await);
+            self.note_edit(&row.id, now);
+            return Done::Events(vec![]);
+        }
+        let c = tri!(self.gh.create_comment(inst, &row.repo, row.number as u64, &body).await);
+        tri!(self.store.set_status_comment(&row.id, Some(c.id as i64)).await);
+        self.note_edit(&row.id, now);
+        Done::Events(vec![])
+    }
+
+    fn note_edit(&self, intent_id: &str, now: Timestamp) {
+        let mut map = self.last_status_edit.lock().expect("poisoned");
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(intent_id.to_string(), now);
+    }
+
+    async fn sync_check(&self, row: &IntentRow) -> Done {
+        let intent = &row.intent;
+        let Some(sha) = intent.head_sha.clone() else {
+            return Done::Events(vec![]);
+        };
+        let inst = row.installation_id as u64;
+        let now = self.now();
+        let view = render::check_run(intent, now);
+        let mut body = json!({
+            "name": "tacit",
+            "head_sha": sha,
+            "output": { "title": view.title, "summary": view.summary },
+        });
+        match intent.check() {
+            CheckState::Open | CheckState::Blocked | CheckState::Waiting => {
+                body["status"] = json!("in_progress");
+            }
+            state => {
+                body["status"] = json!("completed");
+                body["conclusion"] = json!(match state {
+                    CheckState::Success => "success",
+                    CheckState::Cancelled => "cancelled",
+                    _ => "failure",
+                });
+                body["completed_at"] = json!(now.to_string());
+            }
+        }
+        match (row.check_run_id, row.check_run_sha.as_deref()) {
+            (Some(id), Some(s)) if s == sha => {
+                tri!(self.gh.update_check_run(inst, &row.repo, id as u64, body).await);
+            }
+            _ => {
+                let run = tri!(self.gh.create_check_run(inst, &row.repo, body).await);
+                tri!(self.store.set_check_run(&row.id, run.id as i64, &sha).await);
+            }
+        }
+        Done::Events(vec![])
+    }
+
+    /// Re-read everything the decision depends on, and report it to the core.
+    async fn verify(&self, row: &IntentRow) -> Done {
+        let inst = row.installation_id as u64;
+        let (repo, number) = (row.repo.as_str(), row.number as u64);
+        let intent = &row.intent;
+        let issue = match self.gh.issue(inst, repo, number).await {
+            Ok(i) => i,
+            Err(e) if e.is_not_found() || e.status() == Some(410) => {
+                // Deleted or transferred.
+                return Done::Events(vec![Event::Verified(Facts {
+                    open: false,
+                    label_present: false,
+                    head_sha: None,
+                    draft: false,
+                    author_role: None,
+                    valid_approvers: BTreeSet::new(),
+                })]);
+            }
+            Err(e) => return e.into(),
+        };
+        let (head_sha, draft) = if intent.is_pull {
+            let pull = tri!(self.gh.pull(inst, repo, number).await);
+            (Some(pull.head.sha), pull.draft)
+        } else {
+            (None, false)
+        };
+        let author_role = tri!(self.role(inst, repo, &intent.author, true).await);
+
+        // Objections and approvals it has not seen: re-read comments and reviews.
+        let mut events = Vec::new();
+        let comments = tri!(self.gh.comments(inst, repo, number).await);
+        let reviews = if intent.is_pull {
+            tri!(self.gh.reviews(inst, repo, number).await)
+        } else {
+            Vec::new()
+        };
+        let mut approvals_standing: BTreeSet<String> = BTreeSet::new();
+        for c in &comments {
+            if c.user.is_bot() {
+                continue;
+            }
+            let at = c.updated_at.or(c.created_at).unwrap_or(intent.opened_at);
+            if at < intent.opened_at {
+                continue;
+            }
+            let commands = parse_commands(&c.body);
+            if commands.iter().any(|cmd| *cmd == Command::Approve) {
+                approvals_standing.insert(format!("c:{}", c.id));
+            }
+            let unseen: Vec<&Command> = commands
+                .iter()
+                .filter(|cmd| matches!(cmd, Command::Object { .. }) && !intent.counted.contains(&format!("c:{}:object", c.id)))
+                .collect();
+            if unseen.is_empty() {
+                continue;
+            }
+            let role = tri!(self.role(inst, repo, &c.user.login, false).await);
+            for cmd in unseen {
+                events.push(Event::Command {
+                    actor: Actor { login: c.user.login.clone(), role },
+                    command: cmd.clone(),
+                    source: Source::Comment(c.id),
+                    url: Some(c.html_url.clone()),
+                    at,
+                    sender_is_author: true,
+                });
+            }
+        }
+        for r in &reviews {
+            if r.state.eq_ignore_ascii_case("approved") {
+                approvals_standing.insert(format!("r:{}", r.id));
+            }
+        }
+        // Approvals still standing, by people who may still approve.
+        let mut valid_approvers = BTreeSet::new();
+        for a in &intent.approvals {
+            let key = match a.source {
+                Source::Comment(id) => format!("c:{id}"),
+                Source::Review(id) => format!("r:{id}"),
+                Source::CarriedOver => continue,
+            };
+            if !approvals_standing.contains(&key) {
+                continue; // deleted or edited away
+            }
+            let role = tri!(self.role(inst, repo, &a.who, true).await);
+            if role.is_some_and(|r: Role| r >= intent.policy.objectors) {
+                valid_approvers.insert(a.who.clone());
+            }
+        }
+        events.push(Event::Verified(Facts {
+            open: issue.is_open(),
+            label_present: issue.has_label(&intent.policy.label),
+            head_sha,
+            draft,
+            author_role,
+            valid_approvers,
+        }));
+        Done::Events(events)
+    }
+
+    async fn merge(&self, e: &EffectRow, row: &IntentRow, sha: &str, configured: Option<MergeMethod>) -> Done {
+        let inst = row.installation_id as u64;
+        let (repo, number) = (row.repo.as_str(), row.number as u64);
+        if e.attempts > 1 {
+            // A previous attempt may have merged before we could record it.
+            let pull = tri!(self.gh.pull(inst, repo, number).await);
+            if pull.merged {
+                let merged_sha = pull.merge_commit_sha.unwrap_or_else(|| sha.to_string());
+                return Done::Events(vec![Event::MergeResult(MergeResult::Merged { sha: merged_sha })]);
+            }
+            if pull.state != "open" {
+                return Done::Events(vec![Event::MergeResult(MergeResult::Fatal {
+                    message: "the pull request was closed".into(),
+                })]);
+            }
+        }
+        let settings = tri!(self.gh.repository(inst, repo).await);
+        let allowed: Vec<MergeMethod> = [
+            (MergeMethod::Merge, settings.allow_merge_commit),
+            (MergeMethod::Squash, settings.allow_squash_merge),
+            (MergeMethod::Rebase, settings.allow_rebase_merge),
+        ]
+        .into_iter()
+        .filter_map(|(m, ok)| ok.then_some(m))
+        .collect();
+        let mut order: Vec<MergeMethod> = Vec::new();
+        if let Some(m) = configured.filter(|m| allowed.contains(m)) {
+            order.push(m);
+        }
+        order.extend(allowed.iter().copied().filter(|m| Some(*m) != configured));
+        if order.is_empty() {
+            order.push(configured.unwrap_or(MergeMethod::Merge));
+        }
+        let mut last_refusal = String::new();
+        for method in order {
+            let name = method_name(method);
+            match self.gh.merge(inst, repo, number, sha, name).await {
+                Ok(answer) if answer.merged => {
+                    let merged = answer.sha.unwrap_or_else(|| sha.to_string());
+                    return Done::Events(vec![Event::MergeResult(MergeResult::Merged { sha: merged })]);
+                }
+                Ok(answer) => last_refusal = answer.message,
+                Err(GhError::Status { status: 409, .. }) => {
+                    let head = self.gh.pull(inst, repo, number).await.ok().map(|p| p.head.sha);
+                    return Done::Events(vec![Event::MergeResult(MergeResult::HeadMoved { sha: head })]);
+                }
+                Err(GhError::Status { status: 405, message }) if is_method_refusal(&message) => {
+                    last_refusal = message;
+                    continue; // the next allowed method
+                }
+                Err(GhError::Status { status: 405 | 422, message }) => {
+                    let soon = message.to_lowercase().contains("base branch was modified");
+                    return Done::Events(vec![Event::MergeResult(MergeResult::Refused { message, soon })]);
+                }
+                Err(GhError::Status { status: 403, message }) => {
+                    return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
+                }
+                Err(GhError::Status { status: 404, message }) => {
+                    return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
+                }
+                Err(e) => {
+                    // 5xx or no answer: it may have merged. Re-read before anything else.
+                    if let Ok(pull) = self.gh.pull(inst, repo, number).await
+                        && pull.merged
+                    {
+                        let merged_sha = pull.merge_commit_sha.unwrap_or_else(|| sha.to_string());
+                        return Done::Events(vec![Event::MergeResult(MergeResult::Merged { sha: merged_sha })]);
+                    }
+                    return e.into();
+                }
+            }
+        }
+        Done::Events(vec![Event::MergeResult(MergeResult::Refused {
+            message: if last_refusal.is_empty() {
+                "no merge method is allowed on this repository".into()
+            } else {
+                last_refusal
+            },
+            soon: false,
+        })])
+    }
+}
+
+fn method_name(m: MergeMethod) -> &'static str {
+    match m {
+        MergeMethod::Merge => "merge",
+        MergeMethod::Squash => "squash",
+        MergeMethod::Rebase => "rebase",
+    }
+}
+
+fn is_method_refusal(message: &str) -> bool {
+    let m = message.to_lowercase();
+    m.contains("merge method") || (m.contains("merge commits") && m.contains("not allowed"))
+}

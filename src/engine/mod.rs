@@ -1,0 +1,288 @@
+//! The imperative shell around the core: it turns recorded deliveries, due times and
+//! effect answers into core events, writes the core's decisions durably, and performs
+//! the effects against GitHub.
+//!
+//! Three loops run side by side, each claiming work with a lease so that any number
+//! of replicas can share one database:
+//! - deliveries: recorded webhook deliveries, in order per item;
+//! - timers: intents whose due time has come;
+//! - effects: the outbox, in order per intent, intents side by side.
+//!
+//! Each loop sleeps until the earliest stored due time (or a kick after a write),
+//! never on a fixed poll; `Tuning::max_idle` bounds the sleep so that work written by
+//! another replica is seen.
+
+mod deliveries;
+mod effects;
+mod repo;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::core::intent::Event;
+use crate::github::GitHub;
+use crate::settings::Tuning;
+use crate::store::{Cause, IntentRow, IntentWrite, Store, WriteOutcome};
+
+pub use repo::Permissions;
+
+/// How many pieces of work of one kind run at once per replica.
+const CONCURRENCY: usize = 32;
+
+pub struct Engine {
+    pub(crate) store: Store,
+    pub(crate) gh: GitHub,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) tuning: Tuning,
+    /// This replica's name in leases.
+    pub(crate) owner: String,
+    kick: Notify,
+    pub(crate) perms: Permissions,
+    pub(crate) bot_login: Mutex<Option<String>>,
+    /// When each status comment was last edited (edits are rate-limited).
+    pub(crate) last_status_edit: Mutex<HashMap<String, Timestamp>>,
+}
+
+impl Engine {
+    pub fn new(store: Store, gh: GitHub, clock: Arc<dyn Clock>, tuning: Tuning) -> Arc<Engine> {
+        Arc::new(Engine {
+            store,
+            gh,
+            clock,
+            perms: Permissions::new(Duration::from_secs(300)),
+            tuning,
+            owner: format!("{}-{}", hostname(), &crate::store::new_id()[..8]),
+            kick: Notify::new(),
+            bot_login: Mutex::new(None),
+            last_status_edit: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Wake the loops: new work was written.
+    pub fn kick(&self) {
+        self.kick.notify_waiters();
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Learn the App's bot login (`<slug>[bot]`), to recognise tacit's own comments.
+    pub async fn learn_identity(&self) {
+        let cached = self.store.kv_get("app_slug").await.ok().flatten();
+        let slug = match self.gh.app().await {
+            Ok(app) => app.slug.or(cached),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the App (GET /app); using the stored slug");
+                cached
+            }
+        };
+        if let Some(slug) = slug {
+            let _ = self.store.kv_set("app_slug", &slug).await;
+            *self.bot_login.lock().expect("poisoned") = Some(format!("{slug}[bot]"));
+        }
+    }
+
+    pub(crate) fn bot_login(&self) -> Option<String> {
+        self.bot_login.lock().expect("poisoned").clone()
+    }
+
+    /// Run the three loops until `shutdown` turns true; in-flight work is finished.
+    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        let mut set = JoinSet::new();
+        for kind in [Work::Deliveries, Work::Timers, Work::Effects] {
+            let engine = self.clone();
+            let shutdown = shutdown.clone();
+            set.spawn(async move { engine.work_loop(kind, shutdown).await });
+        }
+        while set.join_next().await.is_some() {}
+    }
+
+    async fn work_loop(self: Arc<Self>, kind: Work, mut shutdown: watch::Receiver<bool>) {
+        let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let mut tasks = JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            // Register for a kick before looking, so a write in between is not missed.
+            let kicked = self.kick.notified();
+            tokio::pin!(kicked);
+            kicked.as_mut().enable();
+
+            let available = permits.available_permits();
+            if available > 0 {
+                match self.claim_and_spawn(kind, available, &permits, &mut tasks).await {
+                    Ok(0) => {}
+                    Ok(_) => continue,
+                    Err(e) => tracing::warn!(error = %e, ?kind, "cannot claim work"),
+                }
+            }
+            while tasks.try_join_next().is_some() {}
+
+            let sleep = self.sleep_for().await;
+            tokio::select! {
+                _ = &mut kicked => {}
+                _ = tokio::time::sleep(sleep) => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        // Finish what is in flight before returning.
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// Until the earliest stored due time, at most `max_idle`.
+    async fn sleep_for(&self) -> Duration {
+        let max = self.tuning.max_idle;
+        match self.store.next_wake().await {
+            Ok(Some(at)) => {
+                let now = self.now().as_millisecond();
+                Duration::from_millis((at - now).clamp(10, max.as_millis() as i64) as u64)
+            }
+            Ok(None) => max,
+            Err(_) => Duration::from_secs(1), // the database is down: look again soon
+        }
+    }
+
+    async fn claim_and_spawn(
+        self: &Arc<Self>,
+        kind: Work,
+        limit: usize,
+        permits: &Arc<Semaphore>,
+        tasks: &mut JoinSet<()>,
+    ) -> anyhow::Result<usize> {
+        let now = self.now().as_millisecond();
+        let lease = self.tuning.lease;
+        let limit = limit as i64;
+        let mut n = 0;
+        match kind {
+            Work::Deliveries => {
+                for (d, l) in self.store.claim_deliveries(&self.owner, now, lease, limit).await? {
+                    let permit = permits.clone().acquire_owned().await?;
+                    let engine = self.clone();
+                    tasks.spawn(async move {
+                        engine.process_delivery(d, l).await;
+                        drop(permit);
+                        engine.kick();
+                    });
+                    n += 1;
+                }
+            }
+            Work::Timers => {
+                for id in self.store.claim_due_intents(&self.owner, now, lease, limit).await? {
+                    let permit = permits.clone().acquire_owned().await?;
+                    let engine = self.clone();
+                    tasks.spawn(async move {
+                        engine.fire_timer(&id).await;
+                        drop(permit);
+                        engine.kick();
+                    });
+                    n += 1;
+                }
+            }
+            Work::Effects => {
+                for (e, l) in self.store.claim_effects(&self.owner, now, lease, limit).await? {
+                    let permit = permits.clone().acquire_owned().await?;
+                    let engine = self.clone();
+                    tasks.spawn(async move {
+                        engine.run_effect(e, l).await;
+                        drop(permit);
+                        engine.kick();
+                    });
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    async fn fire_timer(&self, id: &str) {
+        let result = self.apply_to(id, vec![Event::Due], Cause::None).await;
+        match result {
+            Ok(WriteOutcome::Written) => {}
+            Ok(other) => {
+                tracing::debug!(intent = id, ?other, "timer had nothing to write");
+                let _ = self.store.release_intent(id, &self.owner).await;
+            }
+            Err(e) => {
+                tracing::warn!(intent = id, error = %e, "timer failed");
+                let _ = self.store.release_intent(id, &self.owner).await;
+            }
+        }
+    }
+
+    /// Apply events to the stored intent and write the result with its effects and
+    /// the completion of `cause`, retrying on a concurrent change.
+    pub(crate) async fn apply_to(&self, intent_id: &str, events: Vec<Event>, cause: Cause) -> anyhow::Result<WriteOutcome> {
+        for _ in 0..8 {
+            let Some(row) = self.store.intent(intent_id).await? else {
+                anyhow::bail!("intent {intent_id} does not exist");
+            };
+            match self.apply_row(&row, events.clone(), &cause).await? {
+                WriteOutcome::Conflict => continue,
+                other => return Ok(other),
+            }
+        }
+        Ok(WriteOutcome::Conflict)
+    }
+
+    /// Apply events to a row as read; `Conflict` if it changed since.
+    pub(crate) async fn apply_row(&self, row: &IntentRow, events: Vec<Event>, cause: &Cause) -> anyhow::Result<WriteOutcome> {
+        let now = self.now();
+        let mut intent = row.intent.clone();
+        let mut effects = Vec::new();
+        for event in events {
+            effects.extend(intent.handle(event, now));
+        }
+        if intent == row.intent && effects.is_empty() {
+            // Nothing changed: only complete the cause.
+            return self.store.write(None, cause, now.as_millisecond()).await;
+        }
+        let write = IntentWrite {
+            id: row.id.clone(),
+            expected_version: Some(row.version),
+            installation_id: row.installation_id,
+            repo: row.repo.clone(),
+            number: row.number,
+            intent,
+            effects,
+        };
+        let outcome = self.store.write(Some(&write), cause, now.as_millisecond()).await?;
+        if outcome == WriteOutcome::Written {
+            self.kick();
+        }
+        Ok(outcome)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    Deliveries,
+    Timers,
+    Effects,
+}
+
+/// Backoff for attempt `n` (1-based): 5 s, 10 s, 20 s ... capped at 15 minutes.
+pub(crate) fn backoff(attempt: i64) -> Duration {
+    let exp = (attempt.max(1) - 1).min(10) as u32;
+    Duration::from_secs(5u64.saturating_mul(2u64.pow(exp)).min(900))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "tacit".to_string())
+}

@@ -1,0 +1,601 @@
+//! The GitHub REST client: App JWT and installation tokens through octocrab, and the
+//! handful of endpoints tacit uses, parsed into lenient structs of our own.
+//!
+//! Rules kept here:
+//! - writes are never retried automatically (octocrab's retry layer is not compiled in);
+//!   the effect runner decides, after re-reading, whether a write is needed again;
+//! - writes per installation are spaced (`Tuning::write_interval`) and a rate-limit
+//!   answer (429, or 403 with `retry-after` / exhausted `x-ratelimit-remaining`) comes
+//!   back as [`GhError::RateLimited`] with the time to wait;
+//! - paths are relative, so octocrab attaches the App's credentials only to the API host.
+
+pub mod types;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, Method, StatusCode};
+use octocrab::Octocrab;
+use octocrab::models::InstallationId;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::settings::Settings;
+pub use types::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GhError {
+    /// No answer (connect error, timeout): the request may or may not have happened.
+    #[error("GitHub did not answer: {0}")]
+    Transport(String),
+    #[error("GitHub asked to wait {0:?}")]
+    RateLimited(Duration),
+    #[error("GitHub answered {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("unexpected answer from GitHub: {0}")]
+    Decode(String),
+}
+
+impl GhError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GhError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+    /// Worth trying again later (5xx, timeouts, rate limits)?
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GhError::Transport(_) | GhError::RateLimited(_) => true,
+            GhError::Status { status, .. } => *status >= 500 || *status == 401,
+            GhError::Decode(_) => false,
+        }
+    }
+    pub fn message(&self) -> String {
+        match self {
+            GhError::Status { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+pub type GhResult<T> = Result<T, GhError>;
+
+/// A raw answer.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json<T: DeserializeOwned>(&self) -> GhResult<T> {
+        serde_json::from_str(&self.body).map_err(|e| GhError::Decode(format!("{e}: {}", truncate(&self.body, 200))))
+    }
+}
+
+/// Parse a PEM RSA key (PKCS#1 or PKCS#8), as GitHub issues them.
+pub fn parse_private_key(pem: &str) -> anyhow::Result<octocrab::jsonwebtoken::EncodingKey> {
+    Ok(octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())?)
+}
+
+#[derive(Clone)]
+pub struct GitHub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    app: Octocrab,
+    installations: Mutex<HashMap<u64, Octocrab>>,
+    last_write: Mutex<HashMap<u64, Instant>>,
+    write_interval: Duration,
+}
+
+impl GitHub {
+    pub fn new(settings: &Settings) -> anyhow::Result<GitHub> {
+        let key = parse_private_key(&settings.private_key)?;
+        let app = Octocrab::builder()
+            .base_uri(settings.github_api_url.as_str())?
+            .app(settings.app_id.into(), key)
+            .set_connect_timeout(Some(settings.tuning.github_timeout))
+            .set_read_timeout(Some(settings.tuning.github_timeout))
+            .set_write_timeout(Some(settings.tuning.github_timeout))
+            .add_header(http::header::USER_AGENT, "tacit".to_string())
+            .build()?;
+        Ok(GitHub {
+            inner: Arc::new(Inner {
+                app,
+                installations: Mutex::new(HashMap::new()),
+                last_write: Mutex::new(HashMap::new()),
+                write_interval: settings.tuning.write_interval,
+            }),
+        })
+    }
+
+    /// The installation's client. octocrab caches its token and renews it shortly
+    /// before it expires (tokens last one hour).
+    fn installation(&self, id: u64) -> GhResult<Octocrab> {
+        let mut map = self.inner.installations.lock().expect("poisoned");
+        if let Some(c) = map.get(&id) {
+            return Ok(c.clone());
+        }
+        let c = self
+            .inner
+            .app
+            .installation(InstallationId(id))
+            .map_err(|e| GhError::Transport(e.to_string()))?;
+        map.insert(id, c.clone());
+        Ok(c)
+    }
+
+    /// Forget an installation's client (it was removed or its token revoked).
+    pub fn forget_installation(&self, id: u64) {
+        self.inner.installations.lock().expect("poisoned").remove(&id);
+    }
+
+    /// Wait until this installation may write again.
+    async fn pace_write(&self, installation: u64) {
+        if self.inner.write_interval.is_zero() {
+            return;
+        }
+        let wait = {
+            let mut map = self.inner.last_write.lock().expect("poisoned");
+            let now = Instant::now();
+            let next = map
+                .get(&installation)
+                .map_or(now, |t| (*t + self.inner.write_interval).max(now));
+            map.insert(installation, next);
+            next - now
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One request. `installation: None` authenticates as the App (JWT).
+    pub async fn request(
+        &self,
+        installation: Option<u64>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: Option<HeaderMap>,
+    ) -> GhResult<Answer> {
+        let client = match installation {
+            Some(id) => self.installation(id)?,
+            None => self.inner.app.clone(),
+        };
+        if method != Method::GET
+            && let Some(id) = installation
+        {
+            self.pace_write(id).await;
+        }
+        let uri = path.to_string();
+        let result = match method {
+            Method::GET => client._get_with_headers(uri, headers).await,
+            Method::POST => client._post(uri, body).await,
+            Method::PATCH => client._patch(uri, body).await,
+            Method::PUT => client._put(uri, body).await,
+            Method::DELETE => client._delete(uri, body).await,
+            other => return Err(GhError::Transport(format!("unsupported method {other}"))),
+        };
+        let response = result.map_err(|e| GhError::Transport(error_chain(&e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = client
+            .body_to_string(response)
+            .await
+            .map_err(|e| GhError::Transport(error_chain(&e)))?;
+        let answer = Answer {
+            status,
+            headers,
+            body,
+        };
+        if let Some(wait) = rate_limit_wait(&answer) {
+            tracing::warn!(path, ?wait, "GitHub rate limit: waiting as told");
+            return Err(GhError::RateLimited(wait));
+        }
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            Ok(answer)
+        } else {
+            let message = serde_json::from_str::<Value>(&answer.body)
+                .ok()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| truncate(&answer.body, 200));
+            Err(GhError::Status {
+                status: status.as_u16(),
+                message,
+            })
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, inst: u64, path: &str) -> GhResult<T> {
+        self.request(Some(inst), Method::GET, path, None, None).await?.json()
+    }
+
+    async fn send(&self, inst: u64, method: Method, path: &str, body: Value) -> GhResult<Answer> {
+        self.request(Some(inst), method, path, Some(&body), None).await
+    }
+
+    /// Pages of a list endpoint, up to `max_pages` of 100.
+    async fn list<T: DeserializeOwned>(&self, inst: Option<u64>, path: &str, max_pages: usize) -> GhResult<Vec<T>> {
+        let mut out = Vec::new();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        for page in 1..=max_pages {
+            let a = self
+                .request(inst, Method::GET, &format!("{path}{sep}per_page=100&page={page}"), None, None)
+                .await?;
+            let items: Vec<T> = a.json()?;
+            let more = a
+                .headers
+                .get(http::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|l| l.contains("rel=\"next\""));
+            let n = items.len();
+            out.extend(items);
+            if !more || n == 0 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- the App ------------------------------------------------------------------
+
+    pub async fn app(&self) -> GhResult<App> {
+        self.request(None, Method::GET, "/app", None, None).await?.json()
+    }
+
+    pub async fn app_installations(&self) -> GhResult<Vec<InstallationInfo>> {
+        self.list(None, "/app/installations", 10).await
+    }
+
+    /// Recent deliveries of the App's webhook, newest first (one page).
+    pub async fn hook_deliveries(&self, cursor: Option<&str>) -> GhResult<(Vec<HookDelivery>, Option<String>)> {
+        let path = match cursor {
+            Some(c) => format!("/app/hook/deliveries?per_page=100&cursor={c}"),
+            None => "/app/hook/deliveries?per_page=100".to_string(),
+        };
+        let a = self.request(None, Method::GET, &path, None, None).await?;
+        let next = a
+            .headers
+            .get(http::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_cursor);
+        Ok((a.json()?, next))
+    }
+
+    pub async fn redeliver(&self, delivery_id: u64) -> GhResult<()> {
+        self.request(
+            None,
+            Method::POST,
+            &format!("/app/hook/deliveries/{delivery_id}/attempts"),
+            None,
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn installation_repositories(&self, inst: u64) -> GhResult<Vec<Repository>> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            repositories: Vec<Repository>,
+        }
+        let mut out = Vec::new();
+        for page in 1..=50 {
+            let a = self
+                .request(
+                    Some(inst),
+                    Method::GET,
+                    &format!("/installation/repositories?per_page=100&page={page}"),
+                    None,
+                    None,
+                )
+                .await?;
+            let p: Page = a.json()?;
+            let n = p.repositories.len();
+            out.extend(p.repositories);
+            if n < 100 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- repositories, items --------------------------------------------------------
+
+    pub async fn repository(&self, inst: u64, repo: &str) -> GhResult<Repository> {
+        self.get(inst, &format!("/repos/{repo}")).await
+    }
+
+    /// A file on the default branch; `None` when it does not exist.
+    pub async fn file(&self, inst: u64, repo: &str, path: &str) -> GhResult<Option<FileContent>> {
+        match self.get::<FileContent>(inst, &format!("/repos/{repo}/contents/{path}")).await {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn issue(&self, inst: u64, repo: &str, number: u64) -> GhResult<Issue> {
+        self.get(inst, &format!("/repos/{repo}/issues/{number}")).await
+    }
+
+    pub async fn pull(&self, inst: u64, repo: &str, number: u64) -> GhResult<Pull> {
+        self.get(inst, &format!("/repos/{repo}/pulls/{number}")).await
+    }
+
+    pub async fn open_issues_with_label(&self, inst: u64, repo: &str, label: &str) -> GhResult<Vec<Issue>> {
+        self.list(
+            Some(inst),
+            &format!("/repos/{repo}/issues?state=open&labels={}", encode(label)),
+            10,
+        )
+        .await
+    }
+
+    pub async fn issue_events(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<IssueEvent>> {
+        self.list(Some(inst), &format!("/repos/{repo}/issues/{number}/events"), 10)
+            .await
+    }
+
+    /// The collaborator-permission answer for `user` (`None`: not found).
+    pub async fn permission(&self, inst: u64, repo: &str, user: &str) -> GhResult<Option<PermissionAnswer>> {
+        match self
+            .get::<PermissionAnswer>(inst, &format!("/repos/{repo}/collaborators/{}/permission", encode(user)))
+            .await
+        {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ---- comments -------------------------------------------------------------------
+
+    pub async fn comments(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<Comment>> {
+        self.list(Some(inst), &format!("/repos/{repo}/issues/{number}/comments"), 30)
+            .await
+    }
+
+    pub async fn comment(&self, inst: u64, repo: &str, id: u64) -> GhResult<Option<Comment>> {
+        match self.get(inst, &format!("/repos/{repo}/issues/comments/{id}")).await {
+            Ok(c) => Ok(Some(c)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn create_comment(&self, inst: u64, repo: &str, number: u64, body: &str) -> GhResult<Comment> {
+        self.send(
+            inst,
+            Method::POST,
+            &format!("/repos/{repo}/issues/{number}/comments"),
+            serde_json::json!({ "body": body }),
+        )
+        .await?
+        .json()
+    }
+
+    /// Edit a comment; `Ok(None)` when it no longer exists.
+    pub async fn edit_comment(&self, inst: u64, repo: &str, id: u64, body: &str) -> GhResult<Option<Comment>> {
+        match self
+            .send(
+                inst,
+                Method::PATCH,
+                &format!("/repos/{repo}/issues/comments/{id}"),
+                serde_json::json!({ "body": body }),
+            )
+            .await
+        {
+            Ok(a) => Ok(Some(a.json()?)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn reviews(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<Review>> {
+        self.list(Some(inst), &format!("/repos/{repo}/pulls/{number}/reviews"), 10)
+            .await
+    }
+
+    // ---- acting ---------------------------------------------------------------------
+
+    pub async fn merge(&self, inst: u64, repo: &str, number: u64, sha: &str, method: &str) -> GhResult<MergeAnswer> {
+        self.send(
+            inst,
+            Method::PUT,
+            &format!("/repos/{repo}/pulls/{number}/merge"),
+            serde_json::json!({ "sha": sha, "merge_method": method }),
+        )
+        .await?
+        .json()
+    }
+
+    pub async fn close_issue(&self, inst: u64, repo: &str, number: u64, state_reason: Option<&str>) -> GhResult<()> {
+        let mut body = serde_json::json!({ "state": "closed" });
+        if let Some(r) = state_reason {
+            body["state_reason"] = Value::from(r);
+        }
+        self.send(inst, Method::PATCH, &format!("/repos/{repo}/issues/{number}"), body)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn add_labels(&self, inst: u64, repo: &str, number: u64, labels: &[&str]) -> GhResult<()> {
+        self.send(
+            inst,
+            Method::POST,
+            &format!("/repos/{repo}/issues/{number}/labels"),
+            serde_json::json!({ "labels": labels }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Remove a label from an item; a label that is already gone is fine.
+    pub async fn remove_label(&self, inst: u64, repo: &str, number: u64, label: &str) -> GhResult<()> {
+        match self
+            .request(
+                Some(inst),
+                Method::DELETE,
+                &format!("/repos/{repo}/issues/{number}/labels/{}", encode(label)),
+                None,
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Create a label in the repository unless it exists.
+    pub async fn ensure_label(&self, inst: u64, repo: &str, name: &str, color: &str, description: &str) -> GhResult<()> {
+        match self
+            .request(Some(inst), Method::GET, &format!("/repos/{repo}/labels/{}", encode(name)), None, None)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+        match self
+            .send(
+                inst,
+                Method::POST,
+                &format!("/repos/{repo}/labels"),
+                serde_json::json!({ "name": name, "color": color, "description": description }),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(GhError::Status { status: 422, .. }) => Ok(()), // created meanwhile
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn create_check_run(&self, inst: u64, repo: &str, body: Value) -> GhResult<CheckRun> {
+        self.send(inst, Method::POST, &format!("/repos/{repo}/check-runs"), body)
+            .await?
+            .json()
+    }
+
+    pub async fn update_check_run(&self, inst: u64, repo: &str, id: u64, body: Value) -> GhResult<()> {
+        self.send(inst, Method::PATCH, &format!("/repos/{repo}/check-runs/{id}"), body)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Wait time from a rate-limit answer: 429, or 403 with `retry-after` or an exhausted
+/// primary limit (`x-ratelimit-remaining: 0`).
+fn rate_limit_wait(a: &Answer) -> Option<Duration> {
+    let status = a.status.as_u16();
+    if status != 429 && status != 403 {
+        return None;
+    }
+    let header = |name: &str| a.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(secs) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(secs.max(1)));
+    }
+    if header("x-ratelimit-remaining") == Some("0")
+        && let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok())
+    {
+        let now = jiff::Timestamp::now().as_second();
+        return Some(Duration::from_secs((reset - now).clamp(1, 3600) as u64));
+    }
+    if status == 429 || a.body.contains("secondary rate limit") {
+        return Some(Duration::from_secs(60));
+    }
+    None
+}
+
+fn next_cursor(link: &str) -> Option<String> {
+    link.split(',')
+        .find(|part| part.contains("rel=\"next\""))
+        .and_then(|part| part.split("cursor=").nth(1))
+        .map(|rest| rest.split(['&', '>']).next().unwrap_or_default().to_string())
+}
+
+/// Percent-encode one path segment (label names may contain spaces, `/`, `:`).
+pub fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        s.to_string()
+    } else {
+        let mut end = n;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &s[..end])
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names_are_encoded_as_one_segment() {
+        assert_eq!(encode("intent-to-merge"), "intent-to-merge");
+        assert_eq!(encode("needs review/ok"), "needs%20review%2Fok");
+    }
+
+    #[test]
+    fn cursor_is_read_from_the_link_header() {
+        let link = "<https://api.github.com/app/hook/deliveries?per_page=100&cursor=v1_12077215967>; rel=\"next\"";
+        assert_eq!(next_cursor(link).as_deref(), Some("v1_12077215967"));
+        assert_eq!(next_cursor("<x>; rel=\"prev\""), None);
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: h,
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn rate_limits_are_recognised() {
+        assert_eq!(
+            rate_limit_wait(&answer(429, &[("retry-after", "7")], "")),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            rate_limit_wait(&answer(403, &[("retry-after", "3")], "")),
+            Some(Duration::from_secs(3))
+        );
+        assert!(rate_limit_wait(&answer(403, &[], "{\"message\":\"You have exceeded a secondary rate limit\"}")).is_some());
+        // A plain 403 (no permission) is not a rate limit.
+        assert_eq!(rate_limit_wait(&answer(403, &[], "{\"message\":\"Resource not accessible by integration\"}")), None);
+        assert_eq!(rate_limit_wait(&answer(500, &[("retry-after", "3")], "")), None);
+    }
+}

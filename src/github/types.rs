@@ -1,0 +1,215 @@
+//! Lenient views of GitHub's REST answers: only the fields tacit reads, every one
+//! optional or defaulted, so that a new or missing field never breaks a read.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct User {
+    #[serde(default)]
+    pub login: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+impl User {
+    pub fn is_bot(&self) -> bool {
+        self.kind.eq_ignore_ascii_case("bot") || self.login.ends_with("[bot]")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelRef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub labels: Vec<LabelRef>,
+    #[serde(default)]
+    pub user: User,
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl Issue {
+    pub fn is_open(&self) -> bool {
+        self.state == "open"
+    }
+    pub fn is_pull(&self) -> bool {
+        self.pull_request.is_some()
+    }
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels.iter().any(|l| l.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitRef {
+    #[serde(default)]
+    pub sha: String,
+    #[serde(rename = "ref", default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pull {
+    pub number: u64,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub merged: bool,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+    pub head: GitRef,
+    pub base: GitRef,
+    #[serde(default)]
+    pub user: User,
+    #[serde(default)]
+    pub labels: Vec<LabelRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Repository {
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub default_branch: String,
+    #[serde(default = "yes")]
+    pub allow_merge_commit: bool,
+    #[serde(default = "yes")]
+    pub allow_squash_merge: bool,
+    #[serde(default = "yes")]
+    pub allow_rebase_merge: bool,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileContent {
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub encoding: String,
+    #[serde(default)]
+    pub sha: String,
+}
+
+impl FileContent {
+    pub fn text(&self) -> Option<String> {
+        use base64::Engine;
+        let cleaned: String = self.content.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(cleaned).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub user: User,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub created_at: Option<jiff::Timestamp>,
+    #[serde(default)]
+    pub updated_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    #[serde(default)]
+    pub user: User,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+    #[serde(default)]
+    pub submitted_at: Option<jiff::Timestamp>,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PermissionAnswer {
+    #[serde(default)]
+    pub permission: Option<String>,
+    #[serde(default)]
+    pub role_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MergeAnswer {
+    #[serde(default)]
+    pub sha: Option<String>,
+    #[serde(default)]
+    pub merged: bool,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct App {
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InstallationInfo {
+    pub id: u64,
+    #[serde(default)]
+    pub suspended_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HookDelivery {
+    pub id: u64,
+    #[serde(default)]
+    pub guid: String,
+    #[serde(default)]
+    pub delivered_at: Option<jiff::Timestamp>,
+    #[serde(default)]
+    pub redelivery: bool,
+    #[serde(default)]
+    pub status_code: Option<u16>,
+    #[serde(default)]
+    pub event: String,
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueEvent {
+    #[serde(default)]
+    pub event: String,
+    #[serde(default)]
+    pub actor: Option<User>,
+    #[serde(default)]
+    pub label: Option<LabelRef>,
+    #[serde(default)]
+    pub created_at: Option<jiff::Timestamp>,
+}

@@ -1,0 +1,15 @@
+//! tacit: lazy consensus for GitHub.
+//!
+//! See ARCHITECTURE.md for the map of this crate. In short: `core` decides (pure),
+//! everything else moves bytes: `webhook` receives, `store` remembers, `engine`
+//! schedules and performs, `github` talks to the API, `server` wires it together.
+
+pub mod cli;
+pub mod clock;
+pub mod core;
+pub mod engine;
+pub mod github;
+pub mod server;
+pub mod settings;
+pub mod store;
+pub mod webhook;

@@ -1,0 +1,122 @@
+//! Wiring: the HTTP server, the intake, the engine and shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tokio::sync::watch;
+
+use crate::clock::{Clock, SystemClock};
+use crate::engine::Engine;
+use crate::github::GitHub;
+use crate::settings::Settings;
+use crate::store::Store;
+use crate::webhook::{self, Intake};
+
+#[derive(Clone)]
+struct AppState {
+    secret: Arc<[u8]>,
+    intake: Intake,
+    store: Store,
+}
+
+/// The HTTP routes of SPEC section 1.
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/api/github/webhooks",
+            post(receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY)),
+        )
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+    let (verdict, text) = webhook::receive(&app.secret, &app.intake, &headers, &body).await;
+    let delivery = headers
+        .get("x-github-delivery")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let event = headers.get("x-github-event").and_then(|v| v.to_str().ok()).unwrap_or("");
+    tracing::info!(delivery, event, verdict = verdict.name(), "webhook");
+    (verdict.status(), text)
+}
+
+async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
+    match tokio::time::timeout(Duration::from_secs(3), app.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
+    }
+}
+
+/// Run `tacit serve` until SIGTERM or SIGINT.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = Store::connect(&settings.database_url).await?;
+    let gh = GitHub::new(&settings)?;
+    let engine = Engine::new(store.clone(), gh, clock.clone(), settings.tuning.clone());
+
+    let kick_engine = engine.clone();
+    let intake = Intake::start(store.clone(), clock, move || kick_engine.kick());
+    let state = AppState {
+        secret: Arc::from(settings.webhook_secret.as_bytes()),
+        intake,
+        store: store.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+    tracing::info!(listen = %listener.local_addr()?, "tacit is listening");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = {
+        let engine = engine.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(async move {
+            engine.learn_identity().await;
+            engine.run(stop).await
+        })
+    };
+
+    let mut http_stop = stop_rx.clone();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = http_stop.changed() => {}
+            }
+        })
+        .await?;
+    tracing::info!("stopping: finishing work in flight");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(30), worker).await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

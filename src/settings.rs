@@ -1,0 +1,240 @@
+//! Process configuration, read once from the environment (and `.env`) at start.
+//!
+//! This is the only module that reads environment variables. Everything else
+//! receives a [`Settings`] (or the part of it it needs).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+
+/// Everything `tacit serve` needs, as SPEC section 1 names it.
+#[derive(Clone)]
+pub struct Settings {
+    pub app_id: u64,
+    /// The App's private key, PEM.
+    pub private_key: String,
+    pub webhook_secret: String,
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub github_api_url: String,
+    pub log_level: String,
+    pub log_json: bool,
+    pub tuning: Tuning,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("app_id", &self.app_id)
+            .field("private_key", &"<redacted>")
+            .field("webhook_secret", &"<redacted>")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("github_api_url", &self.github_api_url)
+            .field("log_level", &self.log_level)
+            .field("log_json", &self.log_json)
+            .field("tuning", &self.tuning)
+            .finish()
+    }
+}
+
+/// Internal timings. Their defaults are what production uses; they are fields, not
+/// constants, so that tests can run the same code with shorter waits.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Minimum spacing of write requests to GitHub per installation (GitHub asks for 1 s).
+    pub write_interval: Duration,
+    /// Minimum spacing of status-comment edits per intent.
+    pub status_edit_interval: Duration,
+    /// How long a claim on a delivery, timer or effect lasts before another replica may take it.
+    pub lease: Duration,
+    /// The longest the scheduler sleeps without looking at the database (other replicas
+    /// may have written earlier due times).
+    pub max_idle: Duration,
+    /// How often failed deliveries are listed and open items reconciled.
+    pub reconcile_interval: Duration,
+    /// Timeout of one request to GitHub.
+    pub github_timeout: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            write_interval: Duration::from_millis(1000),
+            status_edit_interval: Duration::from_secs(2),
+            lease: Duration::from_secs(60),
+            max_idle: Duration::from_secs(30),
+            reconcile_interval: Duration::from_secs(3600),
+            github_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Settings {
+    /// Read `.env` (if present) and the environment.
+    pub fn from_env() -> anyhow::Result<Settings> {
+        let _ = dotenvy::dotenv();
+        Settings::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Build settings from any variable lookup (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        let app_id = get("APP_ID").ok_or_else(|| anyhow!("APP_ID is not set: give the GitHub App's id (see .env.example)"))?;
+        let app_id: u64 = app_id
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("APP_ID must be a number, got {app_id:?}"))?;
+
+        let private_key = match (get("PRIVATE_KEY"), get("PRIVATE_KEY_PATH")) {
+            (Some(k), _) => k.replace("\\n", "\n"),
+            (None, Some(path)) => std::fs::read_to_string(&path)
+                .with_context(|| format!("PRIVATE_KEY_PATH: cannot read {path}"))?,
+            (None, None) => bail!(
+                "PRIVATE_KEY or PRIVATE_KEY_PATH is not set: give the GitHub App's private key (PEM)"
+            ),
+        };
+        if jsonwebtoken_key_ok(&private_key).is_err() {
+            bail!("PRIVATE_KEY is not a valid RSA private key in PEM format");
+        }
+
+        let webhook_secret = get("WEBHOOK_SECRET").ok_or_else(|| {
+            anyhow!("WEBHOOK_SECRET is not set: tacit refuses to accept unsigned deliveries")
+        })?;
+
+        let host = get("HOST").unwrap_or_else(|| "0.0.0.0".into());
+        let port = get("PORT").unwrap_or_else(|| "3000".into());
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("PORT must be a port number, got {port:?}"))?;
+        let ip: std::net::IpAddr = host
+            .trim()
+            .trim_matches(['[', ']'])
+            .parse()
+            .map_err(|_| anyhow!("HOST must be an IP address, got {host:?}"))?;
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://tacit.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("DATABASE_URL must start with sqlite:// or postgres://");
+        }
+        let github_api_url = get("GITHUB_API_URL")
+            .unwrap_or_else(|| "https://api.github.com".into())
+            .trim_end_matches('/')
+            .to_string();
+        url::Url::parse(&github_api_url)
+            .map_err(|e| anyhow!("GITHUB_API_URL is not a URL ({e}): {github_api_url:?}"))?;
+
+        let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".into()).to_lowercase();
+        if !["error", "warn", "info", "debug", "trace"].contains(&log_level.as_str()) {
+            bail!("LOG_LEVEL must be one of error, warn, info, debug, trace; got {log_level:?}");
+        }
+        let log_json = match get("LOG_FORMAT").as_deref().map(str::to_lowercase).as_deref() {
+            None | Some("pretty") => false,
+            Some("json") => true,
+            Some(other) => bail!("LOG_FORMAT must be pretty or json, got {other:?}"),
+        };
+
+        Ok(Settings {
+            app_id,
+            private_key,
+            webhook_secret,
+            listen: SocketAddr::new(ip, port),
+            database_url,
+            github_api_url,
+            log_level,
+            log_json,
+            tuning: Tuning::default(),
+        })
+    }
+}
+
+fn jsonwebtoken_key_ok(pem: &str) -> Result<(), ()> {
+    crate::github::parse_private_key(pem).map(|_| ()).map_err(|_| ())
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const KEY: &str = include_str!("../tests/fixtures/test-app-key.pem");
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let s = Settings::from_lookup(lookup(&[
+            ("APP_ID", "12"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", "s"),
+        ]))
+        .unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:3000");
+        assert_eq!(s.database_url, "sqlite://tacit.db");
+        assert_eq!(s.github_api_url, "https://api.github.com");
+        assert_eq!(s.log_level, "info");
+        assert!(!s.log_json);
+    }
+
+    #[test]
+    fn each_missing_variable_is_named() {
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[("PRIVATE_KEY", KEY), ("WEBHOOK_SECRET", "s")], "APP_ID"),
+            (&[("APP_ID", "1"), ("WEBHOOK_SECRET", "s")], "PRIVATE_KEY"),
+            (&[("APP_ID", "1"), ("PRIVATE_KEY", KEY)], "WEBHOOK_SECRET"),
+            (
+                &[("APP_ID", "1"), ("PRIVATE_KEY", "not a key"), ("WEBHOOK_SECRET", "s")],
+                "PRIVATE_KEY is not a valid",
+            ),
+        ];
+        for (vars, expected) in cases {
+            let err = Settings::from_lookup(lookup(vars)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err:?} should mention {expected}");
+        }
+    }
+
+    #[test]
+    fn escaped_newlines_in_an_inline_key_are_accepted() {
+        let inline = KEY.replace('\n', "\\n");
+        let s = Settings::from_lookup(lookup(&[
+            ("APP_ID", "1"),
+            ("PRIVATE_KEY", &inline),
+            ("WEBHOOK_SECRET", "s"),
+        ]));
+        assert!(s.is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings::from_lookup(lookup(&[
+            ("APP_ID", "1"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", "hunter2"),
+            ("DATABASE_URL", "postgres://u:pw@h/db"),
+        ]))
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+    }
+}

@@ -1,0 +1,818 @@
+//! The durable store: deliveries, intents, due times and the effect outbox.
+//!
+//! One schema (`migrations/`) and one set of queries for SQLite and PostgreSQL,
+//! through sqlx's `Any` driver. Only portable SQL is used; times are Unix
+//! milliseconds passed in by the caller (the store never reads the clock).
+//!
+//! Invariants kept here:
+//! - a delivery is recorded exactly once per `X-GitHub-Delivery` id;
+//! - an intent's state, its next due time, its new effects and the delivery or effect
+//!   that caused the change are written in one transaction;
+//! - every intent write checks the version it read (optimistic concurrency), so two
+//!   writers can never both apply a decision to the same state;
+//! - work (deliveries, effects) is claimed with a lease; completing it checks the lease
+//!   owner and attempt number (the fencing token) in the same transaction.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::core::intent::{Effect, Intent};
+
+pub type Millis = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A delivery to record.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub id: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub installation_id: Option<i64>,
+    pub item_key: String,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub installation_id: Option<i64>,
+    pub item_key: String,
+    pub payload: String,
+    pub received_at: Millis,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntentRow {
+    pub id: String,
+    pub installation_id: i64,
+    pub repo: String,
+    pub number: i64,
+    pub label: String,
+    pub intent: Intent,
+    pub version: i64,
+    pub status_comment_id: Option<i64>,
+    pub check_run_id: Option<i64>,
+    pub check_run_sha: Option<String>,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct EffectRow {
+    pub id: String,
+    pub intent_id: String,
+    pub seq: i64,
+    pub effect: Effect,
+    pub attempts: i64,
+    pub created_at: Millis,
+}
+
+/// A claim on a piece of work: who holds it and the attempt number (the fencing token).
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub owner: String,
+    pub attempt: i64,
+}
+
+/// An intent state change, written with its effects in one transaction.
+#[derive(Debug, Clone)]
+pub struct IntentWrite {
+    pub id: String,
+    /// `None`: insert a new intent. `Some(v)`: update, only if the stored version is `v`.
+    pub expected_version: Option<i64>,
+    pub installation_id: i64,
+    pub repo: String,
+    pub number: i64,
+    pub intent: Intent,
+    pub effects: Vec<Effect>,
+}
+
+/// What caused a write, completed in the same transaction.
+#[derive(Debug, Clone)]
+pub enum Cause {
+    None,
+    Delivery { id: String, lease: Lease },
+    Effect { id: String, lease: Lease },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Written,
+    /// Someone else changed the intent (or opened one on the item) first: re-read, re-decide.
+    Conflict,
+    /// The lease on the cause ran out and another worker took it: nothing was written.
+    LostLease,
+}
+
+const DELIVERY_COLUMNS: &str =
+    "id, event, action, installation_id, item_key, payload, received_at, attempts";
+const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, updated_at";
+
+impl Store {
+    /// Connect (creating the SQLite file if needed) and run the migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| format!("DATABASE_URL {}", crate::settings::redact_url(&url)))?;
+        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL with synchronous=FULL: a commit is on disk before it returns,
+                            // so a delivery acknowledged with 2xx survives power loss.
+                            sqlx::query("PRAGMA journal_mode=WAL").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA busy_timeout=5000").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA foreign_keys=ON").execute(&mut *conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+            Backend::Postgres => pool_options.max_connections(16).connect_with(options).await,
+        }
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                crate::settings::redact_url(&url)
+            )
+        })?;
+        let store = Store { pool, backend };
+        sqlx::migrate!("./migrations")
+            .run(&store.pool)
+            .await
+            .context("running database migrations")?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Begin a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails to upgrade its lock.
+    async fn write_tx(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Does the database answer?
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- deliveries -------------------------------------------------------------
+
+    /// Record deliveries in one transaction (one fsync for the batch). Returns, for
+    /// each, whether it was new (`false`: a redelivery of an id already recorded).
+    pub async fn insert_deliveries(
+        &self,
+        batch: &[NewDelivery],
+        now: Millis,
+    ) -> anyhow::Result<Vec<bool>> {
+        let mut tx = self.write_tx().await?;
+        let mut fresh = Vec::with_capacity(batch.len());
+        for d in batch {
+            let r = sqlx::query(
+                "INSERT INTO deliveries (id, event, action, installation_id, item_key, payload, received_at, state, attempts, run_after)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&d.id)
+            .bind(&d.event)
+            .bind(&d.action)
+            .bind(d.installation_id)
+            .bind(&d.item_key)
+            .bind(&d.payload)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            fresh.push(r.rows_affected() == 1);
+        }
+        tx.commit().await?;
+        Ok(fresh)
+    }
+
+    pub async fn delivery_exists(&self, id: &str) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM deliveries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn count_deliveries(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM deliveries")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Claim up to `limit` runnable deliveries, oldest first. A delivery is runnable
+    /// when no older delivery with the same item key is still pending (per-item order).
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(DeliveryRow, Lease)>> {
+        let candidates = sqlx::query(
+            "SELECT d.id FROM deliveries d
+             WHERE d.state = 'pending' AND d.run_after <= $1
+               AND (d.lease_until IS NULL OR d.lease_until < $1)
+               AND NOT EXISTS (
+                   SELECT 1 FROM deliveries p
+                   WHERE p.item_key = d.item_key AND p.state = 'pending'
+                     AND (p.received_at < d.received_at
+                          OR (p.received_at = d.received_at AND p.id < d.id)))
+             ORDER BY d.received_at, d.id
+             LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let until = now + lease.as_millis() as i64;
+        let mut claimed = Vec::new();
+        for c in candidates {
+            let id: String = c.try_get("id")?;
+            let r = sqlx::query(
+                "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id = $3 AND state = 'pending' AND (lease_until IS NULL OR lease_until < $4)",
+            )
+            .bind(owner)
+            .bind(until)
+            .bind(&id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            if r.rows_affected() != 1 {
+                continue; // another replica took it
+            }
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
+            )))
+            .bind(&id)
+            .fetch_one(&self.pool)
+            .await?;
+            let row = delivery_row(&row)?;
+            let lease = Lease {
+                owner: owner.to_string(),
+                attempt: row.attempts,
+            };
+            claimed.push((row, lease));
+        }
+        Ok(claimed)
+    }
+
+    /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
+    /// After too many attempts it is marked failed and kept for inspection.
+    pub async fn retry_delivery(
+        &self,
+        id: &str,
+        lease: &Lease,
+        run_after: Millis,
+        error: &str,
+        give_up: bool,
+    ) -> anyhow::Result<()> {
+        let state = if give_up { "failed" } else { "pending" };
+        sqlx::query(
+            "UPDATE deliveries SET state = $1, run_after = $2, last_error = $3, lease_owner = NULL, lease_until = NULL
+             WHERE id = $4 AND lease_owner = $5 AND attempts = $6",
+        )
+        .bind(state)
+        .bind(run_after)
+        .bind(error)
+        .bind(id)
+        .bind(&lease.owner)
+        .bind(lease.attempt)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---- intents ----------------------------------------------------------------
+
+    pub async fn open_intent_for(&self, repo: &str, number: i64) -> anyhow::Result<Option<IntentRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 1"
+        )))
+        .bind(repo.to_lowercase())
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(intent_row).transpose()
+    }
+
+    /// The most recently ended intents on an item, newest first (for carrying
+    /// objections over).
+    pub async fn recent_ended_intents(&self, repo: &str, number: i64, limit: i64) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 0
+             ORDER BY ended_at DESC LIMIT $3"
+        )))
+        .bind(repo.to_lowercase())
+        .bind(number)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(intent_row).collect()
+    }
+
+    pub async fn intent(&self, id: &str) -> anyhow::Result<Option<IntentRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {INTENT_COLUMNS} FROM intents WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(intent_row).transpose()
+    }
+
+    /// Open intents of one repository (for `label` events) or of all repositories.
+    pub async fn open_intents(&self, repo: Option<&str>) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = match repo {
+            Some(repo) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 AND repo = $1"
+                )))
+                .bind(repo.to_lowercase())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1")))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(intent_row).collect()
+    }
+
+    pub async fn open_intents_of_installation(&self, installation_id: i64) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 AND installation_id = $1"
+        )))
+        .bind(installation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(intent_row).collect()
+    }
+
+    pub async fn count_open_intents(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM intents WHERE is_open = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Claim intents whose due time has come.
+    pub async fn claim_due_intents(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
+               AND (lease_until IS NULL OR lease_until < $1)
+             ORDER BY due_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let until = now + lease.as_millis() as i64;
+        let mut claimed = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let r = sqlx::query(
+                "UPDATE intents SET lease_owner = $1, lease_until = $2
+                 WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4)",
+            )
+            .bind(owner)
+            .bind(until)
+            .bind(&id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            if r.rows_affected() == 1 {
+                claimed.push(id);
+            }
+        }
+        Ok(claimed)
+    }
+
+    pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE intents SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
+            .bind(id)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The earliest time any work becomes runnable: a due intent, an effect or a
+    /// delivery waiting to be retried. The scheduler sleeps until then.
+    pub async fn next_wake(&self) -> anyhow::Result<Option<Millis>> {
+        let row = sqlx::query(
+            "SELECT
+               (SELECT MIN(due_at) FROM intents WHERE is_open = 1 AND due_at IS NOT NULL) AS a,
+               (SELECT MIN(run_after) FROM effects WHERE state = 'pending') AS b,
+               (SELECT MIN(run_after) FROM deliveries WHERE state = 'pending') AS c",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let times = ["a", "b", "c"]
+            .iter()
+            .filter_map(|c| row.try_get::<Option<i64>, _>(*c).ok().flatten());
+        Ok(times.min())
+    }
+
+    /// Write an intent change, its effects and the completion of its cause, atomically.
+    pub async fn write(&self, w: Option<&IntentWrite>, cause: &Cause, now: Millis) -> anyhow::Result<WriteOutcome> {
+        let mut tx = self.write_tx().await?;
+        // The fencing check: the cause must still be ours.
+        let fenced = match cause {
+            Cause::None => true,
+            Cause::Delivery { id, lease } => {
+                sqlx::query(
+                    "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, lease_until = NULL
+                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(&lease.owner)
+                .bind(lease.attempt)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+            Cause::Effect { id, lease } => {
+                sqlx::query(
+                    "UPDATE effects SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL
+                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(&lease.owner)
+                .bind(lease.attempt)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+        };
+        if !fenced {
+            tx.rollback().await?;
+            return Ok(WriteOutcome::LostLease);
+        }
+        if let Some(w) = w {
+            if !write_intent(&mut tx, w, now).await? {
+                tx.rollback().await?;
+                return Ok(WriteOutcome::Conflict);
+            }
+        }
+        tx.commit().await?;
+        Ok(WriteOutcome::Written)
+    }
+
+    // ---- effects ----------------------------------------------------------------
+
+    /// Claim runnable effects: for each intent only its first pending effect, so that
+    /// effects of one intent run strictly in order, while intents run side by side.
+    pub async fn claim_effects(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(EffectRow, Lease)>> {
+        let rows = sqlx::query(
+            "SELECT e.id FROM effects e
+             WHERE e.state = 'pending' AND e.run_after <= $1
+               AND (e.lease_until IS NULL OR e.lease_until < $1)
+               AND NOT EXISTS (SELECT 1 FROM effects p
+                               WHERE p.intent_id = e.intent_id AND p.state = 'pending' AND p.seq < e.seq)
+             ORDER BY e.run_after, e.seq
+             LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let until = now + lease.as_millis() as i64;
+        let mut claimed = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let updated = sqlx::query(
+                "UPDATE effects SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id = $3 AND state = 'pending' AND (lease_until IS NULL OR lease_until < $4)",
+            )
+            .bind(owner)
+            .bind(until)
+            .bind(&id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            if updated.rows_affected() != 1 {
+                continue;
+            }
+            let row = sqlx::query(
+                "SELECT id, intent_id, seq, effect, attempts, created_at FROM effects WHERE id = $1",
+            )
+            .bind(&id)
+            .fetch_one(&self.pool)
+            .await?;
+            let effect: String = row.try_get("effect")?;
+            let e = EffectRow {
+                id: row.try_get("id")?,
+                intent_id: row.try_get("intent_id")?,
+                seq: row.try_get("seq")?,
+                effect: serde_json::from_str(&effect).context("stored effect")?,
+                attempts: row.try_get("attempts")?,
+                created_at: row.try_get("created_at")?,
+            };
+            let lease = Lease {
+                owner: owner.to_string(),
+                attempt: e.attempts,
+            };
+            claimed.push((e, lease));
+        }
+        Ok(claimed)
+    }
+
+    /// Put an effect back to run again at `run_after`, or mark it dead.
+    pub async fn retry_effect(
+        &self,
+        id: &str,
+        lease: &Lease,
+        run_after: Millis,
+        error: &str,
+        dead: bool,
+    ) -> anyhow::Result<bool> {
+        let state = if dead { "dead" } else { "pending" };
+        let r = sqlx::query(
+            "UPDATE effects SET state = $1, run_after = $2, last_error = $3, lease_owner = NULL, lease_until = NULL
+             WHERE id = $4 AND lease_owner = $5 AND attempts = $6 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(run_after)
+        .bind(error)
+        .bind(id)
+        .bind(&lease.owner)
+        .bind(lease.attempt)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Is an identical effect queued after `seq` for this intent? (Coalesces status edits.)
+    pub async fn has_later_pending(&self, intent_id: &str, seq: i64, effect: &Effect) -> anyhow::Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS x FROM effects WHERE intent_id = $1 AND state = 'pending' AND seq > $2 AND effect = $3 LIMIT 1",
+        )
+        .bind(intent_id)
+        .bind(seq)
+        .bind(serde_json::to_string(effect)?)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Pending effects of one intent (tests, dashboard).
+    pub async fn pending_effects(&self, intent_id: &str) -> anyhow::Result<Vec<Effect>> {
+        let rows = sqlx::query(
+            "SELECT effect FROM effects WHERE intent_id = $1 AND state = 'pending' ORDER BY seq",
+        )
+        .bind(intent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>("effect")?)?))
+            .collect()
+    }
+
+    /// Remember the status comment's id (tacit finds it by id, never by its marker).
+    pub async fn set_status_comment(&self, intent_id: &str, comment_id: Option<i64>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE intents SET status_comment_id = $1 WHERE id = $2")
+            .bind(comment_id)
+            .bind(intent_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_check_run(&self, intent_id: &str, id: i64, sha: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE intents SET check_run_id = $1, check_run_sha = $2 WHERE id = $3")
+            .bind(id)
+            .bind(sha)
+            .bind(intent_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- installations and small facts ------------------------------------------
+
+    pub async fn set_installation(
+        &self,
+        id: i64,
+        account: Option<&str>,
+        suspended: bool,
+        removed: bool,
+        now: Millis,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO installations (id, account, suspended, removed, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET account = COALESCE(excluded.account, installations.account),
+               suspended = excluded.suspended, removed = excluded.removed, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(suspended as i64)
+        .bind(removed as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Is this installation suspended or removed? (Unknown installations are active.)
+    pub async fn installation_frozen(&self, id: i64) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT suspended, removed FROM installations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64, _>("suspended")? == 1 || r.try_get::<i64, _>("removed")? == 1,
+            None => false,
+        })
+    }
+
+    pub async fn kv_get(&self, k: &str) -> anyhow::Result<Option<String>> {
+        let row = sqlx::query("SELECT v FROM kv WHERE k = $1")
+            .bind(k)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("v")).transpose()?)
+    }
+
+    pub async fn kv_set(&self, k: &str, v: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v")
+            .bind(k)
+            .bind(v)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn write_intent(conn: &mut AnyConnection, w: &IntentWrite, now: Millis) -> anyhow::Result<bool> {
+    let state = serde_json::to_string(&w.intent)?;
+    let due = w.intent.next_due().map(|t| t.as_millisecond());
+    let is_open = (!w.intent.is_done()) as i64;
+    let ended = w.intent.ended_at.map(|t| t.as_millisecond());
+    match w.expected_version {
+        None => {
+            // The partial unique index refuses a second open intent on the same item.
+            let r = sqlx::query(
+                "INSERT INTO intents (id, installation_id, repo, number, label, is_open, state, due_at, version, created_at, updated_at, ended_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&w.id)
+            .bind(w.installation_id)
+            .bind(w.repo.to_lowercase())
+            .bind(w.number)
+            .bind(&w.intent.policy.label)
+            .bind(is_open)
+            .bind(&state)
+            .bind(due)
+            .bind(now)
+            .bind(ended)
+            .execute(&mut *conn)
+            .await?;
+            if r.rows_affected() != 1 {
+                return Ok(false);
+            }
+        }
+        Some(version) => {
+            let r = sqlx::query(
+                "UPDATE intents SET state = $1, due_at = $2, is_open = $3, ended_at = $4, version = version + 1,
+                   updated_at = $5, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $6 AND version = $7",
+            )
+            .bind(&state)
+            .bind(due)
+            .bind(is_open)
+            .bind(ended)
+            .bind(now)
+            .bind(&w.id)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+            if r.rows_affected() != 1 {
+                return Ok(false);
+            }
+        }
+    }
+    if !w.effects.is_empty() {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS s FROM effects WHERE intent_id = $1")
+            .bind(&w.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let mut seq: i64 = row.try_get("s")?;
+        for effect in &w.effects {
+            seq += 1;
+            sqlx::query(
+                "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
+                 VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+            )
+            .bind(new_id())
+            .bind(&w.id)
+            .bind(seq)
+            .bind(serde_json::to_string(effect)?)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+fn delivery_row(r: &AnyRow) -> anyhow::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: r.try_get("id")?,
+        event: r.try_get("event")?,
+        action: r.try_get("action")?,
+        installation_id: r.try_get("installation_id")?,
+        item_key: r.try_get("item_key")?,
+        payload: r.try_get("payload")?,
+        received_at: r.try_get("received_at")?,
+        attempts: r.try_get("attempts")?,
+    })
+}
+
+fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
+    let state: String = r.try_get("state")?;
+    Ok(IntentRow {
+        id: r.try_get("id")?,
+        installation_id: r.try_get("installation_id")?,
+        repo: r.try_get("repo")?,
+        number: r.try_get("number")?,
+        label: r.try_get("label")?,
+        intent: serde_json::from_str(&state).context("stored intent state")?,
+        version: r.try_get("version")?,
+        status_comment_id: r.try_get("status_comment_id")?,
+        check_run_id: r.try_get("check_run_id")?,
+        check_run_sha: r.try_get("check_run_sha")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// A random 128-bit id, as 32 hex digits.
+pub fn new_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

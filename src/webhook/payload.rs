@@ -1,0 +1,188 @@
+//! Lenient views of webhook payloads.
+//!
+//! GitHub adds events, actions and fields over time; typed models that reject what
+//! they do not know would drop deliveries. Every field here is optional, and the
+//! event name and action are plain strings: the engine ignores what it does not use.
+
+use serde::Deserialize;
+
+use crate::github::{LabelRef, User};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Payload {
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub installation: Option<Installation>,
+    #[serde(default)]
+    pub repository: Option<Repo>,
+    #[serde(default)]
+    pub sender: Option<User>,
+    #[serde(default)]
+    pub issue: Option<Item>,
+    #[serde(default)]
+    pub pull_request: Option<Item>,
+    #[serde(default)]
+    pub label: Option<LabelRef>,
+    #[serde(default)]
+    pub comment: Option<Comment>,
+    #[serde(default)]
+    pub review: Option<Review>,
+    #[serde(default)]
+    pub changes: Option<serde_json::Value>,
+    #[serde(default)]
+    pub check_suite: Option<Check>,
+    #[serde(default)]
+    pub check_run: Option<Check>,
+    /// `status` events carry the commit sha at the top level.
+    #[serde(default)]
+    pub sha: Option<String>,
+    #[serde(default)]
+    pub after: Option<String>,
+    #[serde(default)]
+    pub repositories_removed: Option<Vec<Repo>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Installation {
+    pub id: u64,
+    #[serde(default)]
+    pub account: Option<User>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Repo {
+    #[serde(default)]
+    pub full_name: String,
+}
+
+/// An issue or a pull request, as webhook payloads carry them.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Item {
+    pub number: u64,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub labels: Option<Vec<LabelRef>>,
+    /// Present on an issue that is a pull request.
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
+    #[serde(default)]
+    pub merged: Option<bool>,
+    #[serde(default)]
+    pub head: Option<crate::github::GitRef>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<jiff::Timestamp>,
+    #[serde(default)]
+    pub updated_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Review {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub submitted_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Check {
+    #[serde(default)]
+    pub head_sha: Option<String>,
+}
+
+impl Payload {
+    pub fn parse(body: &[u8]) -> Result<Payload, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    pub fn repo(&self) -> Option<&str> {
+        self.repository
+            .as_ref()
+            .map(|r| r.full_name.as_str())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The issue or pull request this delivery is about.
+    pub fn item(&self) -> Option<&Item> {
+        self.issue.as_ref().or(self.pull_request.as_ref())
+    }
+
+    /// Deliveries with the same key are processed in the order received.
+    pub fn item_key(&self) -> String {
+        match (self.repo(), self.item()) {
+            (Some(repo), Some(item)) => format!("{}#{}", repo.to_lowercase(), item.number),
+            (Some(repo), None) => repo.to_lowercase(),
+            (None, _) => match &self.installation {
+                Some(i) => format!("installation:{}", i.id),
+                None => "app".to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(path: &str) -> Vec<u8> {
+        let p = format!(
+            "{}/../shared/github/webhooks/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn every_example_payload_parses() {
+        let root = format!("{}/../shared/github/webhooks", env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for event in std::fs::read_dir(&root).unwrap() {
+            for file in std::fs::read_dir(event.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                let body = std::fs::read(&path).unwrap();
+                Payload::parse(&body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n > 50, "only {n} examples found");
+    }
+
+    #[test]
+    fn labeled_issue_gives_its_item_key() {
+        let p = Payload::parse(&example("issues/labeled.1.json")).unwrap();
+        assert_eq!(p.item_key(), "codertocat/hello-world#1");
+        assert_eq!(p.label.as_ref().unwrap().name, "bug");
+    }
+
+    #[test]
+    fn unknown_actions_and_fields_are_accepted() {
+        let p = Payload::parse(br#"{"action":"dequeued","whatever":{"x":1}}"#).unwrap();
+        assert_eq!(p.action.as_deref(), Some("dequeued"));
+        assert_eq!(p.item_key(), "app");
+    }
+}
