@@ -1,5 +1,6 @@
 //! Wiring: the HTTP server, the intake, the engine and shutdown.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
 use crate::engine::Engine;
@@ -36,13 +38,20 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+async fn receive(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
     let (verdict, text) = webhook::receive(&app.secret, &app.intake, &headers, &body).await;
     let delivery = headers
         .get("x-github-delivery")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let event = headers.get("x-github-event").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let event = headers
+        .get("x-github-event")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     tracing::info!(delivery, event, verdict = verdict.name(), "webhook");
     (verdict.status(), text)
 }
@@ -56,48 +65,84 @@ async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
 
 /// Run `tacit serve` until SIGTERM or SIGINT.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = Store::connect(&settings.database_url).await?;
-    let gh = GitHub::new(&settings)?;
-    let engine = Engine::new(store.clone(), gh, clock.clone(), settings.tuning.clone());
-
-    let kick_engine = engine.clone();
-    let intake = Intake::start(store.clone(), clock, move || kick_engine.kick());
-    let state = AppState {
-        secret: Arc::from(settings.webhook_secret.as_bytes()),
-        intake,
-        store: store.clone(),
-    };
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
-    tracing::info!(listen = %listener.local_addr()?, "tacit is listening");
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = {
-        let engine = engine.clone();
-        let stop = stop_rx.clone();
-        tokio::spawn(async move {
-            engine.learn_identity().await;
-            engine.run(stop).await
-        })
-    };
-
-    let mut http_stop = stop_rx.clone();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = shutdown_signal() => {}
-                _ = http_stop.changed() => {}
-            }
-        })
-        .await?;
-    tracing::info!("stopping: finishing work in flight");
-    let _ = stop_tx.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(30), worker).await;
-    store.close().await;
-    tracing::info!("stopped");
+    let server = Server::start(settings).await?;
+    shutdown_signal().await;
+    server.stop().await;
     Ok(())
+}
+
+/// A running tacit: HTTP server, intake and engine.
+pub struct Server {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<()>,
+    worker: JoinHandle<()>,
+    store: Store,
+}
+
+impl Server {
+    /// Connect to the database, bind the port, and start serving and working.
+    pub async fn start(settings: Settings) -> anyhow::Result<Server> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = Store::connect(&settings.database_url).await?;
+        let gh = GitHub::new(&settings)?;
+        let engine = Engine::new(store.clone(), gh, clock.clone(), settings.tuning.clone());
+
+        let kick_engine = engine.clone();
+        let intake = Intake::start(store.clone(), clock, move || kick_engine.kick());
+        let state = AppState {
+            secret: Arc::from(settings.webhook_secret.as_bytes()),
+            intake,
+            store: store.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(listen = %addr, "tacit is listening");
+
+        let (stop, stop_rx) = watch::channel(false);
+        let worker = {
+            let engine = engine.clone();
+            let stop = stop_rx.clone();
+            tokio::spawn(async move {
+                engine.learn_identity().await;
+                engine.run(stop).await
+            })
+        };
+        let mut http_stop = stop_rx;
+        let http = tokio::spawn(async move {
+            let result = axum::serve(listener, router(state))
+                .with_graceful_shutdown(async move {
+                    let _ = http_stop.wait_for(|s| *s).await;
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        });
+        Ok(Server {
+            addr,
+            stop,
+            http,
+            worker,
+            store,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stop taking deliveries, finish the work in flight, release the database.
+    pub async fn stop(self) {
+        tracing::info!("stopping: finishing work in flight");
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.http).await;
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.worker).await;
+        self.store.close().await;
+        tracing::info!("stopped");
+    }
 }
 
 async fn shutdown_signal() {

@@ -80,7 +80,9 @@ impl Settings {
 
     /// Build settings from any variable lookup (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
-        let app_id = get("APP_ID").ok_or_else(|| anyhow!("APP_ID is not set: give the GitHub App's id (see .env.example)"))?;
+        let app_id = get("APP_ID").ok_or_else(|| {
+            anyhow!("APP_ID is not set: give the GitHub App's id (see .env.example)")
+        })?;
         let app_id: u64 = app_id
             .trim()
             .parse()
@@ -128,11 +130,17 @@ impl Settings {
         url::Url::parse(&github_api_url)
             .map_err(|e| anyhow!("GITHUB_API_URL is not a URL ({e}): {github_api_url:?}"))?;
 
-        let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".into()).to_lowercase();
+        let log_level = get("LOG_LEVEL")
+            .unwrap_or_else(|| "info".into())
+            .to_lowercase();
         if !["error", "warn", "info", "debug", "trace"].contains(&log_level.as_str()) {
             bail!("LOG_LEVEL must be one of error, warn, info, debug, trace; got {log_level:?}");
         }
-        let log_json = match get("LOG_FORMAT").as_deref().map(str::to_lowercase).as_deref() {
+        let log_json = match get("LOG_FORMAT")
+            .as_deref()
+            .map(str::to_lowercase)
+            .as_deref()
+        {
             None | Some("pretty") => false,
             Some("json") => true,
             Some(other) => bail!("LOG_FORMAT must be pretty or json, got {other:?}"),
@@ -153,7 +161,9 @@ impl Settings {
 }
 
 fn jsonwebtoken_key_ok(pem: &str) -> Result<(), ()> {
-    crate::github::parse_private_key(pem).map(|_| ()).map_err(|_| ())
+    crate::github::parse_private_key(pem)
+        .map(|_| ())
+        .map_err(|_| ())
 }
 
 /// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for logs.
@@ -204,7 +214,11 @@ mod tests {
             (&[("APP_ID", "1"), ("WEBHOOK_SECRET", "s")], "PRIVATE_KEY"),
             (&[("APP_ID", "1"), ("PRIVATE_KEY", KEY)], "WEBHOOK_SECRET"),
             (
-                &[("APP_ID", "1"), ("PRIVATE_KEY", "not a key"), ("WEBHOOK_SECRET", "s")],
+                &[
+                    ("APP_ID", "1"),
+                    ("PRIVATE_KEY", "not a key"),
+                    ("WEBHOOK_SECRET", "s"),
+                ],
                 "PRIVATE_KEY is not a valid",
             ),
         ];
@@ -235,6 +249,9 @@ mod tests {
         ]))
         .unwrap();
         let shown = format!("{s:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains(":pw@"),
+            "{shown}"
+        );
     }
 }

@@ -59,7 +59,8 @@ impl Calendar {
     /// A calendar in the IANA time zone `timezone`. The error says which name
     /// is unknown.
     pub fn new(timezone: &str, business_days: bool, holidays: &[Date]) -> Result<Calendar, String> {
-        let tz = TimeZone::get(timezone).map_err(|err| format!("unknown time zone `{timezone}`: {err}"))?;
+        let tz = TimeZone::get(timezone)
+            .map_err(|err| format!("unknown time zone `{timezone}`: {err}"))?;
         Ok(Calendar::with_time_zone(tz, business_days, holidays))
     }
 
@@ -77,8 +78,9 @@ impl Calendar {
     /// the file was parsed; should it fail now (a tz database without it),
     /// UTC is used rather than failing the intent.
     pub fn from_policy(p: &super::config::Policy) -> Calendar {
-        Calendar::new(&p.timezone, p.business_days, &p.holidays)
-            .unwrap_or_else(|_| Calendar::with_time_zone(TimeZone::UTC, p.business_days, &p.holidays))
+        Calendar::new(&p.timezone, p.business_days, &p.holidays).unwrap_or_else(|_| {
+            Calendar::with_time_zone(TimeZone::UTC, p.business_days, &p.holidays)
+        })
     }
 
     pub fn timezone(&self) -> &TimeZone {
@@ -255,7 +257,10 @@ impl Calendar {
 
 /// A timestamp from nanoseconds, clamped to jiff's range.
 fn timestamp(nanos: i128) -> Timestamp {
-    let nanos = nanos.clamp(Timestamp::MIN.as_nanosecond(), Timestamp::MAX.as_nanosecond());
+    let nanos = nanos.clamp(
+        Timestamp::MIN.as_nanosecond(),
+        Timestamp::MAX.as_nanosecond(),
+    );
     Timestamp::from_nanosecond(nanos).unwrap_or(Timestamp::MAX)
 }
 
@@ -278,7 +283,8 @@ mod tests {
     const D: u64 = 86_400;
 
     fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap_or_else(|e| panic!("bad timestamp {s}: {e}"))
+        s.parse()
+            .unwrap_or_else(|e| panic!("bad timestamp {s}: {e}"))
     }
 
     fn secs(n: u64) -> Duration {
@@ -313,7 +319,11 @@ mod tests {
                 calendar.timezone().iana_name(),
                 end.to_zoned_datetime(calendar.timezone().clone())
             );
-            assert_eq!(calendar.elapsed(start, end), secs(d), "elapsed back from {end}");
+            assert_eq!(
+                calendar.elapsed(start, end),
+                secs(d),
+                "elapsed back from {end}"
+            );
             assert_eq!(slow(calendar).add(start, secs(d)), expected, "day by day");
         }
     }
@@ -324,13 +334,43 @@ mod tests {
         let new_york = Calendar::new("America/New_York", false, &[]).unwrap();
         check_add(&[
             // 72 real hours, whatever the weekday or holiday.
-            (&berlin, "2026-03-27T15:00+01:00", 72 * H, "2026-03-30T16:00+02:00"),
+            (
+                &berlin,
+                "2026-03-27T15:00+01:00",
+                72 * H,
+                "2026-03-30T16:00+02:00",
+            ),
             // Across the spring change the local clock shows 25h later.
-            (&berlin, "2026-03-28T12:00+01:00", 24 * H, "2026-03-29T13:00+02:00"),
-            (&berlin, "2026-10-24T12:00+02:00", 24 * H, "2026-10-25T11:00+01:00"),
-            (&new_york, "2026-03-07T12:00-05:00", 24 * H, "2026-03-08T13:00-04:00"),
-            (&new_york, "2026-10-31T12:00-04:00", 24 * H, "2026-11-01T11:00-05:00"),
-            (&new_york, "2026-10-31T12:00-04:00", 0, "2026-10-31T12:00-04:00"),
+            (
+                &berlin,
+                "2026-03-28T12:00+01:00",
+                24 * H,
+                "2026-03-29T13:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-10-24T12:00+02:00",
+                24 * H,
+                "2026-10-25T11:00+01:00",
+            ),
+            (
+                &new_york,
+                "2026-03-07T12:00-05:00",
+                24 * H,
+                "2026-03-08T13:00-04:00",
+            ),
+            (
+                &new_york,
+                "2026-10-31T12:00-04:00",
+                24 * H,
+                "2026-11-01T11:00-05:00",
+            ),
+            (
+                &new_york,
+                "2026-10-31T12:00-04:00",
+                0,
+                "2026-10-31T12:00-04:00",
+            ),
         ]);
         assert_eq!(
             berlin.elapsed(ts("2026-03-28T00:00+01:00"), ts("2026-03-29T00:00+01:00")),
@@ -347,7 +387,12 @@ mod tests {
             (&utc, "2026-06-05T15:00Z", 24 * H, "2026-06-08T15:00Z"),
             (&utc, "2026-06-05T15:00Z", 72 * H, "2026-06-10T15:00Z"),
             (&utc, "2026-06-01T00:00Z", 5 * D, "2026-06-06T00:00Z"),
-            (&utc, "2026-06-01T00:00Z", 5 * D + SEC, "2026-06-08T00:00:01Z"),
+            (
+                &utc,
+                "2026-06-01T00:00Z",
+                5 * D + SEC,
+                "2026-06-08T00:00:01Z",
+            ),
         ]);
     }
 
@@ -357,19 +402,79 @@ mod tests {
         let new_york = business("America/New_York");
         check_add(&[
             // Berlin: DST starts Sunday 2026-03-29, ends Sunday 2026-10-25.
-            (&berlin, "2026-03-27T15:00+01:00", 24 * H, "2026-03-30T15:00+02:00"),
-            (&berlin, "2026-03-27T15:00+01:00", 9 * H, "2026-03-28T00:00+01:00"),
-            (&berlin, "2026-03-28T10:00+01:00", H, "2026-03-30T01:00+02:00"),
-            (&berlin, "2026-10-23T15:00+02:00", 24 * H, "2026-10-26T15:00+01:00"),
-            (&berlin, "2026-10-25T02:30+01:00", 30 * MIN, "2026-10-26T00:30+01:00"),
-            (&berlin, "2026-03-23T09:00+01:00", 72 * H, "2026-03-26T09:00+01:00"),
-            (&berlin, "2026-03-25T09:00+01:00", 72 * H, "2026-03-30T09:00+02:00"),
+            (
+                &berlin,
+                "2026-03-27T15:00+01:00",
+                24 * H,
+                "2026-03-30T15:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-03-27T15:00+01:00",
+                9 * H,
+                "2026-03-28T00:00+01:00",
+            ),
+            (
+                &berlin,
+                "2026-03-28T10:00+01:00",
+                H,
+                "2026-03-30T01:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-10-23T15:00+02:00",
+                24 * H,
+                "2026-10-26T15:00+01:00",
+            ),
+            (
+                &berlin,
+                "2026-10-25T02:30+01:00",
+                30 * MIN,
+                "2026-10-26T00:30+01:00",
+            ),
+            (
+                &berlin,
+                "2026-03-23T09:00+01:00",
+                72 * H,
+                "2026-03-26T09:00+01:00",
+            ),
+            (
+                &berlin,
+                "2026-03-25T09:00+01:00",
+                72 * H,
+                "2026-03-30T09:00+02:00",
+            ),
             // New York: DST starts Sunday 2026-03-08, ends Sunday 2026-11-01.
-            (&new_york, "2026-03-06T15:00-05:00", 24 * H, "2026-03-09T15:00-04:00"),
-            (&new_york, "2026-03-08T02:30-04:00", H, "2026-03-09T01:00-04:00"),
-            (&new_york, "2026-10-30T15:00-04:00", 24 * H, "2026-11-02T15:00-05:00"),
-            (&new_york, "2026-11-01T01:30-04:00", H, "2026-11-02T01:00-05:00"),
-            (&new_york, "2026-11-01T01:30-05:00", H, "2026-11-02T01:00-05:00"),
+            (
+                &new_york,
+                "2026-03-06T15:00-05:00",
+                24 * H,
+                "2026-03-09T15:00-04:00",
+            ),
+            (
+                &new_york,
+                "2026-03-08T02:30-04:00",
+                H,
+                "2026-03-09T01:00-04:00",
+            ),
+            (
+                &new_york,
+                "2026-10-30T15:00-04:00",
+                24 * H,
+                "2026-11-02T15:00-05:00",
+            ),
+            (
+                &new_york,
+                "2026-11-01T01:30-04:00",
+                H,
+                "2026-11-02T01:00-05:00",
+            ),
+            (
+                &new_york,
+                "2026-11-01T01:30-05:00",
+                H,
+                "2026-11-02T01:00-05:00",
+            ),
         ]);
     }
 
@@ -380,9 +485,14 @@ mod tests {
         // at the end of Thursday 2026-10-29 (24:00 back to 23:00).
         let jerusalem = business("Asia/Jerusalem");
         let cairo = business("Africa/Cairo");
-        let day_length = |calendar: &Calendar, from: &str, to: &str| calendar.elapsed(ts(from), ts(to));
+        let day_length =
+            |calendar: &Calendar, from: &str, to: &str| calendar.elapsed(ts(from), ts(to));
         assert_eq!(
-            day_length(&jerusalem, "2026-03-27T00:00+02:00", "2026-03-28T00:00+03:00"),
+            day_length(
+                &jerusalem,
+                "2026-03-27T00:00+02:00",
+                "2026-03-28T00:00+03:00"
+            ),
             secs(23 * H)
         );
         assert_eq!(
@@ -395,14 +505,49 @@ mod tests {
         );
         check_add(&[
             // Thursday 24h + Friday 23h, then 1h on Monday.
-            (&jerusalem, "2026-03-26T00:00+02:00", 48 * H, "2026-03-30T01:00+03:00"),
-            (&jerusalem, "2026-03-27T00:00+02:00", 3 * H, "2026-03-27T04:00+03:00"),
+            (
+                &jerusalem,
+                "2026-03-26T00:00+02:00",
+                48 * H,
+                "2026-03-30T01:00+03:00",
+            ),
+            (
+                &jerusalem,
+                "2026-03-27T00:00+02:00",
+                3 * H,
+                "2026-03-27T04:00+03:00",
+            ),
             // Egypt's Friday starts at 01:00, when the clocks resume.
-            (&cairo, "2026-04-23T12:00+02:00", 12 * H, "2026-04-24T01:00+03:00"),
-            (&cairo, "2026-04-23T12:00+02:00", 13 * H, "2026-04-24T02:00+03:00"),
-            (&cairo, "2026-10-29T00:00+03:00", 25 * H, "2026-10-30T00:00+02:00"),
-            (&cairo, "2026-10-29T00:00+03:00", 24 * H, "2026-10-29T23:00+02:00"),
-            (&cairo, "2026-10-29T00:00+03:00", 23 * H, "2026-10-29T23:00+03:00"),
+            (
+                &cairo,
+                "2026-04-23T12:00+02:00",
+                12 * H,
+                "2026-04-24T01:00+03:00",
+            ),
+            (
+                &cairo,
+                "2026-04-23T12:00+02:00",
+                13 * H,
+                "2026-04-24T02:00+03:00",
+            ),
+            (
+                &cairo,
+                "2026-10-29T00:00+03:00",
+                25 * H,
+                "2026-10-30T00:00+02:00",
+            ),
+            (
+                &cairo,
+                "2026-10-29T00:00+03:00",
+                24 * H,
+                "2026-10-29T23:00+02:00",
+            ),
+            (
+                &cairo,
+                "2026-10-29T00:00+03:00",
+                23 * H,
+                "2026-10-29T23:00+03:00",
+            ),
         ]);
     }
 
@@ -411,16 +556,46 @@ mod tests {
         let kolkata = business("Asia/Kolkata");
         let kathmandu = business("Asia/Kathmandu");
         check_add(&[
-            (&kolkata, "2026-06-05T18:30+05:30", 72 * H, "2026-06-10T18:30+05:30"),
-            (&kolkata, "2026-06-05T23:00+05:30", H, "2026-06-06T00:00+05:30"),
-            (&kolkata, "2026-06-06T10:00+05:30", H, "2026-06-08T01:00+05:30"),
+            (
+                &kolkata,
+                "2026-06-05T18:30+05:30",
+                72 * H,
+                "2026-06-10T18:30+05:30",
+            ),
+            (
+                &kolkata,
+                "2026-06-05T23:00+05:30",
+                H,
+                "2026-06-06T00:00+05:30",
+            ),
+            (
+                &kolkata,
+                "2026-06-06T10:00+05:30",
+                H,
+                "2026-06-08T01:00+05:30",
+            ),
             // Midnight in Kolkata is 18:30 UTC the day before.
             (&kolkata, "2026-06-05T18:00Z", 30 * MIN, "2026-06-05T18:30Z"),
             (&kolkata, "2026-06-05T18:00Z", 31 * MIN, "2026-06-07T18:31Z"),
-            (&kathmandu, "2026-06-05T23:00+05:45", H, "2026-06-06T00:00+05:45"),
-            (&kathmandu, "2026-06-06T10:00+05:45", H, "2026-06-08T01:00+05:45"),
+            (
+                &kathmandu,
+                "2026-06-05T23:00+05:45",
+                H,
+                "2026-06-06T00:00+05:45",
+            ),
+            (
+                &kathmandu,
+                "2026-06-06T10:00+05:45",
+                H,
+                "2026-06-08T01:00+05:45",
+            ),
             (&kathmandu, "2026-06-05T18:15Z", 0, "2026-06-05T18:15Z"),
-            (&kathmandu, "2026-06-05T18:14Z", 2 * MIN, "2026-06-07T18:16Z"),
+            (
+                &kathmandu,
+                "2026-06-05T18:14Z",
+                2 * MIN,
+                "2026-06-07T18:16Z",
+            ),
         ]);
         // Saturday in Kathmandu starts at 18:15 UTC on Friday.
         assert!(kathmandu.is_business_day(date(2026, 6, 5)));
@@ -432,16 +607,49 @@ mod tests {
 
     #[test]
     fn holidays_are_skipped() {
-        let berlin = business_with("Europe/Berlin", &[date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31)]);
+        let berlin = business_with(
+            "Europe/Berlin",
+            &[date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31)],
+        );
         check_add(&[
-            (&berlin, "2026-12-23T12:00+01:00", 24 * H, "2026-12-28T12:00+01:00"),
-            (&berlin, "2026-12-23T12:00+01:00", 12 * H, "2026-12-24T00:00+01:00"),
+            (
+                &berlin,
+                "2026-12-23T12:00+01:00",
+                24 * H,
+                "2026-12-28T12:00+01:00",
+            ),
+            (
+                &berlin,
+                "2026-12-23T12:00+01:00",
+                12 * H,
+                "2026-12-24T00:00+01:00",
+            ),
             // Starting on a holiday counts from the next business day.
-            (&berlin, "2026-12-24T09:00+01:00", H, "2026-12-28T01:00+01:00"),
+            (
+                &berlin,
+                "2026-12-24T09:00+01:00",
+                H,
+                "2026-12-28T01:00+01:00",
+            ),
             // Thursday 31st is a holiday, Friday 1st is not.
-            (&berlin, "2026-12-28T00:00+01:00", 4 * D, "2027-01-02T00:00+01:00"),
-            (&berlin, "2026-12-28T00:00+01:00", 4 * D + 1, "2027-01-04T00:00:01+01:00"),
-            (&berlin, "2026-12-28T00:00+01:00", 3 * D, "2026-12-31T00:00+01:00"),
+            (
+                &berlin,
+                "2026-12-28T00:00+01:00",
+                4 * D,
+                "2027-01-02T00:00+01:00",
+            ),
+            (
+                &berlin,
+                "2026-12-28T00:00+01:00",
+                4 * D + 1,
+                "2027-01-04T00:00:01+01:00",
+            ),
+            (
+                &berlin,
+                "2026-12-28T00:00+01:00",
+                3 * D,
+                "2026-12-31T00:00+01:00",
+            ),
         ]);
         assert!(!berlin.is_business_day(date(2026, 12, 24)));
         assert!(!berlin.is_business_day(date(2026, 12, 26)));
@@ -462,18 +670,44 @@ mod tests {
             (&utc, "2026-06-06T12:00Z", 0, "2026-06-06T12:00Z"),
             (&utc, "2026-06-05T12:00Z", 0, "2026-06-05T12:00Z"),
         ]);
-        assert_eq!(utc.elapsed(ts("2026-06-06T00:00Z"), ts("2026-06-08T00:00Z")), Duration::ZERO);
-        assert_eq!(utc.elapsed(ts("2026-06-06T00:00Z"), ts("2026-06-08T00:00:01Z")), secs(1));
+        assert_eq!(
+            utc.elapsed(ts("2026-06-06T00:00Z"), ts("2026-06-08T00:00Z")),
+            Duration::ZERO
+        );
+        assert_eq!(
+            utc.elapsed(ts("2026-06-06T00:00Z"), ts("2026-06-08T00:00:01Z")),
+            secs(1)
+        );
     }
 
     #[test]
     fn durations_landing_exactly_at_midnight() {
         let berlin = business("Europe/Berlin");
         check_add(&[
-            (&berlin, "2026-06-05T22:00+02:00", 2 * H, "2026-06-06T00:00+02:00"),
-            (&berlin, "2026-06-04T00:00+02:00", 48 * H, "2026-06-06T00:00+02:00"),
-            (&berlin, "2026-06-01T00:00+02:00", 24 * H, "2026-06-02T00:00+02:00"),
-            (&berlin, "2026-06-06T00:00+02:00", 24 * H, "2026-06-09T00:00+02:00"),
+            (
+                &berlin,
+                "2026-06-05T22:00+02:00",
+                2 * H,
+                "2026-06-06T00:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-06-04T00:00+02:00",
+                48 * H,
+                "2026-06-06T00:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-06-01T00:00+02:00",
+                24 * H,
+                "2026-06-02T00:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-06-06T00:00+02:00",
+                24 * H,
+                "2026-06-09T00:00+02:00",
+            ),
         ]);
     }
 
@@ -489,8 +723,18 @@ mod tests {
             (&utc, "2026-01-05T09:30Z", 20 * D, "2026-02-02T09:30Z"),
             (&utc, "2026-01-03T09:30Z", 90 * D, "2026-05-09T00:00Z"),
             // Across a clock change (a Sunday) and Easter holidays.
-            (&berlin, "2026-03-16T10:00+01:00", 20 * D, "2026-04-15T10:00+02:00"),
-            (&berlin, "2026-03-16T00:00+01:00", 90 * D, "2026-07-22T00:00+02:00"),
+            (
+                &berlin,
+                "2026-03-16T10:00+01:00",
+                20 * D,
+                "2026-04-15T10:00+02:00",
+            ),
+            (
+                &berlin,
+                "2026-03-16T00:00+01:00",
+                90 * D,
+                "2026-07-22T00:00+02:00",
+            ),
         ]);
     }
 
@@ -502,12 +746,30 @@ mod tests {
         let santiago = business("America/Santiago");
         let apia = business("Pacific/Apia");
         check_add(&[
-            (&santiago, "2026-04-03T12:00-03:00", 12 * H + SEC, "2026-04-06T00:00:01-04:00"),
-            (&santiago, "2026-09-04T12:00-04:00", 12 * H + SEC, "2026-09-07T00:00:01-03:00"),
-            (&apia, "2011-12-29T12:00-10:00", 12 * H + SEC, "2012-01-02T00:00:01+14:00"),
+            (
+                &santiago,
+                "2026-04-03T12:00-03:00",
+                12 * H + SEC,
+                "2026-04-06T00:00:01-04:00",
+            ),
+            (
+                &santiago,
+                "2026-09-04T12:00-04:00",
+                12 * H + SEC,
+                "2026-09-07T00:00:01-03:00",
+            ),
+            (
+                &apia,
+                "2011-12-29T12:00-10:00",
+                12 * H + SEC,
+                "2012-01-02T00:00:01+14:00",
+            ),
         ]);
         let plain = Calendar::new("America/Santiago", false, &[]).unwrap();
-        assert_eq!(plain.elapsed(ts("2026-04-04T00:00-03:00"), ts("2026-04-05T00:00-04:00")), secs(25 * H));
+        assert_eq!(
+            plain.elapsed(ts("2026-04-04T00:00-03:00"), ts("2026-04-05T00:00-04:00")),
+            secs(25 * H)
+        );
     }
 
     #[test]
@@ -520,7 +782,10 @@ mod tests {
             business("Asia/Kathmandu"),
             business("Africa/Cairo"),
             business("America/Santiago"),
-            business_with("Europe/Berlin", &[date(2026, 3, 30), date(2026, 10, 26), date(2026, 10, 27)]),
+            business_with(
+                "Europe/Berlin",
+                &[date(2026, 3, 30), date(2026, 10, 26), date(2026, 10, 27)],
+            ),
             Calendar::new("America/New_York", false, &[]).unwrap(),
         ];
         let durations = [
@@ -540,21 +805,39 @@ mod tests {
         // Starts every 7 hours and 13 minutes around the 2026 spring and
         // autumn clock changes (and Cairo's, in late April and October).
         for calendar in &calendars {
-            for season in [ts("2026-03-20T00:00Z"), ts("2026-04-18T00:00Z"), ts("2026-10-20T00:00Z")] {
+            for season in [
+                ts("2026-03-20T00:00Z"),
+                ts("2026-04-18T00:00Z"),
+                ts("2026-10-20T00:00Z"),
+            ] {
                 for step in 0..60 {
                     let start = season
-                        .checked_add(jiff::SignedDuration::from_secs(step * (7 * 3_600 + 13 * 60)))
+                        .checked_add(jiff::SignedDuration::from_secs(
+                            step * (7 * 3_600 + 13 * 60),
+                        ))
                         .unwrap();
                     for &d in &durations {
                         let end = calendar.add(start, secs(d));
-                        let context = format!("{:?} {start} + {d}s = {end}", calendar.timezone().iana_name());
+                        let context = format!(
+                            "{:?} {start} + {d}s = {end}",
+                            calendar.timezone().iana_name()
+                        );
                         assert!(end >= start, "{context}");
                         assert_eq!(calendar.elapsed(start, end), secs(d), "{context}");
-                        assert_eq!(slow(calendar).add(start, secs(d)), end, "{context}: day by day");
+                        assert_eq!(
+                            slow(calendar).add(start, secs(d)),
+                            end,
+                            "{context}: day by day"
+                        );
                         if d > 0 {
                             // `add` gives the earliest such instant.
-                            let before = end.checked_sub(jiff::SignedDuration::from_nanos(1)).unwrap();
-                            assert!(calendar.elapsed(start, before) < secs(d), "{context}: not earliest");
+                            let before = end
+                                .checked_sub(jiff::SignedDuration::from_nanos(1))
+                                .unwrap();
+                            assert!(
+                                calendar.elapsed(start, before) < secs(d),
+                                "{context}: not earliest"
+                            );
                         }
                     }
                 }
@@ -571,7 +854,11 @@ mod tests {
             let end = berlin.add(start, d);
             assert_eq!(end, slow(&berlin).add(start, d), "{years} years");
             assert_eq!(berlin.elapsed(start, end), d, "{years} years");
-            assert_eq!(slow(&berlin).elapsed(start, end), d, "{years} years, day by day");
+            assert_eq!(
+                slow(&berlin).elapsed(start, end),
+                d,
+                "{years} years, day by day"
+            );
         }
         // Thousands of years: fast, and no overflow.
         let end = berlin.add(start, secs(5_000 * 365 * D));
@@ -584,26 +871,60 @@ mod tests {
     }
 
     #[test]
+    fn week_skipping_stops_before_clock_changes_and_holidays() {
+        let berlin = business_with("Europe/Berlin", &[date(2026, 8, 20)]);
+        // Monday 2026-06-01: 11 whole weeks until the August holiday.
+        let day = berlin.day(date(2026, 6, 1));
+        let (after, weeks) = berlin.skip_weeks(&day, 100).unwrap();
+        assert_eq!((after.date, weeks), (date(2026, 8, 17), 11));
+        assert_eq!(berlin.skip_weeks(&day, 3).unwrap().1, 3);
+        assert!(berlin.skip_weeks(&day, 0).is_none());
+        // Thursday 2026-10-15: the clock change on the 25th allows one week.
+        let day = berlin.day(date(2026, 10, 15));
+        let (after, weeks) = berlin.skip_weeks(&day, 100).unwrap();
+        assert_eq!((after.date, weeks), (date(2026, 10, 22), 1));
+        let day = berlin.day(date(2026, 10, 19));
+        assert!(berlin.skip_weeks(&day, 100).is_none());
+        // Fixed offsets have no clock changes.
+        let kolkata = business("Asia/Kolkata");
+        let day = kolkata.day(date(2026, 1, 1));
+        assert_eq!(kolkata.skip_weeks(&day, 1_000).unwrap().1, 1_000);
+    }
+
+    #[test]
     fn ends_of_time_saturate() {
         let utc = business("UTC");
         let plain = Calendar::new("UTC", false, &[]).unwrap();
-        let near_end = Timestamp::MAX.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap();
+        let near_end = Timestamp::MAX
+            .checked_sub(jiff::SignedDuration::from_hours(1))
+            .unwrap();
         for calendar in [&utc, &plain] {
             assert_eq!(calendar.add(near_end, secs(2 * H)), Timestamp::MAX);
-            assert_eq!(calendar.add(ts("2026-01-01T00:00Z"), Duration::MAX), Timestamp::MAX);
+            assert_eq!(
+                calendar.add(ts("2026-01-01T00:00Z"), Duration::MAX),
+                Timestamp::MAX
+            );
             assert_eq!(calendar.add(Timestamp::MIN, secs(0)), Timestamp::MIN);
             let _ = calendar.add(Timestamp::MIN, secs(D));
             let _ = calendar.elapsed(near_end, Timestamp::MAX);
         }
         let berlin = business("Europe/Berlin");
         let _ = berlin.add(Timestamp::MIN, secs(10 * D));
-        let _ = berlin.elapsed(Timestamp::MIN, Timestamp::MIN.checked_add(jiff::SignedDuration::from_hours(200)).unwrap());
+        let _ = berlin.elapsed(
+            Timestamp::MIN,
+            Timestamp::MIN
+                .checked_add(jiff::SignedDuration::from_hours(200))
+                .unwrap(),
+        );
         let _ = berlin.add(near_end, secs(D));
     }
 
     #[test]
     fn elapsed_is_zero_when_not_after() {
-        for calendar in [business("Europe/Berlin"), Calendar::new("UTC", false, &[]).unwrap()] {
+        for calendar in [
+            business("Europe/Berlin"),
+            Calendar::new("UTC", false, &[]).unwrap(),
+        ] {
             let a = ts("2026-06-03T12:00Z");
             assert_eq!(calendar.elapsed(a, a), Duration::ZERO);
             assert_eq!(calendar.elapsed(a, ts("2026-06-02T12:00Z")), Duration::ZERO);
@@ -614,17 +935,29 @@ mod tests {
     fn subsecond_precision_is_kept() {
         let utc = business("UTC");
         let start = ts("2026-06-05T23:59:59.5Z");
-        assert_eq!(utc.add(start, Duration::from_millis(700)), ts("2026-06-08T00:00:00.2Z"));
-        assert_eq!(utc.elapsed(start, ts("2026-06-08T00:00:00.2Z")), Duration::from_millis(700));
+        assert_eq!(
+            utc.add(start, Duration::from_millis(700)),
+            ts("2026-06-08T00:00:00.2Z")
+        );
+        assert_eq!(
+            utc.elapsed(start, ts("2026-06-08T00:00:00.2Z")),
+            Duration::from_millis(700)
+        );
     }
 
     #[test]
     fn construction() {
-        assert!(Calendar::new("Europe/Berln", true, &[]).unwrap_err().contains("Europe/Berln"));
+        assert!(
+            Calendar::new("Europe/Berln", true, &[])
+                .unwrap_err()
+                .contains("Europe/Berln")
+        );
         let calendar = Calendar::new("europe/berlin", true, &[]).unwrap();
         assert_eq!(calendar.timezone().iana_name(), Some("Europe/Berlin"));
 
-        let mut policy = super::super::config::RepoConfig::default().intents.remove(0);
+        let mut policy = super::super::config::RepoConfig::default()
+            .intents
+            .remove(0);
         policy.timezone = "Asia/Kolkata".to_owned();
         policy.business_days = true;
         policy.holidays = vec![date(2026, 6, 8)];

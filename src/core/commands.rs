@@ -141,7 +141,11 @@ fn split_lines(body: &str) -> Vec<&str> {
             }
             b'\r' => {
                 lines.push(&body[start..i]);
-                i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 start = i;
             }
             _ => i += 1,
@@ -360,7 +364,10 @@ mod tests {
     #[test]
     fn each_command() {
         check(&[
-            ("/object this breaks the API", vec![object("this breaks the API")]),
+            (
+                "/object this breaks the API",
+                vec![object("this breaks the API")],
+            ),
             ("/object", vec![object("")]),
             ("/object   ", vec![object("")]),
             ("/withdraw", vec![Withdraw]),
@@ -487,8 +494,14 @@ mod tests {
             ("```\n/object\n```\n/approve", vec![Approve]),
             ("~~~\n/object\n~~~\n/approve", vec![Approve]),
             ("```rust\n/object\n```\n/approve", vec![Approve]),
-            ("``` text with spaces\n/object\n```\n/approve", vec![Approve]),
-            ("~~~ info with ` backtick\n/object\n~~~\n/approve", vec![Approve]),
+            (
+                "``` text with spaces\n/object\n```\n/approve",
+                vec![Approve],
+            ),
+            (
+                "~~~ info with ` backtick\n/object\n~~~\n/approve",
+                vec![Approve],
+            ),
             // Fences may be indented up to 3 spaces, open or close.
             ("   ```\n/object\n```\n/approve", vec![Approve]),
             ("```\n/object\n   ```\n/approve", vec![Approve]),
@@ -510,7 +523,10 @@ mod tests {
             ("``\n/object", vec![object("")]),
             // Backticks in a backtick info string: inline code, not a fence.
             ("```foo```\n/object", vec![object("")]),
-            ("```\n/object\n```\n```\n/approve\n```\n/cancel", vec![Cancel]),
+            (
+                "```\n/object\n```\n```\n/approve\n```\n/cancel",
+                vec![Cancel],
+            ),
         ]);
     }
 
@@ -550,9 +566,15 @@ mod tests {
             ("/approve <!-- hidden\n/object\n-->", vec![Approve]),
             // Mid-line, never closed before a blank line: shown as text.
             ("text <!-- not a comment\n/object", vec![object("")]),
-            ("text <!-- not a comment\n/object\n\n-->\n/approve", vec![object(""), Approve]),
+            (
+                "text <!-- not a comment\n/object\n\n-->\n/approve",
+                vec![object(""), Approve],
+            ),
             // Comments removed from a reason.
-            ("/object too risky <!-- internal -->", vec![object("too risky")]),
+            (
+                "/object too risky <!-- internal -->",
+                vec![object("too risky")],
+            ),
             ("/object a <!-- x --> b", vec![object("a  b")]),
             ("/object<!-- x -->", vec![object("")]),
             ("/object<!-- x -->now", vec![]),
@@ -562,7 +584,10 @@ mod tests {
             ("x <!---> y\n/approve", vec![Approve]),
             ("<!-->\n/approve", vec![Approve]),
             // After `-->` the line continues; another comment may open.
-            ("x <!-- a\n--> y <!-- b\n/object\n-->\n/approve", vec![Approve]),
+            (
+                "x <!-- a\n--> y <!-- b\n/object\n-->\n/approve",
+                vec![Approve],
+            ),
             ("x <!-- a\n--> y\n/approve", vec![Approve]),
             // `<!--` inside inline code is not a comment.
             ("use `<!--` to hide\n/object\n-->", vec![object("")]),
@@ -576,7 +601,8 @@ mod tests {
 
     #[test]
     fn status_comment_and_templates() {
-        let template = "<!--\nTo object, comment `/object <reason>`.\n/object example\n-->\n\n### Summary\n";
+        let template =
+            "<!--\nTo object, comment `/object <reason>`.\n/object example\n-->\n\n### Summary\n";
         check(&[
             (template, vec![]),
             (&format!("{template}/approve"), vec![Approve]),
@@ -631,7 +657,10 @@ mod tests {
         assert_eq!(parse_commands(&many_lines).len(), 10_000);
         assert_eq!(parse_commands("🦀/object🦀\n/object🦀 🦀"), vec![]);
         assert_eq!(parse_commands("/object 🦀 🦀"), vec![object("🦀 🦀")]);
-        assert_eq!(parse_commands("/extend 99999999999999999999w"), vec![extend("99999999999999999999w", None)]);
+        assert_eq!(
+            parse_commands("/extend 99999999999999999999w"),
+            vec![extend("99999999999999999999w", None)]
+        );
     }
 
     #[test]
@@ -647,6 +676,9 @@ mod tests {
     fn commands_serialize() {
         let commands = parse_commands("/object a\n/extend 1h\n/approve");
         let json = serde_json::to_string(&commands).unwrap();
-        assert_eq!(serde_json::from_str::<Vec<Command>>(&json).unwrap(), commands);
+        assert_eq!(
+            serde_json::from_str::<Vec<Command>>(&json).unwrap(),
+            commands
+        );
     }
 }

@@ -213,7 +213,8 @@ impl Default for RepoConfig {
 impl RepoConfig {
     /// Parses and validates the text of `.github/tacit.yml`.
     pub fn parse(yaml: &str) -> Result<RepoConfig, ConfigError> {
-        let file: Option<FileYaml> = serde_norway::from_str(yaml).map_err(ConfigError::from_yaml)?;
+        let file: Option<FileYaml> =
+            serde_norway::from_str(yaml).map_err(ConfigError::from_yaml)?;
         Ok(RepoConfig::from_file(file.unwrap_or_default()))
     }
 
@@ -228,7 +229,10 @@ impl RepoConfig {
 
     /// The intent labels, as configured.
     pub fn intent_labels(&self) -> Vec<String> {
-        self.intents.iter().map(|policy| policy.label.clone()).collect()
+        self.intents
+            .iter()
+            .map(|policy| policy.label.clone())
+            .collect()
     }
 
     /// The other labels tacit may need to create (`add_label` values, such
@@ -401,10 +405,7 @@ struct FileYaml {
 
 /// One entry under `intents:`, as written, checked as a whole.
 #[derive(Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "an intent, like `{ action: merge }`"
-)]
+#[serde(deny_unknown_fields, expecting = "an intent, like `{ action: merge }`")]
 struct IntentYaml {
     action: Action,
     window: Option<Window>,
@@ -596,15 +597,23 @@ str_value!(Window(Duration), "a duration, like 72h", |s| {
 str_value!(AfterObjection(Duration), "a duration, like 24h", |s| {
     parse_bounded(s, Duration::ZERO, MAX_AFTER_OBJECTION)
 });
-str_value!(TimeZoneName(String), "a time zone name, like Europe/Berlin", |s| {
-    match jiff::tz::TimeZone::get(s) {
-        Ok(tz) => Ok(tz.iana_name().unwrap_or(s).to_owned()),
-        Err(_) => Err(format!(
-            "unknown time zone `{s}`: use an IANA name, like Europe/Berlin, America/New_York or UTC"
-        )),
+str_value!(
+    TimeZoneName(String),
+    "a time zone name, like Europe/Berlin",
+    |s| {
+        match jiff::tz::TimeZone::get(s) {
+            Ok(tz) => Ok(tz.iana_name().unwrap_or(s).to_owned()),
+            Err(_) => Err(format!(
+                "unknown time zone `{s}`: use an IANA name, like Europe/Berlin, America/New_York or UTC"
+            )),
+        }
     }
-});
-str_value!(Holiday(jiff::civil::Date), "a date, like 2026-12-24", parse_date);
+);
+str_value!(
+    Holiday(jiff::civil::Date),
+    "a date, like 2026-12-24",
+    parse_date
+);
 str_value!(Authors(Role), "a role, like write", |s| {
     parse_role(s, Role::Write, "open intents")
 });
@@ -638,9 +647,17 @@ fn parse_label(s: &str) -> Result<String, String> {
 fn parse_bounded(s: &str, min: Duration, max: Duration) -> Result<Duration, String> {
     let d = parse_duration(s).map_err(|e| e.to_string())?;
     if d < min {
-        Err(format!("`{}` is too short: use at least {}", s.trim(), format_duration(min)))
+        Err(format!(
+            "`{}` is too short: use at least {}",
+            s.trim(),
+            format_duration(min)
+        ))
     } else if d > max {
-        Err(format!("`{}` is too long: use at most {}", s.trim(), format_duration(max)))
+        Err(format!(
+            "`{}` is too long: use at most {}",
+            s.trim(),
+            format_duration(max)
+        ))
     } else {
         Ok(d)
     }
@@ -670,13 +687,15 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
 
 /// A role of at least `min`, named exactly as in `tacit.yml`.
 fn parse_role(s: &str, min: Role, what: &str) -> Result<Role, String> {
-    let allowed = [Role::Triage, Role::Write, Role::Maintain, Role::Admin]
-        .into_iter()
-        .filter(|role| *role >= min)
-        .map(Role::as_str)
-        .collect::<Vec<_>>();
-    let (last, rest) = allowed.split_last().expect("at least admin");
-    let allowed = format!("{}, or {last}", rest.join(", "));
+    // `read` is never allowed: neither intents nor objections are for it.
+    let mut allowed = String::new();
+    for role in [Role::Triage, Role::Write, Role::Maintain] {
+        if role >= min {
+            allowed.push_str(role.as_str());
+            allowed.push_str(", ");
+        }
+    }
+    allowed.push_str("or admin");
     match Role::from_yaml(s) {
         Some(role) if role >= min => Ok(role),
         Some(_) => Err(format!("`{s}` may not {what}: use {allowed}")),
@@ -776,8 +795,22 @@ mod tests {
 
     #[test]
     fn empty_files_mean_defaults() {
-        for yaml in ["", "\n", "   \n\n", "# nothing yet\n", "# a\n# b", "---\n", "---\n# c\n", "~", "null"] {
-            assert_eq!(RepoConfig::parse(yaml), Ok(RepoConfig::default()), "yaml {yaml:?}");
+        for yaml in [
+            "",
+            "\n",
+            "   \n\n",
+            "# nothing yet\n",
+            "# a\n# b",
+            "---\n",
+            "---\n# c\n",
+            "~",
+            "null",
+        ] {
+            assert_eq!(
+                RepoConfig::parse(yaml),
+                Ok(RepoConfig::default()),
+                "yaml {yaml:?}"
+            );
         }
     }
 
@@ -905,7 +938,8 @@ intents:
 
     #[test]
     fn intents_replace_the_default_set() {
-        let config = RepoConfig::parse("intents:\n  lgtm: { action: accept, add_label: agreed }\n").unwrap();
+        let config =
+            RepoConfig::parse("intents:\n  lgtm: { action: accept, add_label: agreed }\n").unwrap();
         assert_eq!(config.intent_labels(), ["lgtm"]);
         assert_eq!(config.extra_labels(), ["agreed"]);
         assert_eq!(config.policy("intent-to-merge"), None);
@@ -915,15 +949,25 @@ intents:
     fn policy_lookup_ignores_case() {
         let config = RepoConfig::parse("intents:\n  Intent-To-Ship: { action: merge }\n").unwrap();
         for asked in ["Intent-To-Ship", "intent-to-ship", "INTENT-TO-SHIP"] {
-            assert_eq!(config.policy(asked).unwrap().label, "Intent-To-Ship", "asked {asked}");
+            assert_eq!(
+                config.policy(asked).unwrap().label,
+                "Intent-To-Ship",
+                "asked {asked}"
+            );
         }
         assert_eq!(config.policy("intent-to-shi"), None);
         assert_eq!(config.policy(""), None);
         let config = RepoConfig::default();
-        assert_eq!(config.policy("Intent-To-Merge").unwrap().action, Action::Merge);
+        assert_eq!(
+            config.policy("Intent-To-Merge").unwrap().action,
+            Action::Merge
+        );
         // Non-ASCII labels compare by Unicode lowercase.
         let config = RepoConfig::parse("intents:\n  ABSICHT-ÄNDERN: { action: close }\n").unwrap();
-        assert_eq!(config.policy("absicht-ändern").unwrap().label, "ABSICHT-ÄNDERN");
+        assert_eq!(
+            config.policy("absicht-ändern").unwrap().label,
+            "ABSICHT-ÄNDERN"
+        );
     }
 
     #[test]
@@ -935,12 +979,16 @@ intents:
   c: { action: accept }
   d: { action: accept, add_label: shipped }
 ";
-        assert_eq!(RepoConfig::parse(yaml).unwrap().extra_labels(), ["Done", "shipped"]);
+        assert_eq!(
+            RepoConfig::parse(yaml).unwrap().extra_labels(),
+            ["Done", "shipped"]
+        );
     }
 
     #[test]
     fn duration_bounds() {
-        let window = |v: &str| RepoConfig::parse(&format!("window: {v}")).map(|c| c.intents[0].window);
+        let window =
+            |v: &str| RepoConfig::parse(&format!("window: {v}")).map(|c| c.intents[0].window);
         assert_eq!(window("1s"), Ok(Duration::from_secs(1)));
         assert_eq!(window("90d"), Ok(Duration::from_secs(90 * D)));
         assert_eq!(window("12w6d"), Ok(Duration::from_secs(90 * D)));
@@ -948,7 +996,8 @@ intents:
         assert!(window("90d1s").is_err());
         assert!(window("13w").is_err());
         let after = |v: &str| {
-            RepoConfig::parse(&format!("after_objection: {v}")).map(|c| c.intents[0].after_objection)
+            RepoConfig::parse(&format!("after_objection: {v}"))
+                .map(|c| c.intents[0].after_objection)
         };
         assert_eq!(after("0s"), Ok(Duration::ZERO));
         assert_eq!(after("90d"), Ok(Duration::from_secs(90 * D)));
@@ -977,17 +1026,42 @@ intents:
                 9,
                 "window: \"72\" has no unit: add s, m, h, d or w, like 30s, 15m, 72h, 3d, 1w or 1d12h",
             ),
-            ("window: 0s", 1, 9, "window: `0s` is too short: use at least 1s"),
-            ("window: 91d", 1, 9, "window: `91d` is too long: use at most 90d"),
-            ("window: [72h]", 1, 9, "window: invalid type: sequence, expected a duration, like 72h"),
-            ("after_objection: 100d", 1, 18, "after_objection: `100d` is too long: use at most 90d"),
+            (
+                "window: 0s",
+                1,
+                9,
+                "window: `0s` is too short: use at least 1s",
+            ),
+            (
+                "window: 91d",
+                1,
+                9,
+                "window: `91d` is too long: use at most 90d",
+            ),
+            (
+                "window: [72h]",
+                1,
+                9,
+                "window: invalid type: sequence, expected a duration, like 72h",
+            ),
+            (
+                "after_objection: 100d",
+                1,
+                18,
+                "after_objection: `100d` is too long: use at most 90d",
+            ),
             (
                 "window: 72h\nbusiness_days: true\ntimezone: Europe/Berln\n",
                 3,
                 11,
                 "timezone: unknown time zone `Europe/Berln`: use an IANA name, like Europe/Berlin, America/New_York or UTC",
             ),
-            ("timezone: ''", 1, 11, "timezone: unknown time zone ``: use an IANA name, like Europe/Berlin, America/New_York or UTC"),
+            (
+                "timezone: ''",
+                1,
+                11,
+                "timezone: unknown time zone ``: use an IANA name, like Europe/Berlin, America/New_York or UTC",
+            ),
             (
                 "holidays: [2026-12-24, 2026-02-30]",
                 1,
@@ -1000,27 +1074,102 @@ intents:
                 5,
                 "holidays[0]: `2026-1-5` is not a date: use YYYY-MM-DD, like 2026-12-24",
             ),
-            ("holidays: 2026-12-24", 1, 11, "holidays: invalid type: string \"2026-12-24\", expected a sequence"),
-            ("business_days: yes", 1, 16, "business_days: invalid type: string \"yes\", expected a boolean"),
-            ("restart_on_push: 1", 1, 18, "restart_on_push: invalid type: integer `1`, expected a boolean"),
-            ("authors: triage", 1, 10, "authors: `triage` may not open intents: use write, maintain, or admin"),
-            ("authors: read", 1, 10, "authors: `read` may not open intents: use write, maintain, or admin"),
-            ("authors: Write", 1, 10, "authors: unknown role `Write`: use write, maintain, or admin"),
-            ("authors: push", 1, 10, "authors: unknown role `push`: use write, maintain, or admin"),
-            ("objectors: read", 1, 12, "objectors: `read` may not object: use triage, write, maintain, or admin"),
-            ("objectors: everyone", 1, 12, "objectors: unknown role `everyone`: use triage, write, maintain, or admin"),
-            ("approvals: -1", 1, 12, "approvals: `-1` is negative: use 0 or more (0 turns early proceed off)"),
-            ("approvals: 1.5", 1, 12, "approvals: invalid type: floating point `1.5`, expected a whole number of approvals, 0 or more"),
-            ("approvals: two", 1, 12, "approvals: invalid type: string \"two\", expected a whole number of approvals, 0 or more"),
-            ("approvals: 4294967296", 1, 12, "approvals: `4294967296` approvals is too many"),
+            (
+                "holidays: 2026-12-24",
+                1,
+                11,
+                "holidays: invalid type: string \"2026-12-24\", expected a sequence",
+            ),
+            (
+                "business_days: yes",
+                1,
+                16,
+                "business_days: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "restart_on_push: 1",
+                1,
+                18,
+                "restart_on_push: invalid type: integer `1`, expected a boolean",
+            ),
+            (
+                "authors: triage",
+                1,
+                10,
+                "authors: `triage` may not open intents: use write, maintain, or admin",
+            ),
+            (
+                "authors: read",
+                1,
+                10,
+                "authors: `read` may not open intents: use write, maintain, or admin",
+            ),
+            (
+                "authors: Write",
+                1,
+                10,
+                "authors: unknown role `Write`: use write, maintain, or admin",
+            ),
+            (
+                "authors: push",
+                1,
+                10,
+                "authors: unknown role `push`: use write, maintain, or admin",
+            ),
+            (
+                "objectors: read",
+                1,
+                12,
+                "objectors: `read` may not object: use triage, write, maintain, or admin",
+            ),
+            (
+                "objectors: everyone",
+                1,
+                12,
+                "objectors: unknown role `everyone`: use triage, write, maintain, or admin",
+            ),
+            (
+                "approvals: -1",
+                1,
+                12,
+                "approvals: `-1` is negative: use 0 or more (0 turns early proceed off)",
+            ),
+            (
+                "approvals: 1.5",
+                1,
+                12,
+                "approvals: invalid type: floating point `1.5`, expected a whole number of approvals, 0 or more",
+            ),
+            (
+                "approvals: two",
+                1,
+                12,
+                "approvals: invalid type: string \"two\", expected a whole number of approvals, 0 or more",
+            ),
+            (
+                "approvals: 4294967296",
+                1,
+                12,
+                "approvals: `4294967296` approvals is too many",
+            ),
             (
                 "close_reason: done",
                 1,
                 15,
                 "close_reason: unknown value `done`, expected `completed` or `not_planned`",
             ),
-            ("bots: [\"\"]", 1, 8, "bots[0]: `` is not a login, like dependabot[bot]"),
-            ("bots: dependabot", 1, 7, "bots: invalid type: string \"dependabot\", expected a sequence"),
+            (
+                "bots: [\"\"]",
+                1,
+                8,
+                "bots[0]: `` is not a login, like dependabot[bot]",
+            ),
+            (
+                "bots: dependabot",
+                1,
+                7,
+                "bots: invalid type: string \"dependabot\", expected a sequence",
+            ),
             (
                 "intents: {}",
                 1,
@@ -1107,9 +1256,24 @@ intents:
                 3,
                 "intents: `a` has add_label `B`, which is an intent label",
             ),
-            ("intents: [intent-to-merge]", 1, 10, "intents: invalid type: sequence, expected a mapping from labels to intents, like `intent-to-merge: { action: merge }`"),
-            ("- window: 72h", 1, 1, "invalid type: sequence, expected a mapping of tacit settings, like `window: 72h`"),
-            ("just text", 1, 1, "invalid type: string \"just text\", expected a mapping of tacit settings, like `window: 72h`"),
+            (
+                "intents: [intent-to-merge]",
+                1,
+                10,
+                "intents: invalid type: sequence, expected a mapping from labels to intents, like `intent-to-merge: { action: merge }`",
+            ),
+            (
+                "- window: 72h",
+                1,
+                1,
+                "invalid type: sequence, expected a mapping of tacit settings, like `window: 72h`",
+            ),
+            (
+                "just text",
+                1,
+                1,
+                "invalid type: string \"just text\", expected a mapping of tacit settings, like `window: 72h`",
+            ),
             ("window: 72h\nwindow: 48h\n", 1, 1, "duplicate key `window`"),
         ];
         for &(yaml, line, column, message) in cases {
@@ -1119,7 +1283,26 @@ intents:
                 (Some(line), Some(column), message),
                 "yaml {yaml:?}"
             );
-            assert_eq!(err.to_string(), format!("line {line}, column {column}: {message}"));
+            assert_eq!(
+                err.to_string(),
+                format!("line {line}, column {column}: {message}")
+            );
+        }
+    }
+
+    #[test]
+    fn intent_only_keys_are_unknown_at_top_level() {
+        for (yaml, key) in [
+            ("action: merge", "action"),
+            ("window: 72h\nmerge_method: squash", "merge_method"),
+            ("add_label: consented", "add_label"),
+        ] {
+            let err = parse_err(yaml);
+            assert!(
+                err.message
+                    .starts_with(&format!("unknown key `{key}`, expected one of `window`")),
+                "{err}"
+            );
         }
     }
 
@@ -1159,7 +1342,11 @@ intents:
     #[test]
     fn valid_values_of_each_kind() {
         let one = |yaml: &str| RepoConfig::parse(yaml).unwrap().intents.remove(0);
-        for (name, role) in [("write", Role::Write), ("maintain", Role::Maintain), ("admin", Role::Admin)] {
+        for (name, role) in [
+            ("write", Role::Write),
+            ("maintain", Role::Maintain),
+            ("admin", Role::Admin),
+        ] {
             assert_eq!(one(&format!("authors: {name}")).authors, role);
         }
         for (name, role) in [
@@ -1178,8 +1365,14 @@ intents:
             let yaml = format!("intents:\n  m: {{ action: merge, merge_method: {name} }}");
             assert_eq!(one(&yaml).merge_method, Some(method));
         }
-        assert_eq!(one("close_reason: completed").close_reason, CloseReason::Completed);
-        assert_eq!(one("close_reason: not_planned").close_reason, CloseReason::NotPlanned);
+        assert_eq!(
+            one("close_reason: completed").close_reason,
+            CloseReason::Completed
+        );
+        assert_eq!(
+            one("close_reason: not_planned").close_reason,
+            CloseReason::NotPlanned
+        );
         assert_eq!(one("approvals: 0").approvals, 0);
         assert_eq!(one("approvals: 4294967295").approvals, u32::MAX);
         for (tz, canonical) in [
@@ -1190,10 +1383,13 @@ intents:
         ] {
             assert_eq!(one(&format!("timezone: {tz}")).timezone, canonical);
         }
-        assert_eq!(one("holidays: ['2028-02-29']").holidays, [date(2028, 2, 29)]);
+        assert_eq!(
+            one("holidays: ['2028-02-29']").holidays,
+            [date(2028, 2, 29)]
+        );
         assert!(RepoConfig::parse("holidays: [2027-02-29]").is_err());
-        assert_eq!(one("business_days: true").business_days, true);
-        assert_eq!(one("restart_on_push: false").restart_on_push, false);
+        assert!(one("business_days: true").business_days);
+        assert!(!one("restart_on_push: false").restart_on_push);
     }
 
     #[test]
@@ -1218,7 +1414,13 @@ intents:
         assert!(Role::Triage < Role::Write);
         assert!(Role::Write < Role::Maintain);
         assert!(Role::Maintain < Role::Admin);
-        for role in [Role::Read, Role::Triage, Role::Write, Role::Maintain, Role::Admin] {
+        for role in [
+            Role::Read,
+            Role::Triage,
+            Role::Write,
+            Role::Maintain,
+            Role::Admin,
+        ] {
             assert_eq!(Role::from_role_name(role.as_str()), Some(role));
         }
     }
@@ -1252,7 +1454,13 @@ intents:
         for reason in [CloseReason::Completed, CloseReason::NotPlanned] {
             assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
         }
-        for role in [Role::Read, Role::Triage, Role::Write, Role::Maintain, Role::Admin] {
+        for role in [
+            Role::Read,
+            Role::Triage,
+            Role::Write,
+            Role::Maintain,
+            Role::Admin,
+        ] {
             assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
         }
     }

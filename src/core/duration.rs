@@ -227,28 +227,32 @@ mod tests {
             ("3d!", Invalid("3d!".into())),
             ("72h please", Invalid("72h please".into())),
             ("١٢h", Invalid("١٢h".into())), // non-ASCII digits
-            ("3ｄ", Invalid("3ｄ".into())),   // fullwidth d
+            ("3ｄ", Invalid("3ｄ".into())), // fullwidth d
             ("12h1d", UnitOrder("12h1d".into())),
             ("1h1h", UnitOrder("1h1h".into())),
             ("1s1m", UnitOrder("1s1m".into())),
             ("1d1w", UnitOrder("1d1w".into())),
-            ("99999999999999999999s", Overflow("99999999999999999999s".into())),
-            ("18446744073709551615w", Overflow("18446744073709551615w".into())),
+            (
+                "99999999999999999999s",
+                Overflow("99999999999999999999s".into()),
+            ),
+            (
+                "18446744073709551615w",
+                Overflow("18446744073709551615w".into()),
+            ),
             (
                 "18446744073709551615s1s",
                 UnitOrder("18446744073709551615s1s".into()),
             ),
-            (
-                "30500568904943w1w",
-                UnitOrder("30500568904943w1w".into()),
-            ),
-            (
-                "30500568904943w6d",
-                Overflow("30500568904943w6d".into()),
-            ),
+            ("30500568904943w1w", UnitOrder("30500568904943w1w".into())),
+            ("30500568904943w6d", Overflow("30500568904943w6d".into())),
         ];
         for (input, expected) in cases {
-            assert_eq!(parse_duration(input).as_ref(), Err(expected), "input {input:?}");
+            assert_eq!(
+                parse_duration(input).as_ref(),
+                Err(expected),
+                "input {input:?}"
+            );
         }
     }
 
@@ -283,10 +287,17 @@ mod tests {
                 "12h1d",
                 "\"12h1d\" is not a duration: write each unit once, largest first, like 1d12h or 2w3d",
             ),
-            ("99999999999999999999s", "\"99999999999999999999s\" is too long a duration"),
+            (
+                "99999999999999999999s",
+                "\"99999999999999999999s\" is too long a duration",
+            ),
         ];
         for &(input, message) in cases {
-            assert_eq!(parse_duration(input).unwrap_err().to_string(), message, "input {input:?}");
+            assert_eq!(
+                parse_duration(input).unwrap_err().to_string(),
+                message,
+                "input {input:?}"
+            );
         }
     }
 
@@ -301,7 +312,10 @@ mod tests {
         assert!(quoted.ends_with('…'));
         // Multi-byte characters are cut on a character boundary.
         let err = parse_duration(&"é".repeat(100)).unwrap_err();
-        assert_eq!(err, DurationError::Invalid(format!("{}…", "é".repeat(QUOTE_MAX))));
+        assert_eq!(
+            err,
+            DurationError::Invalid(format!("{}…", "é".repeat(QUOTE_MAX)))
+        );
     }
 
     #[test]
@@ -323,7 +337,11 @@ mod tests {
             (D + S, "1d1s"),
         ];
         for &(secs, expected) in cases {
-            assert_eq!(format_duration(Duration::from_secs(secs)), expected, "secs {secs}");
+            assert_eq!(
+                format_duration(Duration::from_secs(secs)),
+                expected,
+                "secs {secs}"
+            );
         }
     }
 
@@ -331,12 +349,27 @@ mod tests {
     fn format_drops_subseconds() {
         assert_eq!(format_duration(Duration::from_millis(999)), "0s");
         assert_eq!(format_duration(Duration::from_millis(90_500)), "1m30s");
-        assert_eq!(format!("{}", FormatDuration(Duration::from_secs(3600))), "1h");
+        assert_eq!(
+            format!("{}", FormatDuration(Duration::from_secs(3600))),
+            "1h"
+        );
     }
 
     #[test]
     fn format_then_parse_round_trips() {
-        let samples = [0, 1, 59, 61, 3599, 3601, 86_399, 86_401, 90 * D + 1, 1_234_567_890, u64::MAX];
+        let samples = [
+            0,
+            1,
+            59,
+            61,
+            3599,
+            3601,
+            86_399,
+            86_401,
+            90 * D + 1,
+            1_234_567_890,
+            u64::MAX,
+        ];
         for secs in samples {
             let d = Duration::from_secs(secs);
             assert_eq!(parse_duration(&format_duration(d)), Ok(d), "secs {secs}");
@@ -350,7 +383,9 @@ mod tests {
             #[serde(with = "serde_secs")]
             window: Duration,
         }
-        let snap = Snapshot { window: Duration::from_secs(72 * H) };
+        let snap = Snapshot {
+            window: Duration::from_secs(72 * H),
+        };
         let json = serde_json::to_string(&snap).unwrap();
         assert_eq!(json, r#"{"window":259200}"#);
         assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), snap);

@@ -109,19 +109,36 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
-    Merged { sha: String },
+    Merged {
+        sha: String,
+    },
     Closed,
     Accepted,
-    Cancelled { by: String },
-    LabelRemoved { by: Option<String> },
-    ItemClosed { by: Option<String>, merged: bool },
+    Cancelled {
+        by: String,
+    },
+    LabelRemoved {
+        by: Option<String>,
+    },
+    ItemClosed {
+        by: Option<String>,
+        merged: bool,
+    },
     LabelDeleted,
-    AuthorLostPermission { author: String },
-    Refused { reason: String },
-    GaveUp { reason: String },
+    AuthorLostPermission {
+        author: String,
+    },
+    Refused {
+        reason: String,
+    },
+    GaveUp {
+        reason: String,
+    },
     InstallationRemoved,
     /// The label opened nothing; `message` says why (already rendered).
-    NotOpened { message: String },
+    NotOpened {
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -295,15 +312,30 @@ pub struct Admission<'a> {
 pub enum NotOpened {
     /// Labels by bots and workflows open nothing, silently (they would loop).
     Bot,
-    NotAPullRequest { label: String },
-    ItemClosed { label: String },
-    NoPermission { label: String, who: String, needs: Role, has: Option<Role> },
+    NotAPullRequest {
+        label: String,
+    },
+    ItemClosed {
+        label: String,
+    },
+    NoPermission {
+        label: String,
+        who: String,
+        needs: Role,
+        has: Option<Role>,
+    },
 }
 
 /// Decide whether a label may open an intent (SPEC 2).
 pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
     let label = a.policy.label.clone();
-    if a.sender_is_bot && !a.policy.bots.iter().any(|b| b.eq_ignore_ascii_case(a.sender)) {
+    if a.sender_is_bot
+        && !a
+            .policy
+            .bots
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case(a.sender))
+    {
         return Err(NotOpened::Bot);
     }
     if a.policy.action == Action::Merge && !a.is_pull {
@@ -378,7 +410,11 @@ impl Intent {
             policy: o.policy,
         };
         for mut carried in o.carried {
-            if !intent.objections.iter().any(|x| same_login(&x.who, &carried.who)) {
+            if !intent
+                .objections
+                .iter()
+                .any(|x| same_login(&x.who, &carried.who))
+            {
                 carried.source = Source::CarriedOver;
                 intent.objections.push(carried);
             }
@@ -862,7 +898,14 @@ impl Intent {
             return Vec::new();
         }
         if !facts.open {
-            return self.end(Outcome::ItemClosed { by: None, merged: false }, now, false);
+            return self.end(
+                Outcome::ItemClosed {
+                    by: None,
+                    merged: false,
+                },
+                now,
+                false,
+            );
         }
         if !facts.label_present {
             return self.end(Outcome::LabelRemoved { by: None }, now, false);
@@ -893,7 +936,11 @@ impl Intent {
         }
         if self.is_pull && self.policy.action == Action::Merge && facts.draft {
             self.phase = Phase::Open;
-            return self.refused("the pull request is a draft; mark it ready for review".into(), false, now);
+            return self.refused(
+                "the pull request is a draft; mark it ready for review".into(),
+                false,
+                now,
+            );
         }
         self.act(now)
     }
@@ -983,7 +1030,11 @@ impl Intent {
             soon,
             nudged: false,
         });
-        if changed { self.status_effects() } else { Vec::new() }
+        if changed {
+            self.status_effects()
+        } else {
+            Vec::new()
+        }
     }
 
     fn finish(&mut self, outcome: Outcome, now: Timestamp) {

@@ -35,7 +35,11 @@ fn what(intent: &Intent) -> &'static str {
 }
 
 fn item(intent: &Intent) -> &'static str {
-    if intent.is_pull { "pull request" } else { "issue" }
+    if intent.is_pull {
+        "pull request"
+    } else {
+        "issue"
+    }
 }
 
 /// `2026-11-28 14:00 CET (+01:00)` in the intent's time zone.
@@ -87,7 +91,10 @@ fn when(intent: &Intent, t: Timestamp, now: Timestamp) -> String {
 }
 
 fn who_list(names: impl Iterator<Item = String>) -> String {
-    names.map(|n| format!("@{n}")).collect::<Vec<_>>().join(", ")
+    names
+        .map(|n| format!("@{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn link(label: &str, url: &Option<String>) -> String {
@@ -130,7 +137,11 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
                         s,
                         "Only Monday to Friday in {} counts{}.",
                         intent.policy.timezone,
-                        if intent.policy.holidays.is_empty() { "" } else { ", holidays excepted" }
+                        if intent.policy.holidays.is_empty() {
+                            ""
+                        } else {
+                            ", holidays excepted"
+                        }
                     );
                 }
                 if intent.policy.approvals > 0 {
@@ -149,14 +160,19 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
                 let _ = writeln!(
                     s,
                     "The window cannot close while {} open. Once {} withdrawn, it closes no sooner than {} later.\n",
-                    if n == 1 { "an objection is".to_string() } else { format!("{n} objections are") },
+                    if n == 1 {
+                        "an objection is".to_string()
+                    } else {
+                        format!("{n} objections are")
+                    },
                     if n == 1 { "it is" } else { "all are" },
                     format_duration(intent.policy.after_objection)
                 );
             }
         }
         if let Some(r) = &intent.refusal {
-            let give_up = r.first_at + jiff::SignedDuration::try_from(MERGE_GIVE_UP_AFTER).unwrap_or_default();
+            let give_up = r.first_at
+                + jiff::SignedDuration::try_from(MERGE_GIVE_UP_AFTER).unwrap_or_default();
             let _ = writeln!(
                 s,
                 "**GitHub refused the merge:** {}. tacit tries again when checks or reviews change, and at least every 15 minutes, until {}.\n",
@@ -169,9 +185,22 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
     if !intent.objections.is_empty() {
         let _ = writeln!(s, "**Objections ({})**", intent.objections.len());
         for o in &intent.objections {
-            let reason = if o.reason.is_empty() { "no reason given".to_string() } else { one_line(&o.reason) };
-            let carried = if o.source == super::intent::Source::CarriedOver { " (carried over from the last intent)" } else { "" };
-            let _ = writeln!(s, "- @{}: {reason}{carried}{}", o.who, link("comment", &o.url));
+            let reason = if o.reason.is_empty() {
+                "no reason given".to_string()
+            } else {
+                one_line(&o.reason)
+            };
+            let carried = if o.source == super::intent::Source::CarriedOver {
+                " (carried over from the last intent)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "- @{}: {reason}{carried}{}",
+                o.who,
+                link("comment", &o.url)
+            );
         }
         s.push('\n');
     }
@@ -186,7 +215,14 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
     if !intent.concerns.is_empty() {
         let _ = writeln!(s, "**Not counted** (these do not block):");
         for c in &intent.concerns {
-            let _ = writeln!(s, "- @{} `{}`: {}{}", c.who, one_line(&c.what), c.why, link("comment", &c.url));
+            let _ = writeln!(
+                s,
+                "- @{} `{}`: {}{}",
+                c.who,
+                one_line(&c.what),
+                c.why,
+                link("comment", &c.url)
+            );
         }
         s.push('\n');
     }
@@ -198,15 +234,30 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
     } else {
         let _ = writeln!(s, "<details><summary>How to take part</summary>\n");
         let _ = writeln!(s, "Write a command at the start of a line in a comment:\n");
-        let _ = writeln!(s, "- `/object <reason>`: object; nothing happens while your objection is open.");
+        let _ = writeln!(
+            s,
+            "- `/object <reason>`: object; nothing happens while your objection is open."
+        );
         let _ = writeln!(s, "- `/withdraw`: withdraw your own objection.");
         if intent.policy.approvals > 0 {
-            let _ = writeln!(s, "- `/approve`: agree, so that it can happen before the window closes.");
+            let _ = writeln!(
+                s,
+                "- `/approve`: agree, so that it can happen before the window closes."
+            );
         } else {
-            let _ = writeln!(s, "- `/approve`: agree (recorded; this repository does not proceed early).");
+            let _ = writeln!(
+                s,
+                "- `/approve`: agree (recorded; this repository does not proceed early)."
+            );
         }
-        let _ = writeln!(s, "- `/extend <duration>`: ask for more time, like `/extend 2d` (at most 14 days in all).");
-        let _ = writeln!(s, "- `/cancel`: the author or a maintainer ends the intent.");
+        let _ = writeln!(
+            s,
+            "- `/extend <duration>`: ask for more time, like `/extend 2d` (at most 14 days in all)."
+        );
+        let _ = writeln!(
+            s,
+            "- `/cancel`: the author or a maintainer ends the intent."
+        );
         let _ = writeln!(
             s,
             "\nObjecting and approving need {} permission on this repository.\n</details>",
@@ -256,8 +307,16 @@ fn carry_note(intent: &Intent) -> String {
     } else {
         format!(
             " The open objection{} carr{} over if a new intent starts here within 30 days.",
-            if intent.objections.len() == 1 { "" } else { "s" },
-            if intent.objections.len() == 1 { "ies" } else { "y" }
+            if intent.objections.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if intent.objections.len() == 1 {
+                "ies"
+            } else {
+                "y"
+            }
         )
     }
 }
@@ -278,12 +337,18 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
             "Consent reached ({consent}), so tacit merged this pull request (`{}`).",
             &sha[..sha.len().min(7)]
         ),
-        Outcome::Closed => format!("Consent reached ({consent}), so tacit closed this {}.", item(intent)),
+        Outcome::Closed => format!(
+            "Consent reached ({consent}), so tacit closed this {}.",
+            item(intent)
+        ),
         Outcome::Accepted => match &intent.policy.add_label {
             Some(l) => format!("Consent reached ({consent}). tacit labelled this `{l}`; go ahead."),
             None => format!("Consent reached ({consent}); go ahead."),
         },
-        Outcome::Cancelled { by } => format!("@{by} cancelled this intent, so nothing was done.{} {again}", carry_note(intent)),
+        Outcome::Cancelled { by } => format!(
+            "@{by} cancelled this intent, so nothing was done.{} {again}",
+            carry_note(intent)
+        ),
         Outcome::LabelRemoved { by } => format!(
             "`{label}` was removed{}, so the intent ended and nothing was done.{} {again}",
             by.as_ref().map(|b| format!(" by @{b}")).unwrap_or_default(),
@@ -314,7 +379,9 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
             "tacit gave up: {}. It removed `{label}`; once the pull request can be merged, add it again.",
             reason.trim_end_matches('.')
         ),
-        Outcome::InstallationRemoved => "tacit was removed from this repository, so this intent stopped.".into(),
+        Outcome::InstallationRemoved => {
+            "tacit was removed from this repository, so this intent stopped.".into()
+        }
         Outcome::NotOpened { message } => message.clone(),
     }
 }
@@ -346,7 +413,9 @@ pub fn check_run(intent: &Intent, now: Timestamp) -> CheckView {
         CheckState::Success => "Consent reached".into(),
         CheckState::Cancelled => "Intent cancelled".into(),
         CheckState::Failure => match &intent.outcome {
-            Some(Outcome::GaveUp { .. } | Outcome::Refused { .. }) => "tacit could not merge".into(),
+            Some(Outcome::GaveUp { .. } | Outcome::Refused { .. }) => {
+                "tacit could not merge".into()
+            }
             _ => "Ended with objections open".into(),
         },
     };
@@ -379,7 +448,12 @@ pub fn not_opened(reason: &NotOpened) -> String {
         NotOpened::ItemClosed { label } => format!(
             "This is closed, so `{label}` starts nothing. Reopen it first, then add the label again."
         ),
-        NotOpened::NoPermission { label, who, needs, has } => format!(
+        NotOpened::NoPermission {
+            label,
+            who,
+            needs,
+            has,
+        } => format!(
             "@{who}, opening an intent with `{label}` needs {} permission on this repository (you have {}), so nothing was started. A maintainer can add the label instead.",
             role_phrase(*needs),
             has.map_or("none", |r| role_str(r))

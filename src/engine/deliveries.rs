@@ -8,8 +8,7 @@ use jiff::Timestamp;
 use crate::core::commands::parse_commands;
 use crate::core::config::RepoConfig;
 use crate::core::intent::{
-    Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict,
-    admit,
+    Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict, admit,
 };
 use crate::core::render;
 use crate::github::{GhError, User};
@@ -62,7 +61,11 @@ impl Engine {
                 } else {
                     tracing::warn!(%error, ?wait, "delivery will be retried");
                 }
-                if let Err(e) = self.store.retry_delivery(&d.id, &lease, at, &error, give_up).await {
+                if let Err(e) = self
+                    .store
+                    .retry_delivery(&d.id, &lease, at, &error, give_up)
+                    .await
+                {
                     tracing::warn!(error = %e, "cannot reschedule delivery; its lease will expire");
                 }
             }
@@ -78,13 +81,23 @@ impl Engine {
     }
 
     /// Apply events to the open intent on an item (if any), completing the delivery.
-    async fn to_open_intent(&self, d: &DeliveryRow, lease: &Lease, repo: &str, number: u64, events: impl Fn(&Intent) -> Vec<Event>) -> Processed {
+    async fn to_open_intent(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        repo: &str,
+        number: u64,
+        events: impl Fn(&Intent) -> Vec<Event>,
+    ) -> Processed {
         for _ in 0..8 {
             let Some(row) = self.store.open_intent_for(repo, number as i64).await? else {
                 return self.done(d, lease).await;
             };
             let events = events(&row.intent);
-            match self.apply_row(&row, events, &delivery_cause(d, lease)).await? {
+            match self
+                .apply_row(&row, events, &delivery_cause(d, lease))
+                .await?
+            {
                 WriteOutcome::Conflict => continue,
                 _ => return Ok(()),
             }
@@ -98,7 +111,10 @@ impl Engine {
         };
         let received = Timestamp::from_millisecond(d.received_at).unwrap_or_else(|_| self.now());
         let action = p.action.as_deref().unwrap_or("");
-        let (Some(inst), Some(repo)) = (p.installation.as_ref().map(|i| i.id), p.repo().map(str::to_string)) else {
+        let (Some(inst), Some(repo)) = (
+            p.installation.as_ref().map(|i| i.id),
+            p.repo().map(str::to_string),
+        ) else {
             return self.installation_event(d, lease, &p).await;
         };
         let sender = p.sender.clone().unwrap_or_default();
@@ -106,8 +122,10 @@ impl Engine {
         match (d.event.as_str(), action, number) {
             ("issues" | "pull_request", "labeled", Some(n)) => {
                 let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
-                let is_pull = p.pull_request.is_some() || p.issue.as_ref().is_some_and(|i| i.pull_request.is_some());
-                self.on_labeled(d, lease, inst, &repo, n, is_pull, &label, &sender, received).await
+                let is_pull = p.pull_request.is_some()
+                    || p.issue.as_ref().is_some_and(|i| i.pull_request.is_some());
+                self.on_labeled(d, lease, inst, &repo, n, is_pull, &label, &sender, received)
+                    .await
             }
             ("issues" | "pull_request", "unlabeled", Some(n)) => {
                 let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
@@ -122,17 +140,27 @@ impl Engine {
                 .await
             }
             ("issues" | "pull_request", "closed", Some(n)) => {
-                let merged = p.pull_request.as_ref().and_then(|x| x.merged).unwrap_or(false);
+                let merged = p
+                    .pull_request
+                    .as_ref()
+                    .and_then(|x| x.merged)
+                    .unwrap_or(false);
                 let by = Some(sender.login.clone());
                 self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::Ended(EndReason::ItemClosed { by: by.clone(), merged })]
+                    vec![Event::Ended(EndReason::ItemClosed {
+                        by: by.clone(),
+                        merged,
+                    })]
                 })
                 .await
             }
             ("issues", "deleted" | "transferred", Some(n)) => {
                 let by = Some(sender.login.clone());
                 self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::Ended(EndReason::ItemClosed { by: by.clone(), merged: false })]
+                    vec![Event::Ended(EndReason::ItemClosed {
+                        by: by.clone(),
+                        merged: false,
+                    })]
                 })
                 .await
             }
@@ -144,26 +172,41 @@ impl Engine {
                     .map(|h| h.sha.clone())
                     .or_else(|| p.after.clone());
                 self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::HeadChanged { sha: sha.clone(), at: received }]
+                    vec![Event::HeadChanged {
+                        sha: sha.clone(),
+                        at: received,
+                    }]
                 })
                 .await
             }
             ("pull_request", "ready_for_review", Some(n)) => {
                 // Counts as a push: the head may be unchanged, so no sha.
-                self.to_open_intent(d, lease, &repo, n, |_| vec![Event::HeadChanged { sha: None, at: received }])
-                    .await
+                self.to_open_intent(d, lease, &repo, n, |_| {
+                    vec![Event::HeadChanged {
+                        sha: None,
+                        at: received,
+                    }]
+                })
+                .await
             }
             ("pull_request", "edited", Some(n))
                 if p.changes.as_ref().is_some_and(|c| c.get("base").is_some()) =>
             {
-                self.to_open_intent(d, lease, &repo, n, |_| vec![Event::HeadChanged { sha: None, at: received }])
-                    .await
+                self.to_open_intent(d, lease, &repo, n, |_| {
+                    vec![Event::HeadChanged {
+                        sha: None,
+                        at: received,
+                    }]
+                })
+                .await
             }
             ("issue_comment", "created" | "edited", Some(n)) => {
-                self.on_comment(d, lease, inst, &repo, n, &p, &sender, received).await
+                self.on_comment(d, lease, inst, &repo, n, &p, &sender, received)
+                    .await
             }
             ("pull_request_review", "submitted" | "edited", Some(n)) => {
-                self.on_review(d, lease, inst, &repo, n, &p, &sender, received).await
+                self.on_review(d, lease, inst, &repo, n, &p, &sender, received)
+                    .await
             }
             ("pull_request_review", "dismissed", Some(n)) => {
                 let review_id = p.review.as_ref().map(|r| r.id).unwrap_or_default();
@@ -208,15 +251,21 @@ impl Engine {
             let action = p.action.as_deref().unwrap_or("");
             match (d.event.as_str(), action) {
                 ("installation", "deleted") => {
-                    self.store.set_installation(inst.id as i64, account, false, true, now).await?;
+                    self.store
+                        .set_installation(inst.id as i64, account, false, true, now)
+                        .await?;
                     self.gh.forget_installation(inst.id);
                 }
                 ("installation", "suspend") => {
-                    self.store.set_installation(inst.id as i64, account, true, false, now).await?;
+                    self.store
+                        .set_installation(inst.id as i64, account, true, false, now)
+                        .await?;
                     self.gh.forget_installation(inst.id);
                 }
                 ("installation", "unsuspend" | "created" | "new_permissions_accepted") => {
-                    self.store.set_installation(inst.id as i64, account, false, false, now).await?;
+                    self.store
+                        .set_installation(inst.id as i64, account, false, false, now)
+                        .await?;
                 }
                 ("installation_repositories", "removed") => {
                     for r in p.repositories_removed.iter().flatten() {
@@ -261,8 +310,12 @@ impl Engine {
                 return self.done(d, lease).await; // the same label again, or a redelivery
             }
             let by = sender.login.clone();
-            let event = Event::OtherIntentLabel { label: label.to_string(), by };
-            self.apply_row(&row, vec![event], &delivery_cause(d, lease)).await?;
+            let event = Event::OtherIntentLabel {
+                label: label.to_string(),
+                by,
+            };
+            self.apply_row(&row, vec![event], &delivery_cause(d, lease))
+                .await?;
             return Ok(());
         }
         let policy = match (policy, config) {
@@ -271,7 +324,18 @@ impl Engine {
                 let policy = default_policy.expect("checked above");
                 let message = render::config_problem(&policy.label, &problem.0);
                 return self
-                    .not_opened(d, lease, inst, repo, number, is_pull, policy, &sender.login, at, message)
+                    .not_opened(
+                        d,
+                        lease,
+                        inst,
+                        repo,
+                        number,
+                        is_pull,
+                        policy,
+                        &sender.login,
+                        at,
+                        message,
+                    )
                     .await;
             }
             (None, Ok(_)) => unreachable!("returned above"),
@@ -312,7 +376,18 @@ impl Engine {
             Err(reason) => {
                 let message = render::not_opened(&reason);
                 return self
-                    .not_opened(d, lease, inst, repo, number, is_pull, policy, &sender.login, at, message)
+                    .not_opened(
+                        d,
+                        lease,
+                        inst,
+                        repo,
+                        number,
+                        is_pull,
+                        policy,
+                        &sender.login,
+                        at,
+                        message,
+                    )
                     .await;
             }
         }
@@ -336,7 +411,8 @@ impl Engine {
             head_sha,
             carried,
         });
-        self.insert(d, lease, inst, repo, number, intent, effects).await
+        self.insert(d, lease, inst, repo, number, intent, effects)
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -354,7 +430,8 @@ impl Engine {
         message: String,
     ) -> Processed {
         let (intent, effects) = Intent::not_opened(policy, is_pull, author, at, message);
-        self.insert(d, lease, inst, repo, number, intent, effects).await
+        self.insert(d, lease, inst, repo, number, intent, effects)
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -379,7 +456,11 @@ impl Engine {
         };
         match self
             .store
-            .write(Some(&write), &delivery_cause(d, lease), self.now().as_millisecond())
+            .write(
+                Some(&write),
+                &delivery_cause(d, lease),
+                self.now().as_millisecond(),
+            )
             .await?
         {
             WriteOutcome::Written => {
@@ -388,7 +469,10 @@ impl Engine {
                 Ok(())
             }
             // Another delivery opened an intent on this item first: decide again.
-            WriteOutcome::Conflict => Err(Failure::Retry("an intent opened concurrently".into(), Some(std::time::Duration::ZERO))),
+            WriteOutcome::Conflict => Err(Failure::Retry(
+                "an intent opened concurrently".into(),
+                Some(std::time::Duration::ZERO),
+            )),
             WriteOutcome::LostLease => Ok(()),
         }
     }
@@ -413,11 +497,20 @@ impl Engine {
             return self.done(d, lease).await; // bots, tacit included, never command
         }
         let commands = parse_commands(comment.body.as_deref().unwrap_or(""));
-        if commands.is_empty() || self.store.open_intent_for(repo, number as i64).await?.is_none() {
+        if commands.is_empty()
+            || self
+                .store
+                .open_intent_for(repo, number as i64)
+                .await?
+                .is_none()
+        {
             return self.done(d, lease).await;
         }
         let role = self.role(inst, repo, &author.login, false).await?;
-        let actor = Actor { login: author.login.clone(), role };
+        let actor = Actor {
+            login: author.login.clone(),
+            role,
+        };
         let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
         let url = comment.html_url.clone();
         let source = Source::Comment(comment.id);
@@ -453,12 +546,26 @@ impl Engine {
             return self.done(d, lease).await;
         };
         let reviewer = review.user.clone().unwrap_or_default();
-        if reviewer.is_bot() || self.store.open_intent_for(repo, number as i64).await?.is_none() {
+        if reviewer.is_bot()
+            || self
+                .store
+                .open_intent_for(repo, number as i64)
+                .await?
+                .is_none()
+        {
             return self.done(d, lease).await;
         }
         let role = self.role(inst, repo, &reviewer.login, false).await?;
-        let actor = Actor { login: reviewer.login.clone(), role };
-        let verdict = match review.state.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let actor = Actor {
+            login: reviewer.login.clone(),
+            role,
+        };
+        let verdict = match review
+            .state
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("approved") => Some(Verdict::Approved),
             Some("changes_requested") => Some(Verdict::ChangesRequested),
             _ => None,
@@ -498,11 +605,18 @@ impl Engine {
 
     /// Checks or statuses changed on a commit: nudge the intents whose head it is.
     /// Matched by sha, since fork pull requests are not listed in these events.
-    async fn on_checks(&self, d: &DeliveryRow, lease: &Lease, repo: &str, sha: Option<&str>) -> Processed {
+    async fn on_checks(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        repo: &str,
+        sha: Option<&str>,
+    ) -> Processed {
         if let Some(sha) = sha {
             for row in self.store.open_intents(Some(repo)).await? {
                 if row.intent.head_sha.as_deref() == Some(sha) && row.intent.refusal.is_some() {
-                    self.apply_to(&row.id, vec![Event::ChecksChanged], Cause::None).await?;
+                    self.apply_to(&row.id, vec![Event::ChecksChanged], Cause::None)
+                        .await?;
                 }
             }
         }
@@ -510,10 +624,21 @@ impl Engine {
     }
 
     /// An intent label was deleted or renamed in the repository.
-    async fn on_label_gone(&self, d: &DeliveryRow, lease: &Lease, repo: &str, name: &str) -> Processed {
+    async fn on_label_gone(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        repo: &str,
+        name: &str,
+    ) -> Processed {
         for row in self.store.open_intents(Some(repo)).await? {
             if row.intent.policy.label.eq_ignore_ascii_case(name) {
-                self.apply_to(&row.id, vec![Event::Ended(EndReason::LabelDeleted)], Cause::None).await?;
+                self.apply_to(
+                    &row.id,
+                    vec![Event::Ended(EndReason::LabelDeleted)],
+                    Cause::None,
+                )
+                .await?;
             }
         }
         self.done(d, lease).await

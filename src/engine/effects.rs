@@ -67,7 +67,10 @@ impl Engine {
         let row = match self.store.intent(&e.intent_id).await {
             Ok(Some(row)) => row,
             Ok(None) => {
-                let _ = self.store.retry_effect(&e.id, &lease, 0, "intent missing", true).await;
+                let _ = self
+                    .store
+                    .retry_effect(&e.id, &lease, 0, "intent missing", true)
+                    .await;
                 return;
             }
             Err(err) => {
@@ -76,16 +79,27 @@ impl Engine {
                 return; // the lease runs out and the effect is tried again
             }
         };
-        if self.store.installation_frozen(row.installation_id).await.unwrap_or(false) {
+        if self
+            .store
+            .installation_frozen(row.installation_id)
+            .await
+            .unwrap_or(false)
+        {
             let later = self.now().as_millisecond() + 3_600_000;
-            let _ = self.store.retry_effect(&e.id, &lease, later, "installation suspended", false).await;
+            let _ = self
+                .store
+                .retry_effect(&e.id, &lease, later, "installation suspended", false)
+                .await;
             return;
         }
         let done = self.perform(&e, &row).await;
         let _g = span.enter();
         match done {
             Done::Events(events) => {
-                let cause = Cause::Effect { id: e.id.clone(), lease: lease.clone() };
+                let cause = Cause::Effect {
+                    id: e.id.clone(),
+                    lease: lease.clone(),
+                };
                 match self.apply_to(&row.id, events, cause).await {
                     Ok(outcome) => tracing::debug!(?outcome, "effect done"),
                     Err(err) => tracing::warn!(error = %err, "cannot record the effect's result"),
@@ -98,11 +112,17 @@ impl Engine {
                 let dead = !vital && e.attempts >= MAX_ATTEMPTS;
                 tracing::warn!(%error, ?wait, attempts = e.attempts, dead, "effect failed");
                 let at = self.now().as_millisecond() + wait.as_millis() as i64;
-                let _ = self.store.retry_effect(&e.id, &lease, at, &error, dead).await;
+                let _ = self
+                    .store
+                    .retry_effect(&e.id, &lease, at, &error, dead)
+                    .await;
             }
             Done::Dead(error) => {
                 tracing::error!(%error, "effect cannot be performed");
-                let _ = self.store.retry_effect(&e.id, &lease, 0, &error, true).await;
+                let _ = self
+                    .store
+                    .retry_effect(&e.id, &lease, 0, &error, true)
+                    .await;
             }
         }
     }
@@ -130,7 +150,11 @@ impl Engine {
                 Done::Events(vec![])
             }
             Effect::AddLabel { name } => {
-                tri!(self.gh.ensure_label(inst, repo, name, "0e8a16", "Consent was reached (tacit)").await);
+                tri!(
+                    self.gh
+                        .ensure_label(inst, repo, name, "0e8a16", "Consent was reached (tacit)")
+                        .await
+                );
                 tri!(self.gh.add_labels(inst, repo, number, &[name]).await);
                 Done::Events(vec![])
             }
@@ -151,7 +175,11 @@ impl Engine {
     }
 
     /// A comment by the App's own bot that contains `marker`.
-    async fn find_own_comment(&self, row: &IntentRow, marker: &str) -> Result<Option<Comment>, GhError> {
+    async fn find_own_comment(
+        &self,
+        row: &IntentRow,
+        marker: &str,
+    ) -> Result<Option<Comment>, GhError> {
         let bot = self.bot_login();
         let comments = self
             .gh
@@ -168,14 +196,25 @@ impl Engine {
 
     async fn sync_status(&self, e: &EffectRow, row: &IntentRow) -> Done {
         // A later status sync of the same intent will show the newer state anyway.
-        if tri!(self.store.has_later_pending(&row.id, e.seq, &Effect::SyncStatus).await) {
+        if tri!(
+            self.store
+                .has_later_pending(&row.id, e.seq, &Effect::SyncStatus)
+                .await
+        ) {
             return Done::Events(vec![]);
         }
         let now = self.now();
         // Edits are rate-limited per intent, so a flood of comments cannot exhaust the API.
-        let last = self.last_status_edit.lock().expect("poisoned").get(&row.id).copied();
+        let last = self
+            .last_status_edit
+            .lock()
+            .expect("poisoned")
+            .get(&row.id)
+            .copied();
         if let Some(last) = last {
-            let next = last + jiff::SignedDuration::try_from(self.tuning.status_edit_interval).unwrap_or_default();
+            let next = last
+                + jiff::SignedDuration::try_from(self.tuning.status_edit_interval)
+                    .unwrap_or_default();
             if next > now && !row.intent.is_done() {
                 let wait = (next - now).unsigned_abs();
                 return Done::Retry("status edits are rate-limited".into(), Some(wait));
@@ -184,7 +223,11 @@ impl Engine {
         let inst = row.installation_id as u64;
         let body = render::status_comment(&row.intent, &row.id, now);
         if let Some(id) = row.status_comment_id {
-            match tri!(self.gh.edit_comment(inst, &row.repo, id as u64, &body).await) {
+            match tri!(
+                self.gh
+                    .edit_comment(inst, &row.repo, id as u64, &body)
+                    .await
+            ) {
                 Some(_) => {
                     self.note_edit(&row.id, now);
                     return Done::Events(vec![]);
@@ -192,16 +235,31 @@ impl Engine {
                 None => {} // deleted by someone: post a new one
             }
         } else if e.attempts > 1
-            && let Some(c) = tri!(self.find_own_comment(row, &render::status_marker(&row.id)).await)
+            && let Some(c) = tri!(
+                self.find_own_comment(row, &render::status_marker(&row.id))
+                    .await
+            )
         {
             // Created before a crash, but its id was not stored.
-            tri!(self.store.set_status_comment(&row.id, Some(c.id as i64)).await);
+            tri!(
+                self.store
+                    .set_status_comment(&row.id, Some(c.id as i64))
+                    .await
+            );
             tri!(self.gh.edit_comment(inst, &row.repo, c.id, &body).await);
             self.note_edit(&row.id, now);
             return Done::Events(vec![]);
         }
-        let c = tri!(self.gh.create_comment(inst, &row.repo, row.number as u64, &body).await);
-        tri!(self.store.set_status_comment(&row.id, Some(c.id as i64)).await);
+        let c = tri!(
+            self.gh
+                .create_comment(inst, &row.repo, row.number as u64, &body)
+                .await
+        );
+        tri!(
+            self.store
+                .set_status_comment(&row.id, Some(c.id as i64))
+                .await
+        );
         self.note_edit(&row.id, now);
         Done::Events(vec![])
     }
@@ -243,7 +301,11 @@ impl Engine {
         }
         match (row.check_run_id, row.check_run_sha.as_deref()) {
             (Some(id), Some(s)) if s == sha => {
-                tri!(self.gh.update_check_run(inst, &row.repo, id as u64, body).await);
+                tri!(
+                    self.gh
+                        .update_check_run(inst, &row.repo, id as u64, body)
+                        .await
+                );
             }
             _ => {
                 let run = tri!(self.gh.create_check_run(inst, &row.repo, body).await);
@@ -294,17 +356,22 @@ impl Engine {
             if c.user.is_bot() {
                 continue;
             }
-            let at = c.updated_at.or(c.created_at).unwrap_or(intent.opened_at);
-            if at < intent.opened_at {
-                continue;
-            }
             let commands = parse_commands(&c.body);
             if commands.iter().any(|cmd| *cmd == Command::Approve) {
                 approvals_standing.insert(format!("c:{}", c.id));
             }
+            // GitHub's timestamps have whole seconds; ours have milliseconds.
+            let at = c.updated_at.or(c.created_at).unwrap_or(intent.opened_at);
+            if at + jiff::SignedDuration::from_secs(2) < intent.opened_at {
+                continue; // written before this intent opened
+            }
+            let at = at.max(intent.opened_at);
             let unseen: Vec<&Command> = commands
                 .iter()
-                .filter(|cmd| matches!(cmd, Command::Object { .. }) && !intent.counted.contains(&format!("c:{}:object", c.id)))
+                .filter(|cmd| {
+                    matches!(cmd, Command::Object { .. })
+                        && !intent.counted.contains(&format!("c:{}:object", c.id))
+                })
                 .collect();
             if unseen.is_empty() {
                 continue;
@@ -312,7 +379,10 @@ impl Engine {
             let role = tri!(self.role(inst, repo, &c.user.login, false).await);
             for cmd in unseen {
                 events.push(Event::Command {
-                    actor: Actor { login: c.user.login.clone(), role },
+                    actor: Actor {
+                        login: c.user.login.clone(),
+                        role,
+                    },
                     command: cmd.clone(),
                     source: Source::Comment(c.id),
                     url: Some(c.html_url.clone()),
@@ -353,7 +423,13 @@ impl Engine {
         Done::Events(events)
     }
 
-    async fn merge(&self, e: &EffectRow, row: &IntentRow, sha: &str, configured: Option<MergeMethod>) -> Done {
+    async fn merge(
+        &self,
+        e: &EffectRow,
+        row: &IntentRow,
+        sha: &str,
+        configured: Option<MergeMethod>,
+    ) -> Done {
         let inst = row.installation_id as u64;
         let (repo, number) = (row.repo.as_str(), row.number as u64);
         if e.attempts > 1 {
@@ -361,7 +437,9 @@ impl Engine {
             let pull = tri!(self.gh.pull(inst, repo, number).await);
             if pull.merged {
                 let merged_sha = pull.merge_commit_sha.unwrap_or_else(|| sha.to_string());
-                return Done::Events(vec![Event::MergeResult(MergeResult::Merged { sha: merged_sha })]);
+                return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
+                    sha: merged_sha,
+                })]);
             }
             if pull.state != "open" {
                 return Done::Events(vec![Event::MergeResult(MergeResult::Fatal {
@@ -392,25 +470,49 @@ impl Engine {
             match self.gh.merge(inst, repo, number, sha, name).await {
                 Ok(answer) if answer.merged => {
                     let merged = answer.sha.unwrap_or_else(|| sha.to_string());
-                    return Done::Events(vec![Event::MergeResult(MergeResult::Merged { sha: merged })]);
+                    return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
+                        sha: merged,
+                    })]);
                 }
                 Ok(answer) => last_refusal = answer.message,
                 Err(GhError::Status { status: 409, .. }) => {
-                    let head = self.gh.pull(inst, repo, number).await.ok().map(|p| p.head.sha);
-                    return Done::Events(vec![Event::MergeResult(MergeResult::HeadMoved { sha: head })]);
+                    let head = self
+                        .gh
+                        .pull(inst, repo, number)
+                        .await
+                        .ok()
+                        .map(|p| p.head.sha);
+                    return Done::Events(vec![Event::MergeResult(MergeResult::HeadMoved {
+                        sha: head,
+                    })]);
                 }
-                Err(GhError::Status { status: 405, message }) if is_method_refusal(&message) => {
+                Err(GhError::Status {
+                    status: 405,
+                    message,
+                }) if is_method_refusal(&message) => {
                     last_refusal = message;
                     continue; // the next allowed method
                 }
-                Err(GhError::Status { status: 405 | 422, message }) => {
+                Err(GhError::Status {
+                    status: 405 | 422,
+                    message,
+                }) => {
                     let soon = message.to_lowercase().contains("base branch was modified");
-                    return Done::Events(vec![Event::MergeResult(MergeResult::Refused { message, soon })]);
+                    return Done::Events(vec![Event::MergeResult(MergeResult::Refused {
+                        message,
+                        soon,
+                    })]);
                 }
-                Err(GhError::Status { status: 403, message }) => {
+                Err(GhError::Status {
+                    status: 403,
+                    message,
+                }) => {
                     return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
                 }
-                Err(GhError::Status { status: 404, message }) => {
+                Err(GhError::Status {
+                    status: 404,
+                    message,
+                }) => {
                     return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
                 }
                 Err(e) => {
@@ -419,7 +521,9 @@ impl Engine {
                         && pull.merged
                     {
                         let merged_sha = pull.merge_commit_sha.unwrap_or_else(|| sha.to_string());
-                        return Done::Events(vec![Event::MergeResult(MergeResult::Merged { sha: merged_sha })]);
+                        return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
+                            sha: merged_sha,
+                        })]);
                     }
                     return e.into();
                 }

@@ -122,7 +122,10 @@ impl Engine {
 
             let available = permits.available_permits();
             if available > 0 {
-                match self.claim_and_spawn(kind, available, &permits, &mut tasks).await {
+                match self
+                    .claim_and_spawn(kind, available, &permits, &mut tasks)
+                    .await
+                {
                     Ok(0) => {}
                     Ok(_) => continue,
                     Err(e) => tracing::warn!(error = %e, ?kind, "cannot claim work"),
@@ -168,7 +171,11 @@ impl Engine {
         let mut n = 0;
         match kind {
             Work::Deliveries => {
-                for (d, l) in self.store.claim_deliveries(&self.owner, now, lease, limit).await? {
+                for (d, l) in self
+                    .store
+                    .claim_deliveries(&self.owner, now, lease, limit)
+                    .await?
+                {
                     let permit = permits.clone().acquire_owned().await?;
                     let engine = self.clone();
                     tasks.spawn(async move {
@@ -180,7 +187,11 @@ impl Engine {
                 }
             }
             Work::Timers => {
-                for id in self.store.claim_due_intents(&self.owner, now, lease, limit).await? {
+                for id in self
+                    .store
+                    .claim_due_intents(&self.owner, now, lease, limit)
+                    .await?
+                {
                     let permit = permits.clone().acquire_owned().await?;
                     let engine = self.clone();
                     tasks.spawn(async move {
@@ -192,7 +203,11 @@ impl Engine {
                 }
             }
             Work::Effects => {
-                for (e, l) in self.store.claim_effects(&self.owner, now, lease, limit).await? {
+                for (e, l) in self
+                    .store
+                    .claim_effects(&self.owner, now, lease, limit)
+                    .await?
+                {
                     let permit = permits.clone().acquire_owned().await?;
                     let engine = self.clone();
                     tasks.spawn(async move {
@@ -224,7 +239,12 @@ impl Engine {
 
     /// Apply events to the stored intent and write the result with its effects and
     /// the completion of `cause`, retrying on a concurrent change.
-    pub(crate) async fn apply_to(&self, intent_id: &str, events: Vec<Event>, cause: Cause) -> anyhow::Result<WriteOutcome> {
+    pub(crate) async fn apply_to(
+        &self,
+        intent_id: &str,
+        events: Vec<Event>,
+        cause: Cause,
+    ) -> anyhow::Result<WriteOutcome> {
         for _ in 0..8 {
             let Some(row) = self.store.intent(intent_id).await? else {
                 anyhow::bail!("intent {intent_id} does not exist");
@@ -238,7 +258,12 @@ impl Engine {
     }
 
     /// Apply events to a row as read; `Conflict` if it changed since.
-    pub(crate) async fn apply_row(&self, row: &IntentRow, events: Vec<Event>, cause: &Cause) -> anyhow::Result<WriteOutcome> {
+    pub(crate) async fn apply_row(
+        &self,
+        row: &IntentRow,
+        events: Vec<Event>,
+        cause: &Cause,
+    ) -> anyhow::Result<WriteOutcome> {
         let now = self.now();
         let mut intent = row.intent.clone();
         let mut effects = Vec::new();
@@ -258,7 +283,10 @@ impl Engine {
             intent,
             effects,
         };
-        let outcome = self.store.write(Some(&write), cause, now.as_millisecond()).await?;
+        let outcome = self
+            .store
+            .write(Some(&write), cause, now.as_millisecond())
+            .await?;
         if outcome == WriteOutcome::Written {
             self.kick();
         }

@@ -43,7 +43,10 @@ impl Permissions {
         if cache.len() > 10_000 {
             cache.retain(|_, (_, at)| at.elapsed() < self.ttl);
         }
-        cache.insert((repo.to_lowercase(), user.to_lowercase()), (role, Instant::now()));
+        cache.insert(
+            (repo.to_lowercase(), user.to_lowercase()),
+            (role, Instant::now()),
+        );
     }
 }
 
@@ -58,7 +61,13 @@ pub fn role_of(role_name: Option<&str>, permission: Option<&str>) -> Option<Role
 
 impl Engine {
     /// `user`'s role on `repo`; `fresh` skips the cache (before acting).
-    pub(crate) async fn role(&self, inst: u64, repo: &str, user: &str, fresh: bool) -> GhResult<Option<Role>> {
+    pub(crate) async fn role(
+        &self,
+        inst: u64,
+        repo: &str,
+        user: &str,
+        fresh: bool,
+    ) -> GhResult<Option<Role>> {
         if !fresh && let Some(r) = self.perms.get(repo, user) {
             return Ok(r);
         }
@@ -70,7 +79,11 @@ impl Engine {
 
     /// The repository's configuration: `.github/tacit.yml` on its default branch, else
     /// the owner's `.github` repository, else the defaults.
-    pub(crate) async fn repo_config(&self, inst: u64, repo: &str) -> GhResult<Result<RepoConfig, ConfigProblem>> {
+    pub(crate) async fn repo_config(
+        &self,
+        inst: u64,
+        repo: &str,
+    ) -> GhResult<Result<RepoConfig, ConfigProblem>> {
         if let Some(file) = self.gh.file(inst, repo, CONFIG_PATH).await? {
             return Ok(parse_file(file.text(), &format!("{repo}/{CONFIG_PATH}")));
         }
@@ -104,10 +117,16 @@ mod tests {
 
     #[test]
     fn role_name_wins_over_the_legacy_field() {
-        assert_eq!(role_of(Some("maintain"), Some("write")), Some(Role::Maintain));
+        assert_eq!(
+            role_of(Some("maintain"), Some("write")),
+            Some(Role::Maintain)
+        );
         assert_eq!(role_of(Some("triage"), Some("read")), Some(Role::Triage));
         // A custom role counts as its base role.
-        assert_eq!(role_of(Some("security-reviewer"), Some("write")), Some(Role::Write));
+        assert_eq!(
+            role_of(Some("security-reviewer"), Some("write")),
+            Some(Role::Write)
+        );
         assert_eq!(role_of(None, Some("admin")), Some(Role::Admin));
         assert_eq!(role_of(None, Some("none")), None);
     }

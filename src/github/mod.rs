@@ -74,13 +74,16 @@ pub struct Answer {
 
 impl Answer {
     pub fn json<T: DeserializeOwned>(&self) -> GhResult<T> {
-        serde_json::from_str(&self.body).map_err(|e| GhError::Decode(format!("{e}: {}", truncate(&self.body, 200))))
+        serde_json::from_str(&self.body)
+            .map_err(|e| GhError::Decode(format!("{e}: {}", truncate(&self.body, 200))))
     }
 }
 
 /// Parse a PEM RSA key (PKCS#1 or PKCS#8), as GitHub issues them.
 pub fn parse_private_key(pem: &str) -> anyhow::Result<octocrab::jsonwebtoken::EncodingKey> {
-    Ok(octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())?)
+    Ok(octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(
+        pem.as_bytes(),
+    )?)
 }
 
 #[derive(Clone)]
@@ -134,7 +137,11 @@ impl GitHub {
 
     /// Forget an installation's client (it was removed or its token revoked).
     pub fn forget_installation(&self, id: u64) {
-        self.inner.installations.lock().expect("poisoned").remove(&id);
+        self.inner
+            .installations
+            .lock()
+            .expect("poisoned")
+            .remove(&id);
     }
 
     /// Wait until this installation may write again.
@@ -214,20 +221,34 @@ impl GitHub {
     }
 
     async fn get<T: DeserializeOwned>(&self, inst: u64, path: &str) -> GhResult<T> {
-        self.request(Some(inst), Method::GET, path, None, None).await?.json()
+        self.request(Some(inst), Method::GET, path, None, None)
+            .await?
+            .json()
     }
 
     async fn send(&self, inst: u64, method: Method, path: &str, body: Value) -> GhResult<Answer> {
-        self.request(Some(inst), method, path, Some(&body), None).await
+        self.request(Some(inst), method, path, Some(&body), None)
+            .await
     }
 
     /// Pages of a list endpoint, up to `max_pages` of 100.
-    async fn list<T: DeserializeOwned>(&self, inst: Option<u64>, path: &str, max_pages: usize) -> GhResult<Vec<T>> {
+    async fn list<T: DeserializeOwned>(
+        &self,
+        inst: Option<u64>,
+        path: &str,
+        max_pages: usize,
+    ) -> GhResult<Vec<T>> {
         let mut out = Vec::new();
         let sep = if path.contains('?') { '&' } else { '?' };
         for page in 1..=max_pages {
             let a = self
-                .request(inst, Method::GET, &format!("{path}{sep}per_page=100&page={page}"), None, None)
+                .request(
+                    inst,
+                    Method::GET,
+                    &format!("{path}{sep}per_page=100&page={page}"),
+                    None,
+                    None,
+                )
                 .await?;
             let items: Vec<T> = a.json()?;
             let more = a
@@ -247,7 +268,9 @@ impl GitHub {
     // ---- the App ------------------------------------------------------------------
 
     pub async fn app(&self) -> GhResult<App> {
-        self.request(None, Method::GET, "/app", None, None).await?.json()
+        self.request(None, Method::GET, "/app", None, None)
+            .await?
+            .json()
     }
 
     pub async fn app_installations(&self) -> GhResult<Vec<InstallationInfo>> {
@@ -255,7 +278,10 @@ impl GitHub {
     }
 
     /// Recent deliveries of the App's webhook, newest first (one page).
-    pub async fn hook_deliveries(&self, cursor: Option<&str>) -> GhResult<(Vec<HookDelivery>, Option<String>)> {
+    pub async fn hook_deliveries(
+        &self,
+        cursor: Option<&str>,
+    ) -> GhResult<(Vec<HookDelivery>, Option<String>)> {
         let path = match cursor {
             Some(c) => format!("/app/hook/deliveries?per_page=100&cursor={c}"),
             None => "/app/hook/deliveries?per_page=100".to_string(),
@@ -315,7 +341,10 @@ impl GitHub {
 
     /// A file on the default branch; `None` when it does not exist.
     pub async fn file(&self, inst: u64, repo: &str, path: &str) -> GhResult<Option<FileContent>> {
-        match self.get::<FileContent>(inst, &format!("/repos/{repo}/contents/{path}")).await {
+        match self
+            .get::<FileContent>(inst, &format!("/repos/{repo}/contents/{path}"))
+            .await
+        {
             Ok(f) => Ok(Some(f)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -323,14 +352,21 @@ impl GitHub {
     }
 
     pub async fn issue(&self, inst: u64, repo: &str, number: u64) -> GhResult<Issue> {
-        self.get(inst, &format!("/repos/{repo}/issues/{number}")).await
+        self.get(inst, &format!("/repos/{repo}/issues/{number}"))
+            .await
     }
 
     pub async fn pull(&self, inst: u64, repo: &str, number: u64) -> GhResult<Pull> {
-        self.get(inst, &format!("/repos/{repo}/pulls/{number}")).await
+        self.get(inst, &format!("/repos/{repo}/pulls/{number}"))
+            .await
     }
 
-    pub async fn open_issues_with_label(&self, inst: u64, repo: &str, label: &str) -> GhResult<Vec<Issue>> {
+    pub async fn open_issues_with_label(
+        &self,
+        inst: u64,
+        repo: &str,
+        label: &str,
+    ) -> GhResult<Vec<Issue>> {
         self.list(
             Some(inst),
             &format!("/repos/{repo}/issues?state=open&labels={}", encode(label)),
@@ -339,15 +375,32 @@ impl GitHub {
         .await
     }
 
-    pub async fn issue_events(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<IssueEvent>> {
-        self.list(Some(inst), &format!("/repos/{repo}/issues/{number}/events"), 10)
-            .await
+    pub async fn issue_events(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+    ) -> GhResult<Vec<IssueEvent>> {
+        self.list(
+            Some(inst),
+            &format!("/repos/{repo}/issues/{number}/events"),
+            10,
+        )
+        .await
     }
 
     /// The collaborator-permission answer for `user` (`None`: not found).
-    pub async fn permission(&self, inst: u64, repo: &str, user: &str) -> GhResult<Option<PermissionAnswer>> {
+    pub async fn permission(
+        &self,
+        inst: u64,
+        repo: &str,
+        user: &str,
+    ) -> GhResult<Option<PermissionAnswer>> {
         match self
-            .get::<PermissionAnswer>(inst, &format!("/repos/{repo}/collaborators/{}/permission", encode(user)))
+            .get::<PermissionAnswer>(
+                inst,
+                &format!("/repos/{repo}/collaborators/{}/permission", encode(user)),
+            )
             .await
         {
             Ok(p) => Ok(Some(p)),
@@ -359,19 +412,32 @@ impl GitHub {
     // ---- comments -------------------------------------------------------------------
 
     pub async fn comments(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<Comment>> {
-        self.list(Some(inst), &format!("/repos/{repo}/issues/{number}/comments"), 30)
-            .await
+        self.list(
+            Some(inst),
+            &format!("/repos/{repo}/issues/{number}/comments"),
+            30,
+        )
+        .await
     }
 
     pub async fn comment(&self, inst: u64, repo: &str, id: u64) -> GhResult<Option<Comment>> {
-        match self.get(inst, &format!("/repos/{repo}/issues/comments/{id}")).await {
+        match self
+            .get(inst, &format!("/repos/{repo}/issues/comments/{id}"))
+            .await
+        {
             Ok(c) => Ok(Some(c)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    pub async fn create_comment(&self, inst: u64, repo: &str, number: u64, body: &str) -> GhResult<Comment> {
+    pub async fn create_comment(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        body: &str,
+    ) -> GhResult<Comment> {
         self.send(
             inst,
             Method::POST,
@@ -383,7 +449,13 @@ impl GitHub {
     }
 
     /// Edit a comment; `Ok(None)` when it no longer exists.
-    pub async fn edit_comment(&self, inst: u64, repo: &str, id: u64, body: &str) -> GhResult<Option<Comment>> {
+    pub async fn edit_comment(
+        &self,
+        inst: u64,
+        repo: &str,
+        id: u64,
+        body: &str,
+    ) -> GhResult<Option<Comment>> {
         match self
             .send(
                 inst,
@@ -400,13 +472,24 @@ impl GitHub {
     }
 
     pub async fn reviews(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<Review>> {
-        self.list(Some(inst), &format!("/repos/{repo}/pulls/{number}/reviews"), 10)
-            .await
+        self.list(
+            Some(inst),
+            &format!("/repos/{repo}/pulls/{number}/reviews"),
+            10,
+        )
+        .await
     }
 
     // ---- acting ---------------------------------------------------------------------
 
-    pub async fn merge(&self, inst: u64, repo: &str, number: u64, sha: &str, method: &str) -> GhResult<MergeAnswer> {
+    pub async fn merge(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        sha: &str,
+        method: &str,
+    ) -> GhResult<MergeAnswer> {
         self.send(
             inst,
             Method::PUT,
@@ -417,17 +500,34 @@ impl GitHub {
         .json()
     }
 
-    pub async fn close_issue(&self, inst: u64, repo: &str, number: u64, state_reason: Option<&str>) -> GhResult<()> {
+    pub async fn close_issue(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        state_reason: Option<&str>,
+    ) -> GhResult<()> {
         let mut body = serde_json::json!({ "state": "closed" });
         if let Some(r) = state_reason {
             body["state_reason"] = Value::from(r);
         }
-        self.send(inst, Method::PATCH, &format!("/repos/{repo}/issues/{number}"), body)
-            .await
-            .map(|_| ())
+        self.send(
+            inst,
+            Method::PATCH,
+            &format!("/repos/{repo}/issues/{number}"),
+            body,
+        )
+        .await
+        .map(|_| ())
     }
 
-    pub async fn add_labels(&self, inst: u64, repo: &str, number: u64, labels: &[&str]) -> GhResult<()> {
+    pub async fn add_labels(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        labels: &[&str],
+    ) -> GhResult<()> {
         self.send(
             inst,
             Method::POST,
@@ -439,7 +539,13 @@ impl GitHub {
     }
 
     /// Remove a label from an item; a label that is already gone is fine.
-    pub async fn remove_label(&self, inst: u64, repo: &str, number: u64, label: &str) -> GhResult<()> {
+    pub async fn remove_label(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        label: &str,
+    ) -> GhResult<()> {
         match self
             .request(
                 Some(inst),
@@ -457,9 +563,22 @@ impl GitHub {
     }
 
     /// Create a label in the repository unless it exists.
-    pub async fn ensure_label(&self, inst: u64, repo: &str, name: &str, color: &str, description: &str) -> GhResult<()> {
+    pub async fn ensure_label(
+        &self,
+        inst: u64,
+        repo: &str,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> GhResult<()> {
         match self
-            .request(Some(inst), Method::GET, &format!("/repos/{repo}/labels/{}", encode(name)), None, None)
+            .request(
+                Some(inst),
+                Method::GET,
+                &format!("/repos/{repo}/labels/{}", encode(name)),
+                None,
+                None,
+            )
             .await
         {
             Ok(_) => return Ok(()),
@@ -482,15 +601,31 @@ impl GitHub {
     }
 
     pub async fn create_check_run(&self, inst: u64, repo: &str, body: Value) -> GhResult<CheckRun> {
-        self.send(inst, Method::POST, &format!("/repos/{repo}/check-runs"), body)
-            .await?
-            .json()
+        self.send(
+            inst,
+            Method::POST,
+            &format!("/repos/{repo}/check-runs"),
+            body,
+        )
+        .await?
+        .json()
     }
 
-    pub async fn update_check_run(&self, inst: u64, repo: &str, id: u64, body: Value) -> GhResult<()> {
-        self.send(inst, Method::PATCH, &format!("/repos/{repo}/check-runs/{id}"), body)
-            .await
-            .map(|_| ())
+    pub async fn update_check_run(
+        &self,
+        inst: u64,
+        repo: &str,
+        id: u64,
+        body: Value,
+    ) -> GhResult<()> {
+        self.send(
+            inst,
+            Method::PATCH,
+            &format!("/repos/{repo}/check-runs/{id}"),
+            body,
+        )
+        .await
+        .map(|_| ())
     }
 }
 
@@ -501,7 +636,12 @@ fn rate_limit_wait(a: &Answer) -> Option<Duration> {
     if status != 429 && status != 403 {
         return None;
     }
-    let header = |name: &str| a.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        a.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(secs) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
         return Some(Duration::from_secs(secs.max(1)));
     }
@@ -521,7 +661,12 @@ fn next_cursor(link: &str) -> Option<String> {
     link.split(',')
         .find(|part| part.contains("rel=\"next\""))
         .and_then(|part| part.split("cursor=").nth(1))
-        .map(|rest| rest.split(['&', '>']).next().unwrap_or_default().to_string())
+        .map(|rest| {
+            rest.split(['&', '>'])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
 }
 
 /// Percent-encode one path segment (label names may contain spaces, `/`, `:`).
@@ -574,7 +719,10 @@ mod tests {
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
         let mut h = HeaderMap::new();
         for (k, v) in headers {
-            h.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            h.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
         Answer {
             status: StatusCode::from_u16(status).unwrap(),
@@ -593,9 +741,26 @@ mod tests {
             rate_limit_wait(&answer(403, &[("retry-after", "3")], "")),
             Some(Duration::from_secs(3))
         );
-        assert!(rate_limit_wait(&answer(403, &[], "{\"message\":\"You have exceeded a secondary rate limit\"}")).is_some());
+        assert!(
+            rate_limit_wait(&answer(
+                403,
+                &[],
+                "{\"message\":\"You have exceeded a secondary rate limit\"}"
+            ))
+            .is_some()
+        );
         // A plain 403 (no permission) is not a rate limit.
-        assert_eq!(rate_limit_wait(&answer(403, &[], "{\"message\":\"Resource not accessible by integration\"}")), None);
-        assert_eq!(rate_limit_wait(&answer(500, &[("retry-after", "3")], "")), None);
+        assert_eq!(
+            rate_limit_wait(&answer(
+                403,
+                &[],
+                "{\"message\":\"Resource not accessible by integration\"}"
+            )),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(&answer(500, &[("retry-after", "3")], "")),
+            None
+        );
     }
 }

@@ -45,7 +45,9 @@ impl Issue {
         self.pull_request.is_some()
     }
     pub fn has_label(&self, name: &str) -> bool {
-        self.labels.iter().any(|l| l.name.eq_ignore_ascii_case(name))
+        self.labels
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -109,8 +111,14 @@ pub struct FileContent {
 impl FileContent {
     pub fn text(&self) -> Option<String> {
         use base64::Engine;
-        let cleaned: String = self.content.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(cleaned).ok()?;
+        let cleaned: String = self
+            .content
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(cleaned)
+            .ok()?;
         String::from_utf8(bytes).ok()
     }
 }

@@ -152,10 +152,18 @@ impl Store {
                         Box::pin(async move {
                             // WAL with synchronous=FULL: a commit is on disk before it returns,
                             // so a delivery acknowledged with 2xx survives power loss.
-                            sqlx::query("PRAGMA journal_mode=WAL").execute(&mut *conn).await?;
-                            sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
-                            sqlx::query("PRAGMA busy_timeout=5000").execute(&mut *conn).await?;
-                            sqlx::query("PRAGMA foreign_keys=ON").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA journal_mode=WAL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA synchronous=FULL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA busy_timeout=5000")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA foreign_keys=ON")
+                                .execute(&mut *conn)
+                                .await?;
                             Ok(())
                         })
                     })
@@ -334,7 +342,11 @@ impl Store {
 
     // ---- intents ----------------------------------------------------------------
 
-    pub async fn open_intent_for(&self, repo: &str, number: i64) -> anyhow::Result<Option<IntentRow>> {
+    pub async fn open_intent_for(
+        &self,
+        repo: &str,
+        number: i64,
+    ) -> anyhow::Result<Option<IntentRow>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 1"
         )))
@@ -347,7 +359,12 @@ impl Store {
 
     /// The most recently ended intents on an item, newest first (for carrying
     /// objections over).
-    pub async fn recent_ended_intents(&self, repo: &str, number: i64, limit: i64) -> anyhow::Result<Vec<IntentRow>> {
+    pub async fn recent_ended_intents(
+        &self,
+        repo: &str,
+        number: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<IntentRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 0
              ORDER BY ended_at DESC LIMIT $3"
@@ -361,10 +378,12 @@ impl Store {
     }
 
     pub async fn intent(&self, id: &str) -> anyhow::Result<Option<IntentRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {INTENT_COLUMNS} FROM intents WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(intent_row).transpose()
     }
 
@@ -380,15 +399,20 @@ impl Store {
                 .await?
             }
             None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1")))
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1"
+                )))
+                .fetch_all(&self.pool)
+                .await?
             }
         };
         rows.iter().map(intent_row).collect()
     }
 
-    pub async fn open_intents_of_installation(&self, installation_id: i64) -> anyhow::Result<Vec<IntentRow>> {
+    pub async fn open_intents_of_installation(
+        &self,
+        installation_id: i64,
+    ) -> anyhow::Result<Vec<IntentRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 AND installation_id = $1"
         )))
@@ -470,7 +494,12 @@ impl Store {
     }
 
     /// Write an intent change, its effects and the completion of its cause, atomically.
-    pub async fn write(&self, w: Option<&IntentWrite>, cause: &Cause, now: Millis) -> anyhow::Result<WriteOutcome> {
+    pub async fn write(
+        &self,
+        w: Option<&IntentWrite>,
+        cause: &Cause,
+        now: Millis,
+    ) -> anyhow::Result<WriteOutcome> {
         let mut tx = self.write_tx().await?;
         // The fencing check: the cause must still be ours.
         let fenced = match cause {
@@ -609,7 +638,12 @@ impl Store {
     }
 
     /// Is an identical effect queued after `seq` for this intent? (Coalesces status edits.)
-    pub async fn has_later_pending(&self, intent_id: &str, seq: i64, effect: &Effect) -> anyhow::Result<bool> {
+    pub async fn has_later_pending(
+        &self,
+        intent_id: &str,
+        seq: i64,
+        effect: &Effect,
+    ) -> anyhow::Result<bool> {
         let row = sqlx::query(
             "SELECT 1 AS x FROM effects WHERE intent_id = $1 AND state = 'pending' AND seq > $2 AND effect = $3 LIMIT 1",
         )
@@ -635,7 +669,11 @@ impl Store {
     }
 
     /// Remember the status comment's id (tacit finds it by id, never by its marker).
-    pub async fn set_status_comment(&self, intent_id: &str, comment_id: Option<i64>) -> anyhow::Result<()> {
+    pub async fn set_status_comment(
+        &self,
+        intent_id: &str,
+        comment_id: Option<i64>,
+    ) -> anyhow::Result<()> {
         sqlx::query("UPDATE intents SET status_comment_id = $1 WHERE id = $2")
             .bind(comment_id)
             .bind(intent_id)
@@ -686,7 +724,9 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(match row {
-            Some(r) => r.try_get::<i64, _>("suspended")? == 1 || r.try_get::<i64, _>("removed")? == 1,
+            Some(r) => {
+                r.try_get::<i64, _>("suspended")? == 1 || r.try_get::<i64, _>("removed")? == 1
+            }
             None => false,
         })
     }
@@ -700,16 +740,22 @@ impl Store {
     }
 
     pub async fn kv_set(&self, k: &str, v: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v")
-            .bind(k)
-            .bind(v)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+        )
+        .bind(k)
+        .bind(v)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
 
-async fn write_intent(conn: &mut AnyConnection, w: &IntentWrite, now: Millis) -> anyhow::Result<bool> {
+async fn write_intent(
+    conn: &mut AnyConnection,
+    w: &IntentWrite,
+    now: Millis,
+) -> anyhow::Result<bool> {
     let state = serde_json::to_string(&w.intent)?;
     let due = w.intent.next_due().map(|t| t.as_millisecond());
     let is_open = (!w.intent.is_done()) as i64;
@@ -759,10 +805,11 @@ async fn write_intent(conn: &mut AnyConnection, w: &IntentWrite, now: Millis) ->
         }
     }
     if !w.effects.is_empty() {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS s FROM effects WHERE intent_id = $1")
-            .bind(&w.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row =
+            sqlx::query("SELECT COALESCE(MAX(seq), 0) AS s FROM effects WHERE intent_id = $1")
+                .bind(&w.id)
+                .fetch_one(&mut *conn)
+                .await?;
         let mut seq: i64 = row.try_get("s")?;
         for effect in &w.effects {
             seq += 1;

@@ -61,7 +61,11 @@ pub struct Intake {
 
 impl Intake {
     /// Start the writer task. `on_new` is called after each commit that recorded new deliveries.
-    pub fn start(store: Store, clock: Arc<dyn Clock>, on_new: impl Fn() + Send + 'static) -> Intake {
+    pub fn start(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        on_new: impl Fn() + Send + 'static,
+    ) -> Intake {
         let (tx, mut rx) = mpsc::channel::<(NewDelivery, Reply)>(4096);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -143,7 +147,12 @@ impl Verdict {
 }
 
 /// Check and record one delivery. The body size limit is enforced before this runs.
-pub async fn receive(secret: &[u8], intake: &Intake, headers: &HeaderMap, body: &Bytes) -> (Verdict, &'static str) {
+pub async fn receive(
+    secret: &[u8],
+    intake: &Intake,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (Verdict, &'static str) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if !verify_signature(secret, body, header("x-hub-signature-256")) {
         return (Verdict::BadSignature, "signature missing or wrong\n");
@@ -155,7 +164,10 @@ pub async fn receive(secret: &[u8], intake: &Intake, headers: &HeaderMap, body: 
         );
     };
     if id.is_empty() || id.len() > 200 {
-        return (Verdict::BadRequest, "X-GitHub-Delivery is not a delivery id\n");
+        return (
+            Verdict::BadRequest,
+            "X-GitHub-Delivery is not a delivery id\n",
+        );
     }
     let payload = match Payload::parse(body) {
         Ok(p) => p,
@@ -175,7 +187,10 @@ pub async fn receive(secret: &[u8], intake: &Intake, headers: &HeaderMap, body: 
     match intake.record(delivery).await {
         Ok(true) => (Verdict::Recorded, "recorded\n"),
         Ok(false) => (Verdict::Duplicate, "already recorded\n"),
-        Err(_) => (Verdict::Unavailable, "cannot record the delivery now; try again\n"),
+        Err(_) => (
+            Verdict::Unavailable,
+            "cannot record the delivery now; try again\n",
+        ),
     }
 }
 
@@ -192,7 +207,11 @@ mod tests {
         assert!(!verify_signature(b"secret", b"{}", Some(&good)));
         assert!(!verify_signature(b"secret", body, None));
         assert!(!verify_signature(b"secret", body, Some("sha256=zz")));
-        assert!(!verify_signature(b"secret", body, Some(good.trim_start_matches("sha256="))));
+        assert!(!verify_signature(
+            b"secret",
+            body,
+            Some(good.trim_start_matches("sha256="))
+        ));
         assert!(!verify_signature(b"secret", body, Some("sha1=abc")));
     }
 

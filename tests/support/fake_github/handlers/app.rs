@@ -1,0 +1,108 @@
+//! The App itself (App JWT): `GET /app`, installations and their tokens, webhook deliveries.
+
+use serde_json::{Value, json};
+
+use super::super::state::{RepoKey, State};
+use super::super::{auth, render};
+use super::{Answer, Reply, Req, paginate};
+
+pub fn get_app(req: &Req) -> Answer {
+    req.app()?;
+    Ok(Reply::ok(render::app()))
+}
+
+pub fn list_installations(st: &State, req: &Req) -> Answer {
+    req.app()?;
+    let items = st
+        .installations
+        .values()
+        .map(render::installation)
+        .collect();
+    Ok(paginate(st, req, items))
+}
+
+/// `POST /app/installations/{id}/access_tokens`: a fresh token, valid for one hour.
+pub fn create_token(st: &mut State, req: &Req, installation: u64) -> Answer {
+    req.app()?;
+    let inst = st
+        .installations
+        .get(&installation)
+        .ok_or_else(Reply::not_found)?;
+    if inst.suspended_at.is_some() {
+        return Err(Reply::error(403, "This installation has been suspended"));
+    }
+    let repositories = st
+        .repos
+        .values()
+        .filter(|r| r.installation == installation)
+        .map(render::repository)
+        .collect();
+    let (token, expires_at) = auth::issue_token(st, installation);
+    Ok(Reply::json(
+        201,
+        render::installation_token(&token, expires_at, repositories),
+    ))
+}
+
+/// `GET /repos/{owner}/{repo}/installation` (App JWT, although under `/repos`).
+pub fn repo_installation(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
+    req.app()?;
+    let repo = st
+        .repos
+        .get(&RepoKey::new(owner, repo))
+        .ok_or_else(Reply::not_found)?;
+    let inst = st
+        .installations
+        .get(&repo.installation)
+        .ok_or_else(Reply::not_found)?;
+    Ok(Reply::ok(render::installation(inst)))
+}
+
+/// `GET /app/hook/deliveries`: newest first, cursor pagination (`per_page`, `cursor`).
+pub fn list_deliveries(st: &State, req: &Req) -> Answer {
+    req.app()?;
+    let per_page = req
+        .query("per_page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 100);
+    let mut deliveries: Vec<_> = st.deliveries.iter().collect();
+    deliveries.sort_by(|a, b| b.delivered_at.cmp(&a.delivered_at).then(b.id.cmp(&a.id)));
+    let start = match req.query("cursor") {
+        Some(cursor) => {
+            let after: u64 = cursor
+                .trim_start_matches("v1_")
+                .parse()
+                .map_err(|_| Reply::error(400, "Bad cursor"))?;
+            deliveries
+                .iter()
+                .position(|d| d.id == after)
+                .map_or(deliveries.len(), |i| i + 1)
+        }
+        None => 0,
+    };
+    let page: Vec<_> = deliveries.iter().skip(start).take(per_page).collect();
+    let body: Vec<Value> = page
+        .iter()
+        .map(|d| render::hook_delivery(d, None))
+        .collect();
+    let mut reply = Reply::ok(Value::Array(body));
+    if let Some(last) = page.last().filter(|_| start + per_page < deliveries.len()) {
+        let next = format!(
+            "<{}/app/hook/deliveries?per_page={per_page}&cursor=v1_{}>; rel=\"next\"",
+            st.base_url, last.id
+        );
+        reply.headers.push(("link".to_string(), next));
+    }
+    Ok(reply)
+}
+
+/// `POST /app/hook/deliveries/{id}/attempts`: 202; the fake only records the request.
+pub fn redeliver(st: &mut State, req: &Req, id: u64) -> Answer {
+    req.app()?;
+    if !st.deliveries.iter().any(|d| d.id == id) {
+        return Err(Reply::not_found());
+    }
+    st.redeliveries.push(id);
+    Ok(Reply::json(202, json!({})))
+}

@@ -1,0 +1,169 @@
+//! Running tacit in-process for integration tests: a real `Server` (HTTP, intake,
+//! engine) on an ephemeral port, configured like production except for shorter waits,
+//! against a `FakeGitHub` and a fresh database (SQLite file or PostgreSQL database).
+
+use std::time::Duration;
+
+use tacit::server::Server;
+use tacit::settings::{Settings, Tuning};
+
+use super::deliveries::{Delivery, send};
+use super::fake_github::FakeGitHub;
+use super::keys;
+
+/// Where a test's data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server the test suite uses (`.ci/run` makes sure it runs).
+pub fn postgres_admin_url() -> String {
+    std::env::var("TACIT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    pub async fn new(kind: Db) -> TestDb {
+        match kind {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!("sqlite://{}", dir.path().join("tacit.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+            Db::Postgres => {
+                use sqlx::Connection;
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL is required for this test ({admin}): {e}")
+                    });
+                let name = format!("tacit_test_{:016x}", rand::random::<u64>());
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+/// Settings as `tacit serve` would read them, pointed at the fake GitHub.
+pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
+    let vars = [
+        ("APP_ID", keys::APP_ID.to_string()),
+        ("PRIVATE_KEY", keys::private_key_pem().to_string()),
+        ("WEBHOOK_SECRET", keys::WEBHOOK_SECRET.to_string()),
+        ("HOST", "127.0.0.1".to_string()),
+        ("PORT", "0".to_string()),
+        ("DATABASE_URL", database_url.to_string()),
+        ("GITHUB_API_URL", github.url()),
+    ];
+    let mut s =
+        Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+            .expect("test settings are valid");
+    s.tuning = fast_tuning();
+    s
+}
+
+/// Production timings, shortened so that tests run in seconds.
+pub fn fast_tuning() -> Tuning {
+    Tuning {
+        write_interval: Duration::ZERO,
+        status_edit_interval: Duration::ZERO,
+        lease: Duration::from_secs(5),
+        max_idle: Duration::from_millis(500),
+        reconcile_interval: Duration::from_secs(3600),
+        github_timeout: Duration::from_secs(5),
+    }
+}
+
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
+}
+
+/// A running tacit.
+pub struct Tacit {
+    server: Option<Server>,
+    pub url: String,
+    client: reqwest::Client,
+}
+
+impl Tacit {
+    pub async fn start(github: &FakeGitHub, db: &TestDb) -> Tacit {
+        Tacit::start_with(settings(github, &db.url)).await
+    }
+
+    pub async fn start_with(settings: Settings) -> Tacit {
+        init_logs();
+        let server = Server::start(settings).await.expect("tacit starts");
+        let url = format!("http://{}", server.addr());
+        Tacit {
+            server: Some(server),
+            url,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Deliver a signed webhook; returns the HTTP status.
+    pub async fn deliver(&self, d: &Delivery) -> u16 {
+        send(&self.client, &self.url, d, keys::WEBHOOK_SECRET)
+            .await
+            .status()
+            .as_u16()
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+    }
+}
+
+/// A window long enough for a test to act inside it, short enough to wait for.
+pub const WINDOW: &str = "window: 2s\nafter_objection: 1s\n";
+
+/// Wait for a condition on the fake GitHub, or fail the test with `what`.
+pub async fn wait(github: &FakeGitHub, what: &str, secs: u64, f: impl Fn(&FakeGitHub) -> bool) {
+    assert!(
+        github.wait_for(Duration::from_secs(secs), f).await,
+        "timed out waiting: {what}"
+    );
+}
