@@ -85,6 +85,7 @@ impl Server {
     pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::connect(&settings.database_url).await?;
+        store.release_stale_leases().await?;
         let gh = GitHub::new(&settings)?;
         let engine = Engine::new(store.clone(), gh, clock.clone(), settings.tuning.clone());
 

@@ -1175,3 +1175,7 @@ fn dedup(mut effects: Vec<Effect>) -> Vec<Effect> {
     });
     effects
 }
+
+#[cfg(test)]
+#[path = "intent_tests.rs"]
+mod tests;

@@ -186,6 +186,22 @@ impl Store {
         Ok(store)
     }
 
+    /// SQLite is one replica by definition: a lease found at start belonged to this
+    /// process before it died, so it is released at once instead of waiting it out.
+    pub async fn release_stale_leases(&self) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(()); // other replicas may hold live leases: they expire on their own
+        }
+        for table in ["deliveries", "effects", "intents"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
+            )))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -1,0 +1,1 @@
+//! Unit tests of the decision machine over simulated time (filled in separately).

@@ -1,0 +1,219 @@
+//! End to end: the built `tacit` binary, started with the environment of SPEC
+//! section 1, killed with SIGKILL and started again. Every intent that came due while
+//! it was down is acted on, exactly once.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::deliveries as d;
+use support::fake_github::FakeGitHub;
+use support::keys;
+use support::tacit::{Db, TestDb, wait};
+
+const O: &str = "octo";
+const R: &str = "repo";
+
+struct Binary {
+    child: Child,
+    url: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `tacit serve` and wait until `/healthz` answers.
+async fn start(gh: &FakeGitHub, db: &TestDb, workdir: &std::path::Path, port: u16) -> Binary {
+    let key_path = format!(
+        "{}/tests/fixtures/test-app-key.pem",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_tacit"))
+        .arg("serve")
+        .current_dir(workdir)
+        .env_clear()
+        .env("APP_ID", keys::APP_ID.to_string())
+        .env("PRIVATE_KEY_PATH", key_path)
+        .env("WEBHOOK_SECRET", keys::WEBHOOK_SECRET)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &db.url)
+        .env("GITHUB_API_URL", gh.url())
+        .env("LOG_LEVEL", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tacit binary starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = client.get(format!("{url}/healthz")).send().await
+            && r.status().as_u16() == 200
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "tacit did not become ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Binary { child, url }
+}
+
+impl Binary {
+    fn kill9(mut self) {
+        // Child::kill sends SIGKILL on Unix: no cleanup, no graceful shutdown.
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
+    async fn deliver(&self, delivery: &d::Delivery) -> u16 {
+        d::send(
+            &reqwest::Client::new(),
+            &self.url,
+            delivery,
+            keys::WEBHOOK_SECRET,
+        )
+        .await
+        .status()
+        .as_u16()
+    }
+
+    /// SIGTERM: stop taking deliveries, finish in-flight work, exit 0.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        self.child.wait().expect("exits")
+    }
+}
+
+async fn killed_and_restarted_merges_once(kind: Db) {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", "window: 4s\n");
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.add_pull(O, R, 5, "dave", "e2e-sha");
+    let db = TestDb::new(kind).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+
+    let first = start(&gh, &db, dir.path(), port).await;
+    gh.set_labels_by(O, R, 5, &["intent-to-merge"], "alice");
+    assert_eq!(
+        first
+            .deliver(&d::pr_labeled(
+                O,
+                R,
+                5,
+                "intent-to-merge",
+                "alice",
+                "e2e-sha"
+            ))
+            .await,
+        202
+    );
+    wait(&gh, "status comment", 10, |g| {
+        g.comments(O, R, 5)
+            .iter()
+            .any(|c| c.body.starts_with("<!-- tacit:intent -->"))
+    })
+    .await;
+    first.kill9();
+    let killed_at = Instant::now();
+
+    // Down while the window closes.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(gh.merges(O, R, 5).is_empty(), "nobody was running");
+
+    let second = start(&gh, &db, dir.path(), port).await;
+    wait(&gh, "merge after restart", 20, |g| {
+        !g.merges(O, R, 5).is_empty()
+    })
+    .await;
+    eprintln!("merged {:?} after the kill", killed_at.elapsed());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(gh.merges(O, R, 5).len(), 1);
+    assert_eq!(
+        gh.count("PUT", "/pulls/5/merge"),
+        1,
+        "exactly one merge request"
+    );
+    assert_eq!(gh.merges(O, R, 5)[0]["sha"], "e2e-sha");
+    let status = second.terminate();
+    assert!(status.success(), "SIGTERM exits 0, got {status:?}");
+}
+
+#[tokio::test]
+async fn killed_and_restarted_merges_once_sqlite() {
+    killed_and_restarted_merges_once(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn killed_and_restarted_merges_once_postgres() {
+    killed_and_restarted_merges_once(Db::Postgres).await;
+}
+
+/// A delivery answered 2xx is durable: killed right after the answer, before any
+/// processing, the intent still opens after the restart.
+#[tokio::test]
+async fn a_recorded_delivery_survives_sigkill() {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", "window: 1s\n");
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.add_issue(O, R, 6, "dave");
+    // GitHub is slow, so processing cannot finish before the kill.
+    gh.inject(
+        support::fake_github::Fault::slow("GET", "/contents/", Duration::from_secs(3)).times(1),
+    );
+    let db = TestDb::new(Db::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let first = start(&gh, &db, dir.path(), port).await;
+    gh.set_labels_by(O, R, 6, &["intent-to-close"], "alice");
+    assert_eq!(
+        first
+            .deliver(&d::issue_labeled(O, R, 6, "intent-to-close", "alice"))
+            .await,
+        202
+    );
+    first.kill9();
+    assert_eq!(gh.issue(O, R, 6).state, "open");
+    let second = start(&gh, &db, dir.path(), port).await;
+    wait(&gh, "closed after restart", 20, |g| {
+        g.issue(O, R, 6).state == "closed"
+    })
+    .await;
+    second.kill9();
+}
+
+#[tokio::test]
+async fn missing_configuration_stops_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tacit"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("APP_ID", "1")
+        .env(
+            "PRIVATE_KEY_PATH",
+            format!(
+                "{}/tests/fixtures/test-app-key.pem",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("WEBHOOK_SECRET"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+}
