@@ -35,6 +35,11 @@ fn router(state: AppState) -> Router {
             post(receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY)),
         )
         .route("/healthz", get(healthz))
+        // A slow or stalled client cannot hold a request open for long.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(20),
+        ))
         .with_state(state)
 }
 

@@ -345,7 +345,7 @@ pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
         return Err(NotOpened::ItemClosed { label });
     }
     let allowed_bot = a.sender_is_bot; // listed in `bots` (checked above)
-    if !allowed_bot && !a.sender_role.is_some_and(|r| r >= a.policy.authors) {
+    if !allowed_bot && a.sender_role.is_none_or(|r| r < a.policy.authors) {
         return Err(NotOpened::NoPermission {
             label,
             who: a.sender.to_string(),
@@ -910,7 +910,7 @@ impl Intent {
         if !facts.label_present {
             return self.end(Outcome::LabelRemoved { by: None }, now, false);
         }
-        if !facts.author_role.is_some_and(|r| r >= self.policy.authors)
+        if facts.author_role.is_none_or(|r| r < self.policy.authors)
             && !self.policy.bots.iter().any(|b| same_login(b, &self.author))
         {
             let author = self.author.clone();

@@ -286,7 +286,7 @@ fn one_line(s: &str) -> String {
 fn outcome_headline(intent: &Intent, o: &Outcome) -> String {
     match o {
         Outcome::Merged { .. } => "✅ Merged".into(),
-        Outcome::Closed => format!("✅ Closed: no objections"),
+        Outcome::Closed => "✅ Closed: no objections".into(),
         Outcome::Accepted => "✅ Consent reached".into(),
         Outcome::Cancelled { .. } => "🚫 Cancelled".into(),
         Outcome::LabelRemoved { .. } => "🚫 Ended: label removed".into(),
@@ -362,7 +362,7 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
             "This {} was closed{}, so the intent ended and nothing was done. Reopening it does not revive the intent: {}",
             item(intent),
             by.as_ref().map(|b| format!(" by @{b}")).unwrap_or_default(),
-            again.to_lowercase().replacen("add", "add", 1)
+            again.to_lowercase()
         ),
         Outcome::LabelDeleted => format!(
             "The `{label}` label was deleted or renamed in this repository, so the intent ended and nothing was done."

@@ -223,16 +223,16 @@ impl Engine {
         let inst = row.installation_id as u64;
         let body = render::status_comment(&row.intent, &row.id, now);
         if let Some(id) = row.status_comment_id {
-            match tri!(
+            // `None`: deleted by someone, so a new one is posted below.
+            if tri!(
                 self.gh
                     .edit_comment(inst, &row.repo, id as u64, &body)
                     .await
-            ) {
-                Some(_) => {
-                    self.note_edit(&row.id, now);
-                    return Done::Events(vec![]);
-                }
-                None => {} // deleted by someone: post a new one
+            )
+            .is_some()
+            {
+                self.note_edit(&row.id, now);
+                return Done::Events(vec![]);
             }
         } else if e.attempts > 1
             && let Some(c) = tri!(
@@ -357,7 +357,7 @@ impl Engine {
                 continue;
             }
             let commands = parse_commands(&c.body);
-            if commands.iter().any(|cmd| *cmd == Command::Approve) {
+            if commands.contains(&Command::Approve) {
                 approvals_standing.insert(format!("c:{}", c.id));
             }
             // GitHub's timestamps have whole seconds; ours have milliseconds.

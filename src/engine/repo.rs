@@ -19,8 +19,11 @@ pub struct ConfigProblem(pub String);
 /// Roles on repositories, cached briefly (SPEC 3: at most 5 minutes).
 pub struct Permissions {
     ttl: Duration,
-    cache: Mutex<HashMap<(String, String), (Option<Role>, Instant)>>,
+    cache: Mutex<HashMap<RepoUser, (Option<Role>, Instant)>>,
 }
+
+/// (repository, user), both lower case.
+type RepoUser = (String, String);
 
 impl Permissions {
     pub fn new(ttl: Duration) -> Permissions {

@@ -553,11 +553,11 @@ impl Store {
             tx.rollback().await?;
             return Ok(WriteOutcome::LostLease);
         }
-        if let Some(w) = w {
-            if !write_intent(&mut tx, w, now).await? {
-                tx.rollback().await?;
-                return Ok(WriteOutcome::Conflict);
-            }
+        if let Some(w) = w
+            && !write_intent(&mut tx, w, now).await?
+        {
+            tx.rollback().await?;
+            return Ok(WriteOutcome::Conflict);
         }
         tx.commit().await?;
         Ok(WriteOutcome::Written)
