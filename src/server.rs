@@ -113,7 +113,9 @@ impl Server {
             let stop = stop_rx.clone();
             tokio::spawn(async move {
                 engine.learn_identity().await;
-                engine.run(stop).await
+                let reconciler = tokio::spawn(engine.clone().reconcile_loop(stop.clone()));
+                engine.run(stop).await;
+                let _ = reconciler.await;
             })
         };
         let mut http_stop = stop_rx;

@@ -20,7 +20,28 @@ use super::{Engine, backoff};
 /// After this many failed attempts a delivery is marked failed (kept, not lost).
 const MAX_DELIVERY_ATTEMPTS: i64 = 25;
 
-enum Failure {
+/// A label added to an item, from a delivery or found by the sweep.
+pub(crate) struct LabelAdded<'a> {
+    pub inst: u64,
+    pub repo: &'a str,
+    pub number: u64,
+    pub is_pull: bool,
+    pub label: &'a str,
+    pub sender: &'a User,
+    /// When the label was added: the window opens then.
+    pub at: Timestamp,
+}
+
+/// What a label added to an item leads to.
+pub(crate) enum LabelDecision {
+    Nothing,
+    /// Another intent label on an item with an open intent.
+    Apply(Box<crate::store::IntentRow>, Event),
+    /// A new intent (or a record that nothing opened, with the comment saying why).
+    Insert(Intent, Vec<crate::core::intent::Effect>),
+}
+
+pub(crate) enum Failure {
     /// Try again later (GitHub down, rate limit, a race).
     Retry(String, Option<std::time::Duration>),
 }
@@ -124,8 +145,16 @@ impl Engine {
                 let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
                 let is_pull = p.pull_request.is_some()
                     || p.issue.as_ref().is_some_and(|i| i.pull_request.is_some());
-                self.on_labeled(d, lease, inst, &repo, n, is_pull, &label, &sender, received)
-                    .await
+                let l = LabelAdded {
+                    inst,
+                    repo: &repo,
+                    number: n,
+                    is_pull,
+                    label: &label,
+                    sender: &sender,
+                    at: received,
+                };
+                self.on_labeled(d, lease, l).await
             }
             ("issues" | "pull_request", "unlabeled", Some(n)) => {
                 let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
@@ -281,19 +310,10 @@ impl Engine {
         self.done(d, lease).await
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn on_labeled(
-        &self,
-        d: &DeliveryRow,
-        lease: &Lease,
-        inst: u64,
-        repo: &str,
-        number: u64,
-        is_pull: bool,
-        label: &str,
-        sender: &User,
-        at: Timestamp,
-    ) -> Processed {
+    /// Decide what a label added to an item leads to. Used for `labeled` deliveries
+    /// and for labels found by the reconciliation sweep.
+    pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
+        let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
         let config = self.repo_config(inst, repo).await?;
         let policy = match &config {
             Ok(c) => c.policy(label),
@@ -303,54 +323,43 @@ impl Engine {
         // still tell us the person meant to open an intent.
         let default_policy = RepoConfig::default().policy(label);
         if policy.is_none() && (config.is_ok() || default_policy.is_none()) {
-            return self.done(d, lease).await;
+            return Ok(LabelDecision::Nothing);
         }
         if let Some(row) = self.store.open_intent_for(repo, number as i64).await? {
             if row.intent.policy.label.eq_ignore_ascii_case(label) {
-                return self.done(d, lease).await; // the same label again, or a redelivery
+                return Ok(LabelDecision::Nothing); // the same label again, or a redelivery
             }
-            let by = sender.login.clone();
             let event = Event::OtherIntentLabel {
                 label: label.to_string(),
-                by,
+                by: sender.login.clone(),
             };
-            self.apply_row(&row, vec![event], &delivery_cause(d, lease))
-                .await?;
-            return Ok(());
+            return Ok(LabelDecision::Apply(Box::new(row), event));
         }
+        let not_opened = |policy, is_pull, message| {
+            let (intent, effects) =
+                Intent::not_opened(policy, is_pull, &sender.login, l.at, message);
+            Ok(LabelDecision::Insert(intent, effects))
+        };
         let policy = match (policy, config) {
             (Some(p), _) => p,
             (None, Err(problem)) => {
                 let policy = default_policy.expect("checked above");
                 let message = render::config_problem(&policy.label, &problem.0);
-                return self
-                    .not_opened(
-                        d,
-                        lease,
-                        inst,
-                        repo,
-                        number,
-                        is_pull,
-                        policy,
-                        &sender.login,
-                        at,
-                        message,
-                    )
-                    .await;
+                return not_opened(policy, l.is_pull, message);
             }
             (None, Ok(_)) => unreachable!("returned above"),
         };
         // Re-read the item: the payload is a hint.
         let issue = match self.gh.issue(inst, repo, number).await {
             Ok(i) => i,
-            Err(e) if e.is_not_found() => return self.done(d, lease).await,
+            Err(e) if e.is_not_found() => return Ok(LabelDecision::Nothing),
             Err(e) => return Err(e.into()),
         };
         if !issue.has_label(label) {
             // Removed again before we got here (or delivered out of order): nothing opens.
-            return self.done(d, lease).await;
+            return Ok(LabelDecision::Nothing);
         }
-        let is_pull = issue.is_pull() || is_pull;
+        let is_pull = issue.is_pull() || l.is_pull;
         let head_sha = if is_pull {
             Some(self.gh.pull(inst, repo, number).await?.head.sha)
         } else {
@@ -372,24 +381,8 @@ impl Engine {
         };
         match admit(&admission) {
             Ok(()) => {}
-            Err(NotOpened::Bot) => return self.done(d, lease).await,
-            Err(reason) => {
-                let message = render::not_opened(&reason);
-                return self
-                    .not_opened(
-                        d,
-                        lease,
-                        inst,
-                        repo,
-                        number,
-                        is_pull,
-                        policy,
-                        &sender.login,
-                        at,
-                        message,
-                    )
-                    .await;
-            }
+            Err(NotOpened::Bot) => return Ok(LabelDecision::Nothing),
+            Err(reason) => return not_opened(policy, is_pull, render::not_opened(&reason)),
         }
         let now = self.now();
         // Objections of the last real intent carry over (labels that opened nothing
@@ -407,73 +400,58 @@ impl Engine {
             is_pull,
             item_author: issue.user.login.clone(),
             author: sender.login.clone(),
-            at,
+            at: l.at,
             head_sha,
             carried,
         });
-        self.insert(d, lease, inst, repo, number, intent, effects)
-            .await
+        Ok(LabelDecision::Insert(intent, effects))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn not_opened(
+    /// Write a label decision, completing `cause` in the same transaction.
+    pub(crate) async fn write_label(
         &self,
-        d: &DeliveryRow,
-        lease: &Lease,
-        inst: u64,
-        repo: &str,
-        number: u64,
-        is_pull: bool,
-        policy: crate::core::config::Policy,
-        author: &str,
-        at: Timestamp,
-        message: String,
-    ) -> Processed {
-        let (intent, effects) = Intent::not_opened(policy, is_pull, author, at, message);
-        self.insert(d, lease, inst, repo, number, intent, effects)
-            .await
+        l: &LabelAdded<'_>,
+        decision: LabelDecision,
+        cause: &Cause,
+    ) -> Result<WriteOutcome, Failure> {
+        let now = self.now().as_millisecond();
+        match decision {
+            LabelDecision::Nothing => Ok(self.store.write(None, cause, now).await?),
+            LabelDecision::Apply(row, event) => {
+                Ok(self.apply_row(&row, vec![event], cause).await?)
+            }
+            LabelDecision::Insert(intent, effects) => {
+                let write = IntentWrite {
+                    id: new_id(),
+                    expected_version: None,
+                    installation_id: l.inst as i64,
+                    repo: l.repo.to_string(),
+                    number: l.number as i64,
+                    intent,
+                    effects,
+                };
+                let outcome = self.store.write(Some(&write), cause, now).await?;
+                if outcome == WriteOutcome::Written {
+                    tracing::info!(repo = l.repo, number = l.number, label = %write.intent.policy.label, "intent recorded");
+                    self.kick();
+                }
+                Ok(outcome)
+            }
+        }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn insert(
-        &self,
-        d: &DeliveryRow,
-        lease: &Lease,
-        inst: u64,
-        repo: &str,
-        number: u64,
-        intent: Intent,
-        effects: Vec<crate::core::intent::Effect>,
-    ) -> Processed {
-        let write = IntentWrite {
-            id: new_id(),
-            expected_version: None,
-            installation_id: inst as i64,
-            repo: repo.to_string(),
-            number: number as i64,
-            intent,
-            effects,
-        };
+    async fn on_labeled(&self, d: &DeliveryRow, lease: &Lease, l: LabelAdded<'_>) -> Processed {
+        let decision = self.decide_label(&l).await?;
         match self
-            .store
-            .write(
-                Some(&write),
-                &delivery_cause(d, lease),
-                self.now().as_millisecond(),
-            )
+            .write_label(&l, decision, &delivery_cause(d, lease))
             .await?
         {
-            WriteOutcome::Written => {
-                tracing::info!(repo, number, label = %write.intent.policy.label, "intent recorded");
-                self.kick();
-                Ok(())
-            }
-            // Another delivery opened an intent on this item first: decide again.
+            // Another delivery changed the item first: decide again.
             WriteOutcome::Conflict => Err(Failure::Retry(
-                "an intent opened concurrently".into(),
+                "the item's intent changed concurrently".into(),
                 Some(std::time::Duration::ZERO),
             )),
-            WriteOutcome::LostLease => Ok(()),
+            _ => Ok(()),
         }
     }
 

@@ -550,5 +550,7 @@ fn method_name(m: MergeMethod) -> &'static str {
 
 fn is_method_refusal(message: &str) -> bool {
     let m = message.to_lowercase();
-    m.contains("merge method") || (m.contains("merge commits") && m.contains("not allowed"))
+    // "Merge commits are not allowed on this repository.", "Squash merges are not
+    // allowed ...", "Rebase merges ...", or "Merge method ... is not allowed".
+    m.contains("merge method") || (m.contains("not allowed") && m.contains("merge"))
 }

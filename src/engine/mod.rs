@@ -14,6 +14,7 @@
 
 mod deliveries;
 mod effects;
+mod reconcile;
 mod repo;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ use crate::github::GitHub;
 use crate::settings::Tuning;
 use crate::store::{Cause, IntentRow, IntentWrite, Store, WriteOutcome};
 
+pub use reconcile::Report;
 pub use repo::Permissions;
 
 /// How many pieces of work of one kind run at once per replica.

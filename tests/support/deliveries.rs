@@ -17,6 +17,9 @@ use sha2::Sha256;
 use super::fake_github::{DEFAULT_INSTALLATION, repo_id, user_id};
 use super::keys::APP_ID;
 
+/// The `installation.node_id` GitHub's examples carry.
+const INSTALLATION_NODE_ID: &str = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==";
+
 /// One delivery: what GitHub POSTs to the webhook URL.
 #[derive(Clone, Debug)]
 pub struct Delivery {
@@ -575,9 +578,13 @@ fn finish(event: &str, mut v: Value, sender: &str) -> Delivery {
     match v.get_mut("installation") {
         Some(installation) if installation.is_object() => {
             installation["id"] = json!(DEFAULT_INSTALLATION);
+            if installation.get("node_id").is_none() {
+                installation["node_id"] = json!(INSTALLATION_NODE_ID);
+            }
         }
         _ => {
-            v["installation"] = json!({ "id": DEFAULT_INSTALLATION, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" });
+            v["installation"] =
+                json!({ "id": DEFAULT_INSTALLATION, "node_id": INSTALLATION_NODE_ID });
         }
     }
     Delivery {

@@ -289,9 +289,13 @@ impl FakeGitHub {
         let mut st = self.lock();
         let now = st.clock.now();
         st.ensure_installation(DEFAULT_INSTALLATION, owner);
-        st.repos.insert(
+        let previous = st.repos.insert(
             RepoKey::new(owner, repo),
             state::Repo::new(owner, repo, now),
+        );
+        assert!(
+            previous.is_none(),
+            "fake GitHub: repository {owner}/{repo} added twice"
         );
         RepoHandle {
             owner: owner.to_string(),
@@ -353,7 +357,11 @@ impl FakeGitHub {
             "Issue"
         };
         let item = Item::new(id, number, &format!("{kind} {number}"), author, now, pull);
-        st.repo_mut(owner, repo).items.insert(number, item);
+        let previous = st.repo_mut(owner, repo).items.insert(number, item);
+        assert!(
+            previous.is_none(),
+            "fake GitHub: {owner}/{repo}#{number} added twice"
+        );
     }
 
     /// Sets a user's role on a repository: `read`, `triage`, `write`, `maintain` or `admin`.
@@ -624,6 +632,11 @@ impl FakeGitHub {
 
     pub fn inject(&self, rule: Fault) {
         self.lock().faults.push(rule);
+    }
+
+    /// Drops every injected fault not used up yet.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
     }
 
     /// Refuses every merge of this pull request with `status` and `message` until cleared.

@@ -195,7 +195,8 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
         ("GET", ["repos", owner, repo, "issues", "comments", id]) => {
             issues::get_comment(st, req, owner, repo, number(id)?)
         }
-        ("PATCH", ["repos", owner, repo, "issues", "comments", id]) => {
+        // GitHub takes POST for PATCH (octocrab's `update_comment` sends POST).
+        ("PATCH" | "POST", ["repos", owner, repo, "issues", "comments", id]) => {
             issues::update_comment(st, req, owner, repo, number(id)?)
         }
         ("DELETE", ["repos", owner, repo, "issues", "comments", id]) => {
@@ -207,7 +208,7 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
         ("GET", ["repos", owner, repo, "issues", n]) => {
             issues::get(st, req, owner, repo, number(n)?)
         }
-        ("PATCH", ["repos", owner, repo, "issues", n]) => {
+        ("PATCH" | "POST", ["repos", owner, repo, "issues", n]) => {
             issues::update(st, req, owner, repo, number(n)?)
         }
         ("GET", ["repos", owner, repo, "issues", n, "events"]) => {
@@ -223,10 +224,10 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
             issues::list_labels(st, req, owner, repo, number(n)?)
         }
         ("POST", ["repos", owner, repo, "issues", n, "labels"]) => {
-            issues::add_labels(st, req, owner, repo, number(n)?, false)
+            issues::add_labels(st, req, owner, repo, number(n)?)
         }
         ("PUT", ["repos", owner, repo, "issues", n, "labels"]) => {
-            issues::add_labels(st, req, owner, repo, number(n)?, true)
+            issues::set_labels(st, req, owner, repo, number(n)?)
         }
         ("DELETE", ["repos", owner, repo, "issues", n, "labels", name]) => {
             issues::remove_label(st, req, owner, repo, number(n)?, name)
@@ -234,6 +235,9 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
 
         // Pull requests.
         ("GET", ["repos", owner, repo, "pulls", n]) => pulls::get(st, req, owner, repo, number(n)?),
+        ("GET", ["repos", owner, repo, "pulls", n, "merge"]) => {
+            pulls::is_merged(st, req, owner, repo, number(n)?)
+        }
         ("PUT", ["repos", owner, repo, "pulls", n, "merge"]) => {
             pulls::merge(st, req, owner, repo, number(n)?)
         }
@@ -246,7 +250,7 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
         ("GET", ["repos", owner, repo, "check-runs", id]) => {
             checks::get(st, req, owner, repo, number(id)?)
         }
-        ("PATCH", ["repos", owner, repo, "check-runs", id]) => {
+        ("PATCH" | "POST", ["repos", owner, repo, "check-runs", id]) => {
             checks::update(st, req, owner, repo, number(id)?)
         }
         ("GET", ["repos", owner, repo, "commits", git_ref @ .., "check-runs"])

@@ -18,12 +18,15 @@ use super::user_id;
 const API: &str = "https://api.github.com";
 const WEB: &str = "https://github.com";
 
-/// A fixture from `tests/fixtures/github/`, parsed.
+/// A fresh copy of a fixture from `tests/fixtures/github/` (each is parsed once).
 macro_rules! fixture {
-    ($file:literal) => {
-        serde_json::from_str::<Value>(include_str!(concat!("../../fixtures/github/", $file)))
-            .expect(concat!("fixture ", $file, " is JSON"))
-    };
+    ($file:literal) => {{
+        static PARSED: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+            serde_json::from_str(include_str!(concat!("../../fixtures/github/", $file)))
+                .expect(concat!("fixture ", $file, " is JSON"))
+        });
+        PARSED.clone()
+    }};
 }
 
 // ---- helpers -------------------------------------------------------------------------

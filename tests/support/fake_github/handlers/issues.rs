@@ -88,38 +88,27 @@ pub fn update(st: &mut State, req: &Req, owner: &str, repo: &str, number: u64) -
         Some(_) => return Err(Reply::validation("Issue", "state_reason", "invalid")),
     };
     let who = actor(req);
-    {
-        let (now, item) = (
-            st.clock.now(),
-            st.repos
-                .get_mut(&key)
-                .and_then(|r| r.items.get_mut(&number))
-                .expect("exists"),
-        );
-        if let Some(title) = req.field("title") {
-            item.title = title.to_string();
-            item.updated_at = now;
-        }
-        if let Some(body) = req.body.get("body") {
-            item.body = body.as_str().map(str::to_string);
-            item.updated_at = now;
-        }
+    let now = st.clock.now();
+    let item = st
+        .repos
+        .get_mut(&key)
+        .and_then(|r| r.items.get_mut(&number))
+        .expect("exists");
+    if let Some(title) = req.field("title") {
+        item.title = title.to_string();
+        item.updated_at = now;
+    }
+    if let Some(body) = req.body.get("body") {
+        item.body = body.as_str().map(str::to_string);
+        item.updated_at = now;
+    }
+    if state.is_none() && !item.open && reason.is_some() {
+        item.state_reason = reason.map(str::to_string);
     }
     match state {
         Some("closed") => st.close_item(&key, number, Some(reason.unwrap_or("completed")), who),
         Some("open") => st.reopen_item(&key, number, who),
-        _ => {
-            if let Some(reason) = reason {
-                let item = st
-                    .repos
-                    .get_mut(&key)
-                    .and_then(|r| r.items.get_mut(&number))
-                    .expect("exists");
-                if !item.open {
-                    item.state_reason = Some(reason.to_string());
-                }
-            }
-        }
+        _ => {}
     }
     if let Some(labels) = req.body.get("labels") {
         let names =
@@ -268,25 +257,24 @@ pub fn list_labels(st: &State, req: &Req, owner: &str, repo: &str, number: u64) 
     Ok(paginate(st, req, labels))
 }
 
-/// `POST` adds labels, `PUT` (`replace`) sets them; labels unknown to the repository are
-/// created. Answers with all the item's labels.
-pub fn add_labels(
-    st: &mut State,
-    req: &Req,
-    owner: &str,
-    repo: &str,
-    number: u64,
-    replace: bool,
-) -> Answer {
+/// `POST /repos/{o}/{r}/issues/{n}/labels`: adds labels (unknown ones are created in the
+/// repository); answers with all the item's labels.
+pub fn add_labels(st: &mut State, req: &Req, owner: &str, repo: &str, number: u64) -> Answer {
     let key = repo_key(st, req, owner, repo)?;
     item(st, &key, number)?;
     let names =
         label_names(&req.body).ok_or_else(|| Reply::validation("Label", "labels", "invalid"))?;
-    if replace {
-        set_item_labels(st, &key, number, &names, actor(req));
-    } else {
-        st.add_labels(&key, number, &names, actor(req));
-    }
+    st.add_labels(&key, number, &names, actor(req));
+    Ok(Reply::ok(item_labels(st, &key, number)))
+}
+
+/// `PUT /repos/{o}/{r}/issues/{n}/labels`: replaces the item's labels.
+pub fn set_labels(st: &mut State, req: &Req, owner: &str, repo: &str, number: u64) -> Answer {
+    let key = repo_key(st, req, owner, repo)?;
+    item(st, &key, number)?;
+    let names =
+        label_names(&req.body).ok_or_else(|| Reply::validation("Label", "labels", "invalid"))?;
+    set_item_labels(st, &key, number, &names, actor(req));
     Ok(Reply::ok(item_labels(st, &key, number)))
 }
 

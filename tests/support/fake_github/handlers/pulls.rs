@@ -25,6 +25,16 @@ pub fn get(st: &State, req: &Req, owner: &str, repo: &str, number: u64) -> Answe
     )))
 }
 
+/// `GET /repos/{o}/{r}/pulls/{n}/merge`: 204 if merged, 404 if not.
+pub fn is_merged(st: &State, req: &Req, owner: &str, repo: &str, number: u64) -> Answer {
+    let key = repo_key(st, req, owner, repo)?;
+    if pull(st, &key, number)?.merged() {
+        Ok(Reply::no_content())
+    } else {
+        Err(Reply::not_found())
+    }
+}
+
 /// `PUT /repos/{o}/{r}/pulls/{n}/merge` with `{sha?, merge_method?, commit_title?,
 /// commit_message?}`, refused as GitHub does:
 /// - 405 `Pull Request is not mergeable` when it is already merged or closed;

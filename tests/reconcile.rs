@@ -1,0 +1,125 @@
+//! Nothing is lost while tacit is down: missed deliveries are redelivered, labels added
+//! meanwhile open their intents, items closed meanwhile end theirs.
+
+mod support;
+
+use std::time::Duration;
+
+use support::deliveries as d;
+use support::fake_github::FakeGitHub;
+use support::tacit::{Db, Tacit, TestDb, wait};
+
+const O: &str = "octo";
+const R: &str = "repo";
+
+fn world() -> impl std::future::Future<Output = FakeGitHub> {
+    async {
+        let gh = FakeGitHub::start().await;
+        gh.add_repo(O, R);
+        gh.set_file(O, R, ".github/tacit.yml", "window: 2s\n");
+        gh.set_permission(O, R, "alice", "maintain");
+        gh
+    }
+}
+
+async fn label_added_while_down_opens_at_start(kind: Db) {
+    let gh = world().await;
+    gh.add_pull(O, R, 21, "dave", "sha21");
+    // Labelled while tacit was not running: no delivery will ever come.
+    gh.set_labels_by(O, R, 21, &["intent-to-merge"], "alice");
+    let db = TestDb::new(kind).await;
+    let t = Tacit::start(&gh, &db).await;
+    wait(&gh, "merge of the missed label", 15, |g| {
+        g.merges(O, R, 21).len() == 1
+    })
+    .await;
+    assert_eq!(gh.merges(O, R, 21)[0]["sha"], "sha21");
+    t.stop().await;
+
+    // Started again: the label is gone and the intent is done; nothing more happens.
+    let t = Tacit::start(&gh, &db).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(gh.count("PUT", "/merge"), 1);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn label_added_while_down_opens_at_start_sqlite() {
+    label_added_while_down_opens_at_start(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn label_added_while_down_opens_at_start_postgres() {
+    label_added_while_down_opens_at_start(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn failed_deliveries_not_recorded_are_redelivered() {
+    let gh = world().await;
+    gh.add_issue(O, R, 22, "dave");
+    let db = TestDb::new(Db::Sqlite).await;
+    let t = Tacit::start(&gh, &db).await;
+    let seen = d::issue_unlabeled(O, R, 22, "bug", "alice");
+    assert_eq!(t.deliver(&seen).await, 202);
+    t.stop().await;
+
+    let now = jiff::Timestamp::now().to_string();
+    let recorded = gh.add_failed_delivery(&seen.id, "issues", "unlabeled", &now);
+    let missed = gh.add_failed_delivery("missed-guid-1", "issues", "labeled", &now);
+    let fine = gh.add_delivery("fine-guid-1", "issues", "opened", &now, 200);
+    let t = Tacit::start(&gh, &db).await;
+    wait(&gh, "redelivery requested", 10, |g| {
+        g.redelivery_requests().contains(&missed)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = gh.redelivery_requests();
+    assert!(
+        !asked.contains(&recorded),
+        "a delivery tacit recorded is not asked for again"
+    );
+    assert!(
+        !asked.contains(&fine),
+        "a successful delivery is not asked for"
+    );
+    assert_eq!(asked.iter().filter(|id| **id == missed).count(), 1);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn item_closed_while_down_ends_its_intent() {
+    let gh = world().await;
+    gh.set_file(O, R, ".github/tacit.yml", "window: 1h\n");
+    gh.add_pull(O, R, 23, "dave", "sha23");
+    let db = TestDb::new(Db::Sqlite).await;
+    let t = Tacit::start(&gh, &db).await;
+    gh.set_labels_by(O, R, 23, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(
+            O,
+            R,
+            23,
+            "intent-to-merge",
+            "alice",
+            "sha23"
+        ))
+        .await,
+        202
+    );
+    wait(&gh, "status comment", 5, |g| {
+        g.comments(O, R, 23).len() == 1
+    })
+    .await;
+    t.stop().await;
+
+    gh.close(O, R, 23);
+    let t = Tacit::start(&gh, &db).await;
+    wait(&gh, "intent ended", 10, |g| {
+        g.comments(O, R, 23)
+            .iter()
+            .any(|c| c.body.contains("was closed"))
+    })
+    .await;
+    assert!(gh.merges(O, R, 23).is_empty());
+    t.stop().await;
+}
