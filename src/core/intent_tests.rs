@@ -2429,11 +2429,11 @@ fn facts_strategy() -> impl Strategy<Value = FactsGen> {
 
 fn cmd_kind_strategy() -> impl Strategy<Value = CmdKind> {
     prop_oneof![
-        6 => Just(CmdKind::Object),
-        5 => Just(CmdKind::Withdraw),
-        6 => Just(CmdKind::Approve),
-        2 => (1u64..400).prop_map(CmdKind::Extend),
-        1 => Just(CmdKind::BadExtend),
+        8 => Just(CmdKind::Object),
+        14 => Just(CmdKind::Withdraw),
+        12 => Just(CmdKind::Approve),
+        4 => (1u64..400).prop_map(CmdKind::Extend),
+        2 => Just(CmdKind::BadExtend),
         1 => Just(CmdKind::Cancel),
     ]
 }
@@ -2449,8 +2449,8 @@ fn merge_strategy() -> impl Strategy<Value = MergeGen> {
 
 fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => prop_oneof![1i64..30, 30i64..6000].prop_map(Op::Wait),
-        10 => (
+        16 => prop_oneof![1i64..30, 30i64..6000].prop_map(Op::Wait),
+        40 => (
             0..USERS.len(),
             role_strategy(),
             cmd_kind_strategy(),
@@ -2466,7 +2466,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
                 by_author,
                 ago_mins,
             }),
-        3 => (0..USERS.len(), role_strategy(), 0u64..6, any::<bool>(), prop::bool::weighted(0.2))
+        12 => (0..USERS.len(), role_strategy(), 0u64..6, any::<bool>(), prop::bool::weighted(0.2))
             .prop_map(|(user, role, id, approve, stale)| Op::Review {
                 user,
                 role,
@@ -2474,16 +2474,17 @@ fn op_strategy() -> impl Strategy<Value = Op> {
                 approve,
                 stale
             }),
-        1 => (0u64..6).prop_map(Op::Dismiss),
-        2 => (0u8..4).prop_map(Op::Push),
-        1 => Just(Op::ReadyForReview),
-        1 => Just(Op::ChecksChanged),
-        2 => Just(Op::Due),
-        6 => facts_strategy().prop_map(Op::Proceed),
-        1 => facts_strategy().prop_map(Op::Verified),
-        3 => merge_strategy().prop_map(Op::Merge),
+        4 => (0u64..6).prop_map(Op::Dismiss),
+        8 => (0u8..4).prop_map(Op::Push),
+        3 => Just(Op::ReadyForReview),
+        4 => Just(Op::ChecksChanged),
+        8 => Just(Op::Due),
+        24 => facts_strategy().prop_map(Op::Proceed),
+        4 => facts_strategy().prop_map(Op::Verified),
+        12 => merge_strategy().prop_map(Op::Merge),
+        // Rare, so that most runs get to act or block before something ends them.
         1 => (0u8..4).prop_map(Op::End),
-        1 => Just(Op::OtherLabel),
+        2 => Just(Op::OtherLabel),
     ]
 }
 

@@ -38,7 +38,7 @@ pub(crate) enum LabelDecision {
     /// Another intent label on an item with an open intent.
     Apply(Box<crate::store::IntentRow>, Event),
     /// A new intent (or a record that nothing opened, with the comment saying why).
-    Insert(Intent, Vec<crate::core::intent::Effect>),
+    Insert(Box<Intent>, Vec<crate::core::intent::Effect>),
 }
 
 pub(crate) enum Failure {
@@ -338,7 +338,7 @@ impl Engine {
         let not_opened = |policy, is_pull, message| {
             let (intent, effects) =
                 Intent::not_opened(policy, is_pull, &sender.login, l.at, message);
-            Ok(LabelDecision::Insert(intent, effects))
+            Ok(LabelDecision::Insert(Box::new(intent), effects))
         };
         let policy = match (policy, config) {
             (Some(p), _) => p,
@@ -404,7 +404,7 @@ impl Engine {
             head_sha,
             carried,
         });
-        Ok(LabelDecision::Insert(intent, effects))
+        Ok(LabelDecision::Insert(Box::new(intent), effects))
     }
 
     /// Write a label decision, completing `cause` in the same transaction.
@@ -427,7 +427,7 @@ impl Engine {
                     installation_id: l.inst as i64,
                     repo: l.repo.to_string(),
                     number: l.number as i64,
-                    intent,
+                    intent: *intent,
                     effects,
                 };
                 let outcome = self.store.write(Some(&write), cause, now).await?;

@@ -1,0 +1,419 @@
+//! The consensus contract through the whole stack (SPEC sections 2-5): permissions,
+//! reviews, pushes, configuration errors, refused merges and GitHub failures.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::deliveries as d;
+use support::fake_github::{FakeGitHub, Fault};
+use support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
+
+const O: &str = "octo";
+const R: &str = "repo";
+
+async fn world(config: &str) -> FakeGitHub {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", config);
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.set_permission(O, R, "bob", "write");
+    gh.set_permission(O, R, "carol", "write");
+    gh.set_permission(O, R, "erin", "read");
+    gh
+}
+
+fn status(gh: &FakeGitHub, n: u64) -> String {
+    gh.comments(O, R, n)
+        .into_iter()
+        .find(|c| c.body.starts_with("<!-- tacit:intent -->"))
+        .map(|c| c.body)
+        .unwrap_or_default()
+}
+
+async fn start(gh: &FakeGitHub) -> (TestDb, Tacit) {
+    let db = TestDb::new(Db::Sqlite).await;
+    let t = Tacit::start(gh, &db).await;
+    (db, t)
+}
+
+async fn open_pr(gh: &FakeGitHub, t: &Tacit, n: u64, sha: &str) {
+    gh.add_pull(O, R, n, "dave", sha);
+    gh.set_labels_by(O, R, n, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, n, "intent-to-merge", "alice", sha))
+            .await,
+        202
+    );
+    wait(gh, "status comment", 5, |g| !status(g, n).is_empty()).await;
+}
+
+async fn comment(gh: &FakeGitHub, t: &Tacit, n: u64, who: &str, body: &str) {
+    let id = gh.add_comment(O, R, n, who, body);
+    assert_eq!(
+        t.deliver(&d::comment_created(O, R, n, true, id, who, body))
+            .await,
+        202
+    );
+}
+
+#[tokio::test]
+async fn objection_without_permission_is_a_listed_concern_and_does_not_block() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 30, "s30").await;
+    comment(&gh, &t, 30, "erin", "/object I do not like it").await;
+    wait(&gh, "concern listed", 5, |g| {
+        status(g, 30).contains("Not counted")
+    })
+    .await;
+    assert!(
+        status(&gh, 30).contains("needs write permission (has read)"),
+        "{}",
+        status(&gh, 30)
+    );
+    wait(&gh, "merge despite the concern", 10, |g| {
+        g.merges(O, R, 30).len() == 1
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn changes_requested_review_blocks_until_the_reviewer_approves() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 31, "s31").await;
+    let r1 = gh.add_review(
+        O,
+        R,
+        31,
+        "bob",
+        "CHANGES_REQUESTED",
+        "please add tests",
+        "s31",
+    );
+    assert_eq!(
+        t.deliver(&d::review_submitted(
+            O,
+            R,
+            31,
+            r1,
+            "bob",
+            "changes_requested",
+            "please add tests",
+            "s31"
+        ))
+        .await,
+        202
+    );
+    wait(&gh, "review objection", 5, |g| {
+        status(g, 31).contains("please add tests")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(gh.merges(O, R, 31).is_empty());
+    let r2 = gh.add_review(O, R, 31, "bob", "APPROVED", "", "s31");
+    assert_eq!(
+        t.deliver(&d::review_submitted(
+            O, R, 31, r2, "bob", "approved", "", "s31"
+        ))
+        .await,
+        202
+    );
+    wait(&gh, "merge after the approving review", 10, |g| {
+        g.merges(O, R, 31).len() == 1
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_push_restarts_the_window_and_the_new_head_is_merged() {
+    let gh = world("window: 3s\n").await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 32, "old").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    gh.push(O, R, 32, "new");
+    assert_eq!(
+        t.deliver(&d::pr_synchronize(O, R, 32, "old", "new", "dave"))
+            .await,
+        202
+    );
+    wait(&gh, "restart noted", 5, |g| {
+        status(g, 32).contains("started again")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        gh.merges(O, R, 32).is_empty(),
+        "the window restarted at the push"
+    );
+    wait(&gh, "merge of the new head", 10, |g| {
+        g.merges(O, R, 32).len() == 1
+    })
+    .await;
+    assert_eq!(gh.merges(O, R, 32)[0]["sha"], "new");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_push_missed_in_the_last_second_is_never_merged_unseen() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 33, "seen").await;
+    // The head moves, but the synchronize delivery never arrives.
+    gh.push(O, R, 33, "unseen");
+    wait(&gh, "merge after the window restarted", 15, |g| {
+        g.merges(O, R, 33).len() == 1
+    })
+    .await;
+    let puts: Vec<_> = gh
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert!(
+        puts.iter().all(|r| r.body["sha"] == "unseen"),
+        "the re-read before acting saw the new head; no merge of the old one was tried: {puts:?}"
+    );
+    wait(&gh, "outcome shown", 5, |g| {
+        status(g, 33).contains("Merged")
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_configuration_is_reported_with_line_and_column() {
+    let gh = world("window: 2s\nwindw: 3d\n").await;
+    let (_db, t) = start(&gh).await;
+    gh.add_pull(O, R, 34, "dave", "s34");
+    gh.set_labels_by(O, R, 34, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 34, "intent-to-merge", "alice", "s34"))
+            .await,
+        202
+    );
+    wait(&gh, "config error comment", 5, |g| {
+        g.comments(O, R, 34)
+            .iter()
+            .any(|c| c.body.contains("line 2"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        gh.merges(O, R, 34).is_empty(),
+        "tacit acts on nothing with a broken file"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn merge_label_on_an_issue_says_why_it_opened_nothing() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    gh.add_issue(O, R, 35, "dave");
+    gh.set_labels_by(O, R, 35, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::issue_labeled(O, R, 35, "intent-to-merge", "alice"))
+            .await,
+        202
+    );
+    wait(&gh, "explanation", 5, |g| {
+        g.comments(O, R, 35)
+            .iter()
+            .any(|c| c.body.contains("only works on pull requests"))
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn labels_by_people_without_permission_or_by_bots() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    gh.add_issue(O, R, 36, "dave");
+    gh.set_labels_by(O, R, 36, &["intent-to-close"], "erin");
+    assert_eq!(
+        t.deliver(&d::issue_labeled(O, R, 36, "intent-to-close", "erin"))
+            .await,
+        202
+    );
+    wait(&gh, "explanation", 5, |g| {
+        g.comments(O, R, 36)
+            .iter()
+            .any(|c| c.body.contains("needs write"))
+    })
+    .await;
+
+    gh.add_issue(O, R, 37, "dave");
+    gh.set_labels_by(O, R, 37, &["intent-to-close"], "some-bot[bot]");
+    let delivery = d::with_sender_type(
+        d::issue_labeled(O, R, 37, "intent-to-close", "some-bot[bot]"),
+        "Bot",
+    );
+    assert_eq!(t.deliver(&delivery).await, 202);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        gh.comments(O, R, 37).is_empty(),
+        "a bot's label opens nothing"
+    );
+    assert_eq!(gh.issue(O, R, 37).state, "open");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn refused_merge_waits_and_retries_when_checks_change() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    gh.add_pull(O, R, 38, "dave", "s38");
+    gh.set_merge_refusal(O, R, 38, 405, "Required status check \"ci\" is failing.");
+    gh.set_labels_by(O, R, 38, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 38, "intent-to-merge", "alice", "s38"))
+            .await,
+        202
+    );
+    wait(&gh, "refusal explained", 10, |g| {
+        status(g, 38).contains("GitHub refused the merge")
+    })
+    .await;
+    assert!(
+        status(&gh, 38).contains("Required status check"),
+        "{}",
+        status(&gh, 38)
+    );
+    gh.clear_merge_refusal(O, R, 38);
+    assert_eq!(t.deliver(&d::check_suite_completed(O, R, "s38")).await, 202);
+    wait(&gh, "merge after checks pass", 10, |g| {
+        g.merges(O, R, 38).len() == 1
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_403_refusal_ends_the_intent_at_once() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    gh.add_pull(O, R, 39, "dave", "s39");
+    gh.inject(
+        Fault::new("PUT", "/pulls/39/merge", 403)
+            .body(json!({"message": "Resource not accessible by integration"})),
+    );
+    gh.set_labels_by(O, R, 39, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 39, "intent-to-merge", "alice", "s39"))
+            .await,
+        202
+    );
+    wait(&gh, "ended with the reason", 10, |g| {
+        status(g, 39).contains("Resource not accessible")
+    })
+    .await;
+    wait(&gh, "label removed", 5, |g| {
+        g.issue(O, R, 39).labels.is_empty()
+    })
+    .await;
+    assert!(
+        gh.check_runs(O, R)
+            .iter()
+            .any(|r| r["conclusion"] == "failure")
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_500_to_a_merge_that_happened_is_not_merged_twice() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    gh.add_pull(O, R, 40, "dave", "s40");
+    gh.inject(Fault::new("PUT", "/pulls/40/merge", 500).perform_first());
+    gh.set_labels_by(O, R, 40, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 40, "intent-to-merge", "alice", "s40"))
+            .await,
+        202
+    );
+    wait(&gh, "outcome", 10, |g| status(g, 40).contains("Merged")).await;
+    assert_eq!(
+        gh.count("PUT", "/pulls/40/merge"),
+        1,
+        "re-read, not re-sent"
+    );
+    assert!(gh.issue(O, R, 40).merged);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limits_are_waited_out_as_told() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    gh.add_pull(O, R, 41, "dave", "s41");
+    gh.inject(Fault::new("PUT", "/pulls/41/merge", 429).header("retry-after", "2"));
+    gh.set_labels_by(O, R, 41, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 41, "intent-to-merge", "alice", "s41"))
+            .await,
+        202
+    );
+    wait(&gh, "merge after the wait", 15, |g| {
+        g.merges(O, R, 41).len() == 1
+    })
+    .await;
+    let puts: Vec<_> = gh
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 2, "one refused, one after the wait");
+    assert!(
+        puts[1].at.duration_since(puts[0].at) >= Duration::from_millis(1900),
+        "waited as told"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_intent_label_is_answered_in_the_status_comment() {
+    let gh = world("window: 1h\n").await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 42, "s42").await;
+    gh.set_labels_by(O, R, 42, &["intent-to-merge", "intent-to-close"], "bob");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 42, "intent-to-close", "bob", "s42"))
+            .await,
+        202
+    );
+    wait(&gh, "answered", 5, |g| {
+        status(g, 42).contains("was ignored")
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn cancel_by_the_author_ends_and_removes_the_label() {
+    let gh = world("window: 1h\n").await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 43, "s43").await;
+    comment(&gh, &t, 43, "bob", "/cancel").await; // a writer, not the author: a concern
+    wait(&gh, "concern", 5, |g| {
+        status(g, 43).contains("only the intent's author")
+    })
+    .await;
+    comment(&gh, &t, 43, "alice", "/cancel").await;
+    wait(&gh, "cancelled", 5, |g| status(g, 43).contains("Cancelled")).await;
+    wait(&gh, "label removed", 5, |g| {
+        g.issue(O, R, 43).labels.is_empty()
+    })
+    .await;
+    assert!(
+        gh.check_runs(O, R)
+            .iter()
+            .any(|r| r["conclusion"] == "cancelled")
+    );
+    t.stop().await;
+}
