@@ -624,10 +624,11 @@ impl Intent {
                     return self.concern(c);
                 }
                 if self.phase == Phase::Acting {
+                    // Too late to stop the request in flight, but if GitHub refuses it
+                    // or the head moves, the objection blocks like any other.
                     self.notice(format!(
                         "@{who} objected while the merge was already under way."
                     ));
-                    return vec![Effect::SyncStatus];
                 }
                 self.add_objection(Objection {
                     who,
@@ -783,12 +784,19 @@ impl Intent {
     }
 
     fn add_objection(&mut self, objection: Objection) -> Vec<Effect> {
-        if self
+        if let Some(existing) = self
             .objections
-            .iter()
-            .any(|o| same_login(&o.who, &objection.who))
+            .iter_mut()
+            .find(|o| same_login(&o.who, &objection.who))
         {
-            return Vec::new(); // one open objection per person
+            // One open objection per person. An explicit `/object` outranks a review's
+            // objection: it ends only by `/withdraw`, not by approving or dismissal.
+            let explicit = matches!(objection.source, Source::Comment(_));
+            if explicit && matches!(existing.source, Source::Review(_)) {
+                *existing = objection;
+                return self.status_effects();
+            }
+            return Vec::new();
         }
         self.objections.push(objection);
         if self.phase == Phase::Verifying {
