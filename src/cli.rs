@@ -8,8 +8,9 @@ const USAGE: &str = "\
 tacit: lazy consensus for GitHub
 
 Usage:
-  tacit serve     run the webhook server and the scheduler
-  tacit help      show this help
+  tacit serve                 run the webhook server and the scheduler
+  tacit check-config [FILE]   check a configuration file (default .github/tacit.yml)
+  tacit help                  show this help
 
 Configuration comes from the environment and from .env in the working directory:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required); PORT, HOST,
@@ -20,6 +21,7 @@ pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(),
+        Some("check-config") => check_config(args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -31,6 +33,32 @@ pub fn main() -> ExitCode {
         Some(other) => {
             eprintln!("tacit: unknown command {other:?}\n\n{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Validate a `.github/tacit.yml`: exit 0 if tacit would accept it, 1 with the error
+/// (line and column) if not, 2 if it cannot be read.
+fn check_config(path: Option<&str>) -> ExitCode {
+    let path = path.unwrap_or(".github/tacit.yml");
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tacit: cannot read {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match crate::core::config::RepoConfig::parse(&text) {
+        Ok(config) => {
+            println!(
+                "{path}: valid; intent labels: {}",
+                config.intent_labels().join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            ExitCode::from(1)
         }
     }
 }

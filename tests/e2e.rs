@@ -217,3 +217,29 @@ async fn missing_configuration_stops_with_one_clear_line() {
     assert!(stderr.contains("WEBHOOK_SECRET"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
 }
+
+#[test]
+fn check_config_reports_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yml");
+    std::fs::write(&good, "window: 48h\ntimezone: Europe/Berlin\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tacit"))
+        .args(["check-config", good.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, "window: 48h\ntimezone: Mars/Olympus\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tacit"))
+        .args(["check-config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2"), "{stderr}");
+}

@@ -1728,11 +1728,10 @@ fn merge_without_a_known_head_never_merges() {
     assert!(matches!(intent.outcome, Some(Outcome::Refused { .. })));
 }
 
-/// BUG: an `/object` that arrives while the merge request is in flight is turned into a
-/// notice and marked counted; when GitHub then refuses the merge, the intent goes back
-/// to waiting and the retry merges although a permitted person objected.
+/// Regression: an `/object` that arrives while the merge request is in flight cannot stop
+/// that request, but once GitHub refuses it the objection blocks the retry (it used to
+/// be only a notice, and the retry merged anyway).
 #[test]
-
 fn an_objection_while_merging_blocks_a_retry_after_refusal() {
     let (mut intent, now) = acting_merge_intent();
     intent.handle(
@@ -1747,14 +1746,42 @@ fn an_objection_while_merging_blocks_a_retry_after_refusal() {
         now + mins(2),
     );
     assert_eq!(intent.objections.len(), 1, "bob's objection should be open");
+    assert_eq!(intent.objections[0].reason, "this breaks prod");
+    assert!(
+        intent
+            .notices
+            .iter()
+            .any(|n| n.contains("already under way"))
+    );
     assert_eq!(intent.next_due(), None, "the retry must wait for bob");
+    assert_eq!(intent.check(), CheckState::Blocked);
+    assert!(
+        intent
+            .handle(Event::ChecksChanged, now + mins(3))
+            .is_empty()
+    );
+    assert!(intent.handle(Event::Due, now + hours(1)).is_empty());
+    // Once bob withdraws, the retry waits after_objection.
+    intent.handle(withdraw("bob", 8, now + hours(1)), now + hours(1));
+    assert_eq!(intent.next_due(), Some(now + hours(25)));
 }
 
-/// BUG: same as above when GitHub answers 409 (head moved): the window restarts, but
-/// bob's objection is gone, so the new head merges after the window with nobody
-/// objecting on record.
 #[test]
+fn an_objection_while_merging_does_not_undo_a_merge() {
+    let (mut intent, now) = acting_merge_intent();
+    intent.handle(object("bob", "too late", 7, now + secs(1)), now + secs(1));
+    let effects = intent.handle(
+        Event::MergeResult(MergeResult::Merged { sha: "m".into() }),
+        now + secs(2),
+    );
+    assert!(effects.contains(&Effect::PostOutcome));
+    assert_eq!(intent.outcome, Some(Outcome::Merged { sha: "m".into() }));
+    assert_eq!(intent.check(), CheckState::Success);
+}
 
+/// Regression: the same when GitHub answers 409 (head moved): the window restarts and
+/// bob's objection is still open.
+#[test]
 fn an_objection_while_merging_survives_head_moved() {
     let (mut intent, now) = acting_merge_intent();
     intent.handle(
@@ -1771,11 +1798,10 @@ fn an_objection_while_merging_survives_head_moved() {
     assert_eq!(intent.next_due(), None);
 }
 
-/// BUG (or a gap): one open objection per person means a `/object` comment by someone
-/// who already has a changes-requested review objection is dropped; a maintainer then
-/// dismissing that review lifts bob's explicit `/object` too.
+/// Regression: one open objection per person, but an explicit `/object` by someone who
+/// already has a changes-requested review objection replaces it, so that a maintainer
+/// dismissing the review (or bob approving) does not lift bob's `/object`.
 #[test]
-
 fn dismissing_a_review_keeps_the_reviewers_comment_objection() {
     let mut intent = merge_intent();
     intent.handle(
@@ -1790,6 +1816,9 @@ fn dismissing_a_review_keeps_the_reviewers_comment_objection() {
         at_h(1),
     );
     intent.handle(object("bob", "and the API is wrong", 5, at_h(2)), at_h(2));
+    assert_eq!(intent.objections.len(), 1);
+    assert_eq!(intent.objections[0].reason, "and the API is wrong");
+    assert_eq!(intent.objections[0].source, Source::Comment(5));
     intent.handle(Event::ReviewDismissed { review_id: 100 }, at_h(3));
     assert_eq!(
         intent.objections.len(),
@@ -1797,6 +1826,36 @@ fn dismissing_a_review_keeps_the_reviewers_comment_objection() {
         "bob's /object was never withdrawn"
     );
     assert_eq!(intent.next_due(), None);
+    // Nor does bob's approving review lift it; only his /withdraw does.
+    intent.handle(
+        review("bob", 101, Verdict::Approved, "", Some(HEAD), at_h(4)),
+        at_h(4),
+    );
+    assert_eq!(intent.objections.len(), 1);
+    intent.handle(withdraw("bob", 6, at_h(5)), at_h(5));
+    assert!(intent.objections.is_empty());
+    assert_eq!(intent.cleared_at, Some(at_h(5)));
+}
+
+#[test]
+fn a_review_objection_does_not_replace_an_explicit_objection() {
+    let mut intent = merge_intent();
+    intent.handle(object("bob", "the API is wrong", 5, at_h(1)), at_h(1));
+    let effects = intent.handle(
+        review(
+            "bob",
+            100,
+            Verdict::ChangesRequested,
+            "tests",
+            Some(HEAD),
+            at_h(2),
+        ),
+        at_h(2),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(intent.objections[0].source, Source::Comment(5));
+    intent.handle(Event::ReviewDismissed { review_id: 100 }, at_h(3));
+    assert_eq!(intent.objections.len(), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2649,6 +2708,39 @@ impl Run {
                     );
                 }
             }
+        }
+        // A counted /object (or changes-requested review) by someone allowed to object
+        // always leaves that person with an open objection, whatever the phase.
+        let objector = match &event {
+            Event::Command {
+                actor,
+                command: command @ Command::Object { .. },
+                source,
+                at,
+                ..
+            } if !before.counted.contains(&count_key(source, command)) => Some((actor, *at)),
+            Event::Review {
+                actor,
+                review_id,
+                verdict: Verdict::ChangesRequested,
+                at,
+                ..
+            } if !before.counted.contains(&format!("r:{review_id}")) => Some((actor, *at)),
+            _ => None,
+        };
+        if let Some((actor, at)) = objector
+            && !before.is_done()
+            && at >= before.opened_at
+            && actor.role.is_some_and(|r| r >= before.policy.objectors)
+        {
+            prop_assert!(
+                intent
+                    .objections
+                    .iter()
+                    .any(|o| o.who.eq_ignore_ascii_case(&actor.login)),
+                "{}'s objection was not recorded",
+                actor.login
+            );
         }
         // An early Due does nothing.
         if matches!(event, Event::Due) && before.next_due().is_none_or(|d| d > now) {
