@@ -12,14 +12,12 @@ use support::tacit::{Db, Tacit, TestDb, wait};
 const O: &str = "octo";
 const R: &str = "repo";
 
-fn world() -> impl std::future::Future<Output = FakeGitHub> {
-    async {
-        let gh = FakeGitHub::start().await;
-        gh.add_repo(O, R);
-        gh.set_file(O, R, ".github/tacit.yml", "window: 2s\n");
-        gh.set_permission(O, R, "alice", "maintain");
-        gh
-    }
+async fn world() -> FakeGitHub {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", "window: 2s\n");
+    gh.set_permission(O, R, "alice", "maintain");
+    gh
 }
 
 async fn label_added_while_down_opens_at_start(kind: Db) {
