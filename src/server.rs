@@ -90,9 +90,21 @@ impl Server {
     pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::connect(&settings.database_url).await?;
-        store.release_stale_leases().await?;
         let gh = GitHub::new(&settings)?;
-        let engine = Engine::new(store.clone(), gh, clock.clone(), settings.tuning.clone());
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        // Bound first: a previous life of this replica cannot be listening any more.
+        let owner = crate::engine::replica_name(addr.port());
+        store.release_stale_leases(&owner).await?;
+        let engine = Engine::new(
+            store.clone(),
+            gh,
+            clock.clone(),
+            settings.tuning.clone(),
+            owner,
+        );
 
         let kick_engine = engine.clone();
         let intake = Intake::start(store.clone(), clock, move || kick_engine.kick());
@@ -101,10 +113,6 @@ impl Server {
             intake,
             store: store.clone(),
         };
-        let listener = tokio::net::TcpListener::bind(settings.listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
-        let addr = listener.local_addr()?;
         tracing::info!(listen = %addr, "tacit is listening");
 
         let (stop, stop_rx) = watch::channel(false);

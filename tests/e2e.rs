@@ -105,6 +105,11 @@ async fn killed_and_restarted_merges_once(kind: Db) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
 
+    // The check run answers slowly, so the kill lands while that effect is claimed:
+    // the restarted replica must take its own lease back, not wait a minute for it.
+    gh.inject(
+        support::fake_github::Fault::slow("POST", "/check-runs", Duration::from_secs(30)).times(1),
+    );
     let first = start(&gh, &db, dir.path(), port).await;
     gh.set_labels_by(O, R, 5, &["intent-to-merge"], "alice");
     assert_eq!(
@@ -126,6 +131,13 @@ async fn killed_and_restarted_merges_once(kind: Db) {
             .any(|c| c.body.starts_with("<!-- tacit:intent -->"))
     })
     .await;
+    // The check run follows the status comment; give it a moment to be in flight.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        gh.count("POST", "/check-runs"),
+        0,
+        "the check run must still be in flight"
+    );
     first.kill9();
     let killed_at = Instant::now();
 
@@ -134,7 +146,8 @@ async fn killed_and_restarted_merges_once(kind: Db) {
     assert!(gh.merges(O, R, 5).is_empty(), "nobody was running");
 
     let second = start(&gh, &db, dir.path(), port).await;
-    wait(&gh, "merge after restart", 20, |g| {
+    // Well inside the 60 s lease the killed process held.
+    wait(&gh, "merge after restart", 25, |g| {
         !g.merges(O, R, 5).is_empty()
     })
     .await;

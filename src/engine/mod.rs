@@ -52,14 +52,23 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(store: Store, gh: GitHub, clock: Arc<dyn Clock>, tuning: Tuning) -> Arc<Engine> {
+    /// `owner` names this replica in leases; it should be stable across restarts of the
+    /// same replica (see [`replica_name`]), so that a restarted replica can take back
+    /// the leases its previous life held instead of waiting for them to expire.
+    pub fn new(
+        store: Store,
+        gh: GitHub,
+        clock: Arc<dyn Clock>,
+        tuning: Tuning,
+        owner: String,
+    ) -> Arc<Engine> {
         Arc::new(Engine {
             store,
             gh,
             clock,
             perms: Permissions::new(Duration::from_secs(300)),
             tuning,
-            owner: format!("{}-{}", hostname(), &crate::store::new_id()[..8]),
+            owner,
             kick: Notify::new(),
             bot_login: Mutex::new(None),
             last_status_edit: Mutex::new(HashMap::new()),
@@ -307,6 +316,12 @@ enum Work {
 pub(crate) fn backoff(attempt: i64) -> Duration {
     let exp = (attempt.max(1) - 1).min(10) as u32;
     Duration::from_secs(5u64.saturating_mul(2u64.pow(exp)).min(900))
+}
+
+/// A replica's stable name: its host and the port it listens on (two replicas on one
+/// host cannot share a port).
+pub fn replica_name(port: u16) -> String {
+    format!("{}:{port}", hostname())
 }
 
 fn hostname() -> String {

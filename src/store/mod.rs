@@ -186,16 +186,19 @@ impl Store {
         Ok(store)
     }
 
-    /// SQLite is one replica by definition: a lease found at start belonged to this
-    /// process before it died, so it is released at once instead of waiting it out.
-    pub async fn release_stale_leases(&self) -> anyhow::Result<()> {
-        if self.backend != Backend::Sqlite {
-            return Ok(()); // other replicas may hold live leases: they expire on their own
-        }
+    /// Release leases left by a previous life of this replica (`owner`): it died, so
+    /// they are released at once instead of waited out. SQLite is one replica by
+    /// definition, so there every lease is stale. Other replicas' leases expire on
+    /// their own.
+    pub async fn release_stale_leases(&self, owner: &str) -> anyhow::Result<()> {
+        let all = self.backend == Backend::Sqlite;
         for table in ["deliveries", "effects", "intents"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE {table} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
+                "UPDATE {table} SET lease_owner = NULL, lease_until = NULL
+                 WHERE lease_owner IS NOT NULL AND ($1 = 1 OR lease_owner = $2)"
             )))
+            .bind(all as i64)
+            .bind(owner)
             .execute(&self.pool)
             .await?;
         }
