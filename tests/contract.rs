@@ -417,3 +417,87 @@ async fn cancel_by_the_author_ends_and_removes_the_label() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_owners_shared_configuration_is_used_and_read_conditionally() {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.add_repo(O, ".github");
+    gh.set_file(
+        O,
+        ".github",
+        ".github/tacit.yml",
+        "window: 2s\nintents:\n  intent-to-ship: { action: accept, add_label: shipped }\n",
+    );
+    gh.set_permission(O, R, "alice", "maintain");
+    let (_db, t) = start(&gh).await;
+    gh.add_issue(O, R, 44, "dave");
+    gh.set_labels_by(O, R, 44, &["intent-to-ship"], "alice");
+    assert_eq!(
+        t.deliver(&d::issue_labeled(O, R, 44, "intent-to-ship", "alice"))
+            .await,
+        202
+    );
+    wait(&gh, "shipped", 10, |g| {
+        g.issue(O, R, 44).labels == vec!["shipped".to_string()]
+    })
+    .await;
+
+    // The second intent reads the file again, conditionally: GitHub answers 304.
+    gh.add_issue(O, R, 45, "dave");
+    gh.set_labels_by(O, R, 45, &["intent-to-ship"], "alice");
+    assert_eq!(
+        t.deliver(&d::issue_labeled(O, R, 45, "intent-to-ship", "alice"))
+            .await,
+        202
+    );
+    wait(&gh, "shipped again", 10, |g| {
+        g.issue(O, R, 45).labels == vec!["shipped".to_string()]
+    })
+    .await;
+    let reads: Vec<u16> = gh
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/repos/octo/.github/contents/"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(reads.first(), Some(&200), "{reads:?}");
+    assert!(
+        reads.contains(&304),
+        "later reads are conditional: {reads:?}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_disallowed_merge_method_is_replaced_by_the_next_allowed_one() {
+    let gh =
+        world("window: 2s\nintents:\n  intent-to-merge: { action: merge, merge_method: merge }\n")
+            .await;
+    gh.set_repo_merge_methods(O, R, false, true, true);
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 46, "s46").await;
+    wait(&gh, "merged", 10, |g| g.merges(O, R, 46).len() == 1).await;
+    assert_eq!(gh.merges(O, R, 46)[0]["merge_method"], "squash");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_409_at_merge_time_restarts_the_window_for_the_new_head() {
+    let gh = world(WINDOW).await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 47, "s47").await;
+    gh.inject(
+        Fault::new("PUT", "/pulls/47/merge", 409)
+            .body(json!({"message": "Head branch was modified. Review and try the merge again."})),
+    );
+    gh.push(O, R, 47, "s47b");
+    // The window restarts at the 409 and the new head is merged after it.
+    wait(&gh, "merge of the new head", 15, |g| {
+        g.merges(O, R, 47).len() == 1
+    })
+    .await;
+    assert_eq!(gh.merges(O, R, 47)[0]["sha"], "s47b");
+    assert_eq!(gh.count("PUT", "/pulls/47/merge"), 2, "one answered 409, one after the restarted window");
+    t.stop().await;
+}

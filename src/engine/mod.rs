@@ -46,6 +46,7 @@ pub struct Engine {
     pub(crate) owner: String,
     kick: Notify,
     pub(crate) perms: Permissions,
+    pub(crate) configs: repo::ConfigCache,
     pub(crate) bot_login: Mutex<Option<String>>,
     /// When each status comment was last edited (edits are rate-limited).
     pub(crate) last_status_edit: Mutex<HashMap<String, Timestamp>>,
@@ -67,6 +68,7 @@ impl Engine {
             gh,
             clock,
             perms: Permissions::new(Duration::from_secs(300)),
+            configs: Default::default(),
             tuning,
             owner,
             kick: Notify::new(),

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::core::config::{RepoConfig, Role};
-use crate::github::{GhError, GhResult};
+use crate::github::{FileAnswer, GhError, GhResult};
 
 use super::Engine;
 
@@ -87,16 +87,16 @@ impl Engine {
         inst: u64,
         repo: &str,
     ) -> GhResult<Result<RepoConfig, ConfigProblem>> {
-        if let Some(file) = self.gh.file(inst, repo, CONFIG_PATH).await? {
-            return Ok(parse_file(file.text(), &format!("{repo}/{CONFIG_PATH}")));
+        if let Some(found) = self.config_file(inst, repo).await? {
+            return Ok(found);
         }
         let owner = repo.split('/').next().unwrap_or_default();
         let shared = format!("{owner}/.github");
         if shared.eq_ignore_ascii_case(repo) {
             return Ok(Ok(RepoConfig::default()));
         }
-        match self.gh.file(inst, &shared, CONFIG_PATH).await {
-            Ok(Some(file)) => Ok(parse_file(file.text(), &format!("{shared}/{CONFIG_PATH}"))),
+        match self.config_file(inst, &shared).await {
+            Ok(Some(found)) => Ok(found),
             Ok(None) => Ok(Ok(RepoConfig::default())),
             Err(GhError::Status { status: 403, .. }) => Ok(Err(ConfigProblem(format!(
                 "tacit cannot read the `{shared}` repository, where a shared `{CONFIG_PATH}` may live. \
@@ -105,7 +105,42 @@ impl Engine {
             Err(e) => Err(e),
         }
     }
+
+    /// `.github/tacit.yml` of one repository, parsed; `None` if there is none. Read with
+    /// a conditional request: an unchanged file is not downloaded or parsed again.
+    async fn config_file(
+        &self,
+        inst: u64,
+        repo: &str,
+    ) -> GhResult<Option<Result<RepoConfig, ConfigProblem>>> {
+        let key = repo.to_lowercase();
+        let cached = self.configs.lock().expect("poisoned").get(&key).cloned();
+        let etag = cached.as_ref().and_then(|(tag, _)| tag.clone());
+        match self
+            .gh
+            .file_if_changed(inst, repo, CONFIG_PATH, etag.as_deref())
+            .await?
+        {
+            FileAnswer::NotModified => Ok(cached.map(|(_, parsed)| parsed)),
+            FileAnswer::Missing => {
+                self.configs.lock().expect("poisoned").remove(&key);
+                Ok(None)
+            }
+            FileAnswer::Found(file, tag) => {
+                let parsed = parse_file(file.text(), &format!("{repo}/{CONFIG_PATH}"));
+                let mut configs = self.configs.lock().expect("poisoned");
+                if configs.len() > 10_000 {
+                    configs.clear();
+                }
+                configs.insert(key, (tag, parsed.clone()));
+                Ok(Some(parsed))
+            }
+        }
+    }
 }
+
+/// Parsed configuration files by repository, with the ETag they were read with.
+pub type ConfigCache = Mutex<HashMap<String, (Option<String>, Result<RepoConfig, ConfigProblem>)>>;
 
 fn parse_file(text: Option<String>, name: &str) -> Result<RepoConfig, ConfigProblem> {
     let Some(text) = text else {

@@ -339,14 +339,41 @@ impl GitHub {
         self.get(inst, &format!("/repos/{repo}")).await
     }
 
-    /// A file on the default branch; `None` when it does not exist.
-    pub async fn file(&self, inst: u64, repo: &str, path: &str) -> GhResult<Option<FileContent>> {
+    /// A file on the default branch, read conditionally: with the ETag of the copy we
+    /// hold, GitHub answers 304 (not counted against the rate limit) if it is unchanged.
+    pub async fn file_if_changed(
+        &self,
+        inst: u64,
+        repo: &str,
+        path: &str,
+        etag: Option<&str>,
+    ) -> GhResult<FileAnswer> {
+        let mut headers = HeaderMap::new();
+        if let Some(tag) = etag
+            && let Ok(v) = http::HeaderValue::from_str(tag)
+        {
+            headers.insert(http::header::IF_NONE_MATCH, v);
+        }
         match self
-            .get::<FileContent>(inst, &format!("/repos/{repo}/contents/{path}"))
+            .request(
+                Some(inst),
+                Method::GET,
+                &format!("/repos/{repo}/contents/{path}"),
+                None,
+                Some(headers),
+            )
             .await
         {
-            Ok(f) => Ok(Some(f)),
-            Err(e) if e.is_not_found() => Ok(None),
+            Ok(a) if a.status == StatusCode::NOT_MODIFIED => Ok(FileAnswer::NotModified),
+            Ok(a) => {
+                let etag = a
+                    .headers
+                    .get(http::header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                Ok(FileAnswer::Found(a.json()?, etag))
+            }
+            Err(e) if e.is_not_found() => Ok(FileAnswer::Missing),
             Err(e) => Err(e),
         }
     }

@@ -123,6 +123,15 @@ impl FileContent {
     }
 }
 
+/// A conditional file read.
+#[derive(Debug, Clone)]
+pub enum FileAnswer {
+    NotModified,
+    Missing,
+    /// The file and its ETag.
+    Found(FileContent, Option<String>),
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Comment {
     pub id: u64,
