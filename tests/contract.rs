@@ -498,6 +498,10 @@ async fn a_409_at_merge_time_restarts_the_window_for_the_new_head() {
     })
     .await;
     assert_eq!(gh.merges(O, R, 47)[0]["sha"], "s47b");
-    assert_eq!(gh.count("PUT", "/pulls/47/merge"), 2, "one answered 409, one after the restarted window");
+    assert_eq!(
+        gh.count("PUT", "/pulls/47/merge"),
+        2,
+        "one answered 409, one after the restarted window"
+    );
     t.stop().await;
 }
