@@ -1,26 +1,45 @@
--- wrk script: POST one signed webhook body with a fresh X-GitHub-Delivery per request.
--- The body and its signature are fixed (the delivery id is not signed, as on GitHub).
+-- wrk script: POST signed webhook deliveries with a fresh X-GitHub-Delivery per request.
+-- Bodies: BODIES names a file of `sha256=HEX JSON` lines (bench/make_bodies.py), used in
+-- turn; otherwise BODY and SIGNATURE give one body. The delivery id is not signed (as on
+-- GitHub), so it can change per request while body and signature stay valid.
 local counter = 0
 local thread_id = 0
-local threads = {}
+local bodies = {}
 
 function setup(thread)
   thread:set("id", thread_id)
   thread_id = thread_id + 1
-  table.insert(threads, thread)
 end
 
 function init(args)
   wrk.method = "POST"
-  wrk.body = os.getenv("BODY")
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["X-GitHub-Event"] = os.getenv("EVENT") or "issues"
-  wrk.headers["X-Hub-Signature-256"] = os.getenv("SIGNATURE")
+  local path = os.getenv("BODIES")
+  if path then
+    for line in io.lines(path) do
+      local sig, body = line:match("^(%S+) (.*)$")
+      table.insert(bodies, { sig = sig, body = body })
+    end
+  else
+    table.insert(bodies, { sig = os.getenv("SIGNATURE"), body = os.getenv("BODY") })
+  end
   run = os.getenv("RUN") or "r"
 end
 
 function request()
   counter = counter + 1
+  local b = bodies[(counter - 1) % #bodies + 1]
   wrk.headers["X-GitHub-Delivery"] = run .. "-" .. id .. "-" .. counter
-  return wrk.format(nil, "/api/github/webhooks")
+  wrk.headers["X-Hub-Signature-256"] = b.sig
+  return wrk.format(nil, "/api/github/webhooks", nil, b.body)
+end
+
+-- One machine-readable line for bench/compare.sh.
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK requests=%d duration_us=%d status_errors=%d socket_errors=%d p50_us=%d p99_us=%d\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
 end

@@ -10,16 +10,16 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; 
 cargo build --release --quiet
 WORK="$(mktemp -d)"; trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 PORT=38123
-# An `issues.opened` delivery: recorded and processed (ignored), no GitHub call needed.
-BODY="$(python3 -c 'import json,sys; d=json.load(open("../shared/github/webhooks/issues/opened.1.json")); d["installation"]={"id":1}; print(json.dumps(d,separators=(",",":")))')"
+# `issues.opened` deliveries over 1,000 issues (bench/make_bodies.py): recorded and
+# processed (ignored), no GitHub call needed.
 SECRET=bench-secret
-SIGNATURE="sha256=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)"
+python3 bench/make_bodies.py ../shared/github/webhooks/issues/opened.1.json "$SECRET" 1000 "$WORK/bodies.txt"
 ( cd "$WORK" && APP_ID=1 PRIVATE_KEY_PATH="$OLDPWD/tests/fixtures/test-app-key.pem" WEBHOOK_SECRET="$SECRET" \
   HOST=127.0.0.1 PORT=$PORT DATABASE_URL="sqlite://$WORK/bench.db" GITHUB_API_URL=http://127.0.0.1:9 LOG_LEVEL=error \
   taskset -c 0 "$OLDPWD/target/release/tacit" serve ) &
 PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 echo "tacit pinned to CPU 0; wrk on CPU 1; ${SECS}s, ${CONNS} connections"
-BODY="$BODY" SIGNATURE="$SIGNATURE" RUN="$(date +%s)" taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s bench/intake.lua "http://127.0.0.1:$PORT"
+BODIES="$WORK/bodies.txt" RUN="$(date +%s)" taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s bench/intake.lua "http://127.0.0.1:$PORT"
 echo "peak RSS of tacit: $(grep VmHWM /proc/$PID/status | awk '{print $2, $3}')"
 echo "deliveries recorded: $(python3 -c "import sqlite3;print(sqlite3.connect('$WORK/bench.db').execute('select count(*) from deliveries').fetchone()[0])")"

@@ -65,6 +65,14 @@ async fn start(gh: &FakeGitHub, db: &TestDb, workdir: &std::path::Path, port: u1
     Binary { child, url }
 }
 
+impl Drop for Binary {
+    /// A failing test must not leave tacit running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Binary {
     fn kill9(mut self) {
         // Child::kill sends SIGKILL on Unix: no cleanup, no graceful shutdown.

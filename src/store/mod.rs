@@ -284,39 +284,27 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> anyhow::Result<Vec<(DeliveryRow, Lease)>> {
-        let candidates = sqlx::query(
-            "SELECT d.id FROM deliveries d
-             WHERE d.state = 'pending' AND d.run_after <= $1
-               AND (d.lease_until IS NULL OR d.lease_until < $1)
-               AND NOT EXISTS (
-                   SELECT 1 FROM deliveries p
-                   WHERE p.item_key = d.item_key AND p.state = 'pending'
-                     AND (p.received_at < d.received_at
-                          OR (p.received_at = d.received_at AND p.id < d.id)))
-             ORDER BY d.received_at, d.id
-             LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let until = now + lease.as_millis() as i64;
-        let mut claimed = Vec::new();
-        for c in candidates {
-            let id: String = c.try_get("id")?;
-            let r = sqlx::query(
-                "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
-                 WHERE id = $3 AND state = 'pending' AND (lease_until IS NULL OR lease_until < $4)",
+        let ids = self
+            .claim(
+                "deliveries",
+                "SELECT d.id FROM deliveries d
+                 WHERE d.state = 'pending' AND d.run_after <= $1
+                   AND (d.lease_until IS NULL OR d.lease_until < $1)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deliveries p
+                       WHERE p.item_key = d.item_key AND p.state = 'pending'
+                         AND (p.received_at < d.received_at
+                              OR (p.received_at = d.received_at AND p.id < d.id)))
+                 ORDER BY d.received_at, d.id
+                 LIMIT $2",
+                owner,
+                now,
+                lease,
+                limit,
             )
-            .bind(owner)
-            .bind(until)
-            .bind(&id)
-            .bind(now)
-            .execute(&self.pool)
             .await?;
-            if r.rows_affected() != 1 {
-                continue; // another replica took it
-            }
+        let mut claimed = Vec::new();
+        for id in ids {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
             )))
@@ -331,6 +319,71 @@ impl Store {
             claimed.push((row, lease));
         }
         Ok(claimed)
+    }
+
+    /// Claim the rows of `table` that `candidates` selects (`$1` = now, `$2` = limit):
+    /// set a lease and, for deliveries and effects, count the attempt (the fencing
+    /// token). PostgreSQL locks candidates with `FOR UPDATE SKIP LOCKED`, so replicas
+    /// never wait on each other's rows; SQLite (one writer) updates them one by one,
+    /// each only if its lease is still free.
+    async fn claim(
+        &self,
+        table: &str,
+        candidates: &str,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<String>> {
+        let until = now + lease.as_millis() as i64;
+        // Intents are not attempts; deliveries and effects count theirs (the fencing token).
+        // `still`: the row is still claimable when the update runs.
+        let (attempts, still) = if table == "intents" {
+            ("", "is_open = 1")
+        } else {
+            (", attempts = attempts + 1", "state = 'pending'")
+        };
+        match self.backend {
+            Backend::Postgres => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE {table} SET lease_owner = $3, lease_until = $4{attempts}
+                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED)
+                     RETURNING id"
+                )))
+                .bind(now)
+                .bind(limit)
+                .bind(owner)
+                .bind(until)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+            }
+            Backend::Sqlite => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(candidates.to_string()))
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut claimed = Vec::new();
+                for r in rows {
+                    let id: String = r.try_get("id")?;
+                    let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE {table} SET lease_owner = $1, lease_until = $2{attempts}
+                         WHERE id = $3 AND {still} AND (lease_until IS NULL OR lease_until < $4)"
+                    )))
+                    .bind(owner)
+                    .bind(until)
+                    .bind(&id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                    if updated.rows_affected() == 1 {
+                        claimed.push(id);
+                    }
+                }
+                Ok(claimed)
+            }
+        }
     }
 
     /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
@@ -456,34 +509,17 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query(
+        self.claim(
+            "intents",
             "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
                AND (lease_until IS NULL OR lease_until < $1)
              ORDER BY due_at LIMIT $2",
+            owner,
+            now,
+            lease,
+            limit,
         )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let until = now + lease.as_millis() as i64;
-        let mut claimed = Vec::new();
-        for r in rows {
-            let id: String = r.try_get("id")?;
-            let r = sqlx::query(
-                "UPDATE intents SET lease_owner = $1, lease_until = $2
-                 WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4)",
-            )
-            .bind(owner)
-            .bind(until)
-            .bind(&id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-            if r.rows_affected() == 1 {
-                claimed.push(id);
-            }
-        }
-        Ok(claimed)
+        .await
     }
 
     pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
@@ -498,11 +534,15 @@ impl Store {
     /// The earliest time any work becomes runnable: a due intent, an effect or a
     /// delivery waiting to be retried. The scheduler sleeps until then.
     pub async fn next_wake(&self) -> anyhow::Result<Option<Millis>> {
+        // Work claimed by someone becomes runnable again only when its lease runs out.
         let row = sqlx::query(
             "SELECT
-               (SELECT MIN(due_at) FROM intents WHERE is_open = 1 AND due_at IS NOT NULL) AS a,
-               (SELECT MIN(run_after) FROM effects WHERE state = 'pending') AS b,
-               (SELECT MIN(run_after) FROM deliveries WHERE state = 'pending') AS c",
+               (SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END)
+                  FROM intents WHERE is_open = 1 AND due_at IS NOT NULL) AS a,
+               (SELECT MIN(CASE WHEN lease_until > run_after THEN lease_until ELSE run_after END)
+                  FROM effects WHERE state = 'pending') AS b,
+               (SELECT MIN(CASE WHEN lease_until > run_after THEN lease_until ELSE run_after END)
+                  FROM deliveries WHERE state = 'pending') AS c",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -577,36 +617,24 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> anyhow::Result<Vec<(EffectRow, Lease)>> {
-        let rows = sqlx::query(
-            "SELECT e.id FROM effects e
-             WHERE e.state = 'pending' AND e.run_after <= $1
-               AND (e.lease_until IS NULL OR e.lease_until < $1)
-               AND NOT EXISTS (SELECT 1 FROM effects p
-                               WHERE p.intent_id = e.intent_id AND p.state = 'pending' AND p.seq < e.seq)
-             ORDER BY e.run_after, e.seq
-             LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let until = now + lease.as_millis() as i64;
-        let mut claimed = Vec::new();
-        for r in rows {
-            let id: String = r.try_get("id")?;
-            let updated = sqlx::query(
-                "UPDATE effects SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
-                 WHERE id = $3 AND state = 'pending' AND (lease_until IS NULL OR lease_until < $4)",
+        let ids = self
+            .claim(
+                "effects",
+                "SELECT e.id FROM effects e
+                 WHERE e.state = 'pending' AND e.run_after <= $1
+                   AND (e.lease_until IS NULL OR e.lease_until < $1)
+                   AND NOT EXISTS (SELECT 1 FROM effects p
+                                   WHERE p.intent_id = e.intent_id AND p.state = 'pending' AND p.seq < e.seq)
+                 ORDER BY e.run_after, e.seq
+                 LIMIT $2",
+                owner,
+                now,
+                lease,
+                limit,
             )
-            .bind(owner)
-            .bind(until)
-            .bind(&id)
-            .bind(now)
-            .execute(&self.pool)
             .await?;
-            if updated.rows_affected() != 1 {
-                continue;
-            }
+        let mut claimed = Vec::new();
+        for id in ids {
             let row = sqlx::query(
                 "SELECT id, intent_id, seq, effect, attempts, created_at FROM effects WHERE id = $1",
             )
