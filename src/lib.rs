@@ -9,6 +9,7 @@ pub mod clock;
 pub mod core;
 pub mod engine;
 pub mod github;
+pub mod metrics;
 pub mod server;
 pub mod settings;
 pub mod store;

@@ -16,12 +16,14 @@ use tokio::task::JoinHandle;
 use crate::clock::{Clock, SystemClock};
 use crate::engine::Engine;
 use crate::github::GitHub;
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::webhook::{self, Intake};
 
 #[derive(Clone)]
 struct AppState {
+    metrics: Arc<Metrics>,
     secret: Arc<[u8]>,
     intake: Intake,
     store: Store,
@@ -35,6 +37,7 @@ fn router(state: AppState) -> Router {
             post(receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY)),
         )
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         // A slow or stalled client cannot hold a request open for long.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -58,7 +61,22 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     tracing::info!(delivery, event, verdict = verdict.name(), "webhook");
+    app.metrics.delivery(event, verdict.name());
     (verdict.status(), text)
+}
+
+async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    let open = tokio::time::timeout(Duration::from_secs(3), app.store.count_open_intents())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        app.metrics.render(open),
+    )
 }
 
 async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
@@ -90,7 +108,8 @@ impl Server {
     pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::connect(&settings.database_url).await?;
-        let gh = GitHub::new(&settings)?;
+        let metrics = Arc::new(Metrics::default());
+        let gh = GitHub::new(&settings, metrics.clone())?;
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
@@ -104,11 +123,13 @@ impl Server {
             clock.clone(),
             settings.tuning.clone(),
             owner,
+            metrics.clone(),
         );
 
         let kick_engine = engine.clone();
         let intake = Intake::start(store.clone(), clock, move || kick_engine.kick());
         let state = AppState {
+            metrics,
             secret: Arc::from(settings.webhook_secret.as_bytes()),
             intake,
             store: store.clone(),

@@ -209,3 +209,31 @@ async fn database_outage_gives_503_and_recovers() {
     assert_eq!(t.get("/healthz").await.0, 200);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_count_deliveries_by_verdict() {
+    let (_gh, _db, t) = started(Db::Sqlite).await;
+    let body =
+        br#"{"action":"opened","installation":{"id":1},"repository":{"full_name":"octo/repo"}}"#
+            .to_vec();
+    let good = headers_for(&body, "metrics-1", keys::WEBHOOK_SECRET);
+    assert_eq!(post(&t, &good, body.clone()).await, 202);
+    let bad = headers_for(&body, "metrics-2", "wrong");
+    assert_eq!(post(&t, &bad, body).await, 401);
+    let (status, text) = t.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        text.contains("tacit_deliveries_total{event=\"issues\",verdict=\"recorded\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tacit_deliveries_total{event=\"issues\",verdict=\"bad_signature\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("tacit_open_intents 0"), "{text}");
+    assert!(
+        text.contains("# TYPE tacit_timer_lateness_seconds histogram"),
+        "{text}"
+    );
+    t.stop().await;
+}

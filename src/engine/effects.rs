@@ -94,6 +94,12 @@ impl Engine {
         }
         let done = self.perform(&e, &row).await;
         let _g = span.enter();
+        let result = match &done {
+            Done::Events(_) => "done",
+            Done::Retry(..) => "retry",
+            Done::Dead(_) => "dead",
+        };
+        self.metrics.effect(effect_kind(&e.effect), result);
         match done {
             Done::Events(events) => {
                 let cause = Cause::Effect {
@@ -537,6 +543,19 @@ impl Engine {
             },
             soon: false,
         })])
+    }
+}
+
+fn effect_kind(e: &Effect) -> &'static str {
+    match e {
+        Effect::SyncStatus => "sync_status",
+        Effect::SyncCheck => "sync_check",
+        Effect::Verify => "verify",
+        Effect::Merge { .. } => "merge",
+        Effect::Close { .. } => "close",
+        Effect::AddLabel { .. } => "add_label",
+        Effect::RemoveLabel { .. } => "remove_label",
+        Effect::PostOutcome => "post_outcome",
     }
 }
 

@@ -45,6 +45,7 @@ pub struct Engine {
     /// This replica's name in leases.
     pub(crate) owner: String,
     kick: Notify,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
     pub(crate) perms: Permissions,
     pub(crate) configs: repo::ConfigCache,
     pub(crate) bot_login: Mutex<Option<String>>,
@@ -62,11 +63,13 @@ impl Engine {
         clock: Arc<dyn Clock>,
         tuning: Tuning,
         owner: String,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Arc<Engine> {
         Arc::new(Engine {
             store,
             gh,
             clock,
+            metrics,
             perms: Permissions::new(Duration::from_secs(300)),
             configs: Default::default(),
             tuning,
@@ -236,6 +239,12 @@ impl Engine {
     }
 
     async fn fire_timer(&self, id: &str) {
+        if let Ok(Some(row)) = self.store.intent(id).await
+            && let Some(due) = row.intent.next_due()
+        {
+            let late = self.now().duration_since(due).as_secs_f64();
+            self.metrics.lateness(late);
+        }
         let result = self.apply_to(id, vec![Event::Due], Cause::None).await;
         match result {
             Ok(WriteOutcome::Written) => {}

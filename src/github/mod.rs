@@ -92,6 +92,7 @@ pub struct GitHub {
 }
 
 struct Inner {
+    metrics: Arc<crate::metrics::Metrics>,
     app: Octocrab,
     installations: Mutex<HashMap<u64, Octocrab>>,
     last_write: Mutex<HashMap<u64, Instant>>,
@@ -99,7 +100,10 @@ struct Inner {
 }
 
 impl GitHub {
-    pub fn new(settings: &Settings) -> anyhow::Result<GitHub> {
+    pub fn new(
+        settings: &Settings,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> anyhow::Result<GitHub> {
         let key = parse_private_key(&settings.private_key)?;
         let app = Octocrab::builder()
             .base_uri(settings.github_api_url.as_str())?
@@ -111,6 +115,7 @@ impl GitHub {
             .build()?;
         Ok(GitHub {
             inner: Arc::new(Inner {
+                metrics,
                 app,
                 installations: Mutex::new(HashMap::new()),
                 last_write: Mutex::new(HashMap::new()),
@@ -190,7 +195,10 @@ impl GitHub {
             Method::DELETE => client._delete(uri, body).await,
             other => return Err(GhError::Transport(format!("unsupported method {other}"))),
         };
-        let response = result.map_err(|e| GhError::Transport(error_chain(&e)))?;
+        let response = result.map_err(|e| {
+            self.inner.metrics.github_error("transport");
+            GhError::Transport(error_chain(&e))
+        })?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = client
@@ -204,11 +212,13 @@ impl GitHub {
         };
         if let Some(wait) = rate_limit_wait(&answer) {
             tracing::warn!(path, ?wait, "GitHub rate limit: waiting as told");
+            self.inner.metrics.rate_limit_wait();
             return Err(GhError::RateLimited(wait));
         }
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
             Ok(answer)
         } else {
+            self.inner.metrics.github_error(status.as_str());
             let message = serde_json::from_str::<Value>(&answer.body)
                 .ok()
                 .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
