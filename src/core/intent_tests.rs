@@ -3008,3 +3008,105 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Rendering snapshots: what people read, for each state (reviewed by hand; update with
+// `INSTA_UPDATE=always cargo test` and read the diff before committing).
+
+mod snapshots {
+    use super::*;
+    use crate::core::render::{check_run, outcome_comment, status_comment};
+
+    const ID: &str = "0123456789abcdef";
+
+    fn snap(name: &str, intent: &Intent, now: Timestamp) {
+        let view = check_run(intent, now);
+        let text = format!(
+            "{}\n---- outcome comment ----\n{}\n---- check run ----\n{}\n{}\n",
+            status_comment(intent, ID, now),
+            if intent.is_done() {
+                outcome_comment(intent, ID)
+            } else {
+                "(none yet)".into()
+            },
+            view.title,
+            view.summary
+        );
+        insta::assert_snapshot!(name, text);
+    }
+
+    #[test]
+    fn open_window() {
+        snap("open_window", &merge_intent(), at_h(1));
+    }
+
+    #[test]
+    fn open_window_in_berlin_on_business_days() {
+        let intent = merge_intent_with(|p| {
+            p.timezone = "Europe/Berlin".into();
+            p.business_days = true;
+        });
+        snap("open_window_berlin_business_days", &intent, at_h(1));
+    }
+
+    #[test]
+    fn blocked_with_a_concern() {
+        let mut intent = merge_intent();
+        intent.handle(
+            object("bob", "this breaks the public API", 11, at_h(2)),
+            at_h(2),
+        );
+        let reader = cmd_as("erin", Some(Role::Read), parsed("/object no"), 12, at_h(3));
+        intent.handle(reader, at_h(3));
+        snap("blocked_with_a_concern", &intent, at_h(4));
+    }
+
+    #[test]
+    fn waiting_for_github() {
+        let (mut intent, now) = acting_merge_intent();
+        intent.handle(
+            Event::MergeResult(MergeResult::Refused {
+                message: "Required status check \"ci\" is failing.".into(),
+                soon: false,
+            }),
+            now,
+        );
+        snap("waiting_for_github", &intent, now + mins(1));
+    }
+
+    #[test]
+    fn merged_after_an_approval() {
+        let mut intent = merge_intent();
+        intent.handle(approve("bob", 21, at_h(1)), at_h(1));
+        let effects = due_and_verify(&mut intent, at_h(1));
+        assert!(has_action(&effects, &intent.policy));
+        intent.handle(
+            Event::MergeResult(MergeResult::Merged {
+                sha: "abcdef1234567".into(),
+            }),
+            at_h(1),
+        );
+        snap("merged_after_an_approval", &intent, at_h(1));
+    }
+
+    #[test]
+    fn cancelled_with_an_objection_open() {
+        let mut intent = merge_intent();
+        intent.handle(object("bob", "not yet", 31, at_h(2)), at_h(2));
+        intent.handle(
+            cmd_as(AUTHOR, Some(Role::Maintain), Command::Cancel, 32, at_h(3)),
+            at_h(3),
+        );
+        snap("cancelled_with_an_objection_open", &intent, at_h(3));
+    }
+
+    #[test]
+    fn issue_closed_and_consent_recorded() {
+        let mut intent = close_intent();
+        due_and_verify(&mut intent, at_h(72));
+        snap("issue_closed", &intent, at_h(72));
+        let mut intent = proceed_intent();
+        due_and_verify(&mut intent, at_h(72));
+        snap("consent_recorded", &intent, at_h(72));
+    }
+}
