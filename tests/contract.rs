@@ -505,3 +505,60 @@ async fn a_409_at_merge_time_restarts_the_window_for_the_new_head() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn extend_moves_the_close_later_without_objecting() {
+    let gh = world("window: 2s\n").await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 48, "s48").await;
+    comment(&gh, &t, 48, "bob", "/extend 1h").await;
+    wait(&gh, "extension shown", 5, |g| {
+        status(g, 48).contains("about 1 hour")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        gh.merges(O, R, 48).is_empty(),
+        "the window was extended by an hour"
+    );
+    assert!(
+        !status(&gh, 48).contains("Objections"),
+        "an extension is not an objection"
+    );
+    t.stop().await;
+}
+
+/// With `business_days: true`, only business time counts: with the next eight days
+/// declared holidays, a 2-second window cannot close this week, whatever day it is.
+#[tokio::test]
+async fn business_days_skip_holidays() {
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let holidays: Vec<String> = (0..8)
+        .map(|d| {
+            today
+                .checked_add(jiff::Span::new().days(d))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let config = format!(
+        "window: 2s\nbusiness_days: true\nholidays: [{}]\n",
+        holidays.join(", ")
+    );
+    let gh = world(&config).await;
+    let (_db, t) = start(&gh).await;
+    open_pr(&gh, &t, 49, "s49").await;
+    assert!(
+        status(&gh, 49).contains("Only Monday to Friday"),
+        "{}",
+        status(&gh, 49)
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        gh.merges(O, R, 49).is_empty(),
+        "no business time has passed"
+    );
+    t.stop().await;
+}
