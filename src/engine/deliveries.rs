@@ -4,6 +4,7 @@
 //! opens, the item, the label and the sender's role are read from the API.
 
 use jiff::Timestamp;
+use tracing::Instrument;
 
 use crate::core::commands::parse_commands;
 use crate::core::config::RepoConfig;
@@ -65,12 +66,16 @@ impl From<anyhow::Error> for Failure {
 type Processed = Result<(), Failure>;
 
 impl Engine {
+    /// Process one claimed delivery; every log line inside carries its id.
     pub(crate) async fn process_delivery(&self, d: DeliveryRow, lease: Lease) {
         let span = tracing::info_span!("delivery", delivery = %d.id, event = %d.event, action = d.action.as_deref().unwrap_or(""));
-        let _guard = span.enter();
-        drop(_guard);
+        self.process_delivery_in_span(d, lease)
+            .instrument(span)
+            .await
+    }
+
+    async fn process_delivery_in_span(&self, d: DeliveryRow, lease: Lease) {
         let result = self.route(&d, &lease).await;
-        let _guard = span.enter();
         match result {
             Ok(()) => tracing::debug!("processed"),
             Err(Failure::Retry(error, wait)) => {

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::core::commands::{Command, parse_commands};
 use crate::core::config::{MergeMethod, Role};
@@ -62,8 +63,13 @@ macro_rules! tri {
 }
 
 impl Engine {
+    /// Perform one claimed effect; every log line inside carries the intent id.
     pub(crate) async fn run_effect(&self, e: EffectRow, lease: Lease) {
         let span = tracing::info_span!("effect", intent = %e.intent_id, effect = ?e.effect);
+        self.run_effect_in_span(e, lease).instrument(span).await
+    }
+
+    async fn run_effect_in_span(&self, e: EffectRow, lease: Lease) {
         let row = match self.store.intent(&e.intent_id).await {
             Ok(Some(row)) => row,
             Ok(None) => {
@@ -74,7 +80,6 @@ impl Engine {
                 return;
             }
             Err(err) => {
-                let _g = span.enter();
                 tracing::warn!(error = %err, "cannot read intent");
                 return; // the lease runs out and the effect is tried again
             }
@@ -93,7 +98,6 @@ impl Engine {
             return;
         }
         let done = self.perform(&e, &row).await;
-        let _g = span.enter();
         let result = match &done {
             Done::Events(_) => "done",
             Done::Retry(..) => "retry",
