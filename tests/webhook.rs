@@ -237,3 +237,15 @@ async fn metrics_count_deliveries_by_verdict() {
     );
     t.stop().await;
 }
+
+/// A NUL character (escaped in the JSON) in a stored field is not something PostgreSQL
+/// text can hold; it must not fail the delivery or the batch it is committed with.
+#[tokio::test]
+async fn nul_characters_in_payload_fields_are_recorded_on_postgres() {
+    let (_gh, db, t) = started(Db::Postgres).await;
+    let body = br#"{"action":"label\u0000ed","installation":{"id":1},"repository":{"full_name":"octo/re\u0000po"}}"#.to_vec();
+    let headers = headers_for(&body, "nul-1", keys::WEBHOOK_SECRET);
+    assert_eq!(post(&t, &headers, body).await, 202);
+    assert_eq!(deliveries(&db).await, 1);
+    t.stop().await;
+}

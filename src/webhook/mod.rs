@@ -176,12 +176,15 @@ pub async fn receive(
     let Ok(text) = std::str::from_utf8(body) else {
         return (Verdict::BadRequest, "body is not UTF-8\n");
     };
+    // PostgreSQL text cannot hold NUL: strip it from the few decoded values stored in
+    // columns (the raw body is stored as sent; JSON text never holds a raw NUL).
+    let no_nul = |s: String| s.replace('\0', "");
     let delivery = NewDelivery {
         id: id.to_string(),
         event: event.to_string(),
-        action: payload.action.clone(),
+        action: payload.action.clone().map(no_nul),
         installation_id: payload.installation.as_ref().map(|i| i.id as i64),
-        item_key: payload.item_key(),
+        item_key: no_nul(payload.item_key()),
         payload: text.to_string(),
     };
     match intake.record(delivery).await {

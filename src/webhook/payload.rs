@@ -116,7 +116,15 @@ pub struct Check {
 }
 
 impl Payload {
+    /// Parse a webhook body. Only a JSON object is a payload (serde would also fill the
+    /// struct from an array, field by field).
     pub fn parse(body: &[u8]) -> Result<Payload, serde_json::Error> {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(serde::de::Error::custom(
+                "a webhook payload is a JSON object",
+            ));
+        }
         serde_json::from_slice(body)
     }
 
@@ -177,6 +185,13 @@ mod tests {
         let p = Payload::parse(&example("issues/labeled.1.json")).unwrap();
         assert_eq!(p.item_key(), "codertocat/hello-world#1");
         assert_eq!(p.label.as_ref().unwrap().name, "bug");
+    }
+
+    #[test]
+    fn only_objects_are_payloads() {
+        assert!(Payload::parse(b"[]").is_err());
+        assert!(Payload::parse(br#"["labeled", {"id": 1}]"#).is_err());
+        assert!(Payload::parse(b"  {}").is_ok());
     }
 
     #[test]
