@@ -498,17 +498,7 @@ impl Engine {
         let url = comment.html_url.clone();
         let source = Source::Comment(comment.id);
         self.to_open_intent(d, lease, repo, number, |_| {
-            commands
-                .iter()
-                .map(|c| Event::Command {
-                    actor: actor.clone(),
-                    command: c.clone(),
-                    source: source.clone(),
-                    url: url.clone(),
-                    at,
-                    sender_is_author,
-                })
-                .collect()
+            command_events(&commands, &actor, &source, &url, at, sender_is_author)
         })
         .await
     }
@@ -558,17 +548,8 @@ impl Engine {
         let sender_is_author = sender.login.eq_ignore_ascii_case(&reviewer.login);
         let (id, url, commit_id) = (review.id, review.html_url.clone(), review.commit_id.clone());
         self.to_open_intent(d, lease, repo, number, |_| {
-            let mut events: Vec<Event> = commands
-                .iter()
-                .map(|c| Event::Command {
-                    actor: actor.clone(),
-                    command: c.clone(),
-                    source: Source::Review(id),
-                    url: url.clone(),
-                    at,
-                    sender_is_author,
-                })
-                .collect();
+            let source = Source::Review(id);
+            let mut events = command_events(&commands, &actor, &source, &url, at, sender_is_author);
             if let Some(verdict) = verdict {
                 events.push(Event::Review {
                     actor: actor.clone(),
@@ -626,6 +607,28 @@ impl Engine {
         }
         self.done(d, lease).await
     }
+}
+
+/// One event per command of a comment or review body, in line order.
+fn command_events(
+    commands: &[crate::core::commands::Command],
+    actor: &Actor,
+    source: &Source,
+    url: &Option<String>,
+    at: Timestamp,
+    sender_is_author: bool,
+) -> Vec<Event> {
+    commands
+        .iter()
+        .map(|c| Event::Command {
+            actor: actor.clone(),
+            command: c.clone(),
+            source: source.clone(),
+            url: url.clone(),
+            at,
+            sender_is_author,
+        })
+        .collect()
 }
 
 fn delivery_cause(d: &DeliveryRow, lease: &Lease) -> Cause {
