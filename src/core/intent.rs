@@ -1099,6 +1099,8 @@ impl Intent {
             }
             (Phase::Done, _) if !self.objections.is_empty() => CheckState::Failure,
             (Phase::Done, _) => CheckState::Cancelled,
+            // An objection raised while the merge is in flight is shown, not hidden.
+            (Phase::Acting, _) if !self.objections.is_empty() => CheckState::Blocked,
             (Phase::Acting, _) => CheckState::Success,
             _ if !self.objections.is_empty() => CheckState::Blocked,
             _ if self.refusal.is_some() => CheckState::Waiting,

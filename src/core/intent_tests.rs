@@ -3009,6 +3009,14 @@ proptest! {
     }
 }
 
+#[test]
+fn the_check_shows_an_objection_raised_while_merging() {
+    let (mut intent, now) = acting_merge_intent();
+    assert_eq!(intent.check(), CheckState::Success);
+    intent.handle(object("bob", "stop", 77, now + mins(1)), now + mins(1));
+    assert_eq!(intent.check(), CheckState::Blocked);
+}
+
 // ---------------------------------------------------------------------------
 // Rendering snapshots: what people read, for each state (reviewed by hand; update with
 // `INSTA_UPDATE=always cargo test` and read the diff before committing).
