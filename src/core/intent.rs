@@ -605,11 +605,7 @@ impl Intent {
         let not_allowed = |this: &Intent, what: String| Concern {
             who: who.clone(),
             what,
-            why: format!(
-                "needs {} permission (has {})",
-                role_str(this.policy.objectors),
-                actor.role.map_or("none", |r| role_str(r))
-            ),
+            why: this.lacks_permission(actor.role),
             url: url.clone(),
         };
         match command {
@@ -715,11 +711,7 @@ impl Intent {
         self.counted.insert(key);
         let who = actor.login.clone();
         let may_object = actor.role.is_some_and(|r| r >= self.policy.objectors);
-        let why_text = format!(
-            "needs {} permission (has {})",
-            role_str(self.policy.objectors),
-            actor.role.map_or("none", role_str)
-        );
+        let why_text = self.lacks_permission(actor.role);
         let why = || why_text.clone();
         match verdict {
             Verdict::ChangesRequested => {
@@ -1065,6 +1057,15 @@ impl Intent {
         }
         effects.push(Effect::PostOutcome);
         effects
+    }
+
+    /// Why a command by someone with `role` does not count.
+    fn lacks_permission(&self, role: Option<Role>) -> String {
+        format!(
+            "needs {} permission (has {})",
+            role_str(self.policy.objectors),
+            role.map_or("none", role_str)
+        )
     }
 
     fn concern(&mut self, concern: Concern) -> Vec<Effect> {

@@ -80,10 +80,6 @@ impl Engine {
         })
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Wake the loops: new work was written.
     pub fn kick(&self) {
         self.kick.notify_waiters();

@@ -55,12 +55,6 @@ impl GhError {
             GhError::Decode(_) => false,
         }
     }
-    pub fn message(&self) -> String {
-        match self {
-            GhError::Status { message, .. } => message.clone(),
-            other => other.to_string(),
-        }
-    }
 }
 
 pub type GhResult<T> = Result<T, GhError>;
@@ -455,17 +449,6 @@ impl GitHub {
             30,
         )
         .await
-    }
-
-    pub async fn comment(&self, inst: u64, repo: &str, id: u64) -> GhResult<Option<Comment>> {
-        match self
-            .get(inst, &format!("/repos/{repo}/issues/comments/{id}"))
-            .await
-        {
-            Ok(c) => Ok(Some(c)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     pub async fn create_comment(

@@ -481,19 +481,6 @@ impl Store {
         rows.iter().map(intent_row).collect()
     }
 
-    pub async fn open_intents_of_installation(
-        &self,
-        installation_id: i64,
-    ) -> anyhow::Result<Vec<IntentRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 AND installation_id = $1"
-        )))
-        .bind(installation_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(intent_row).collect()
-    }
-
     pub async fn count_open_intents(&self) -> anyhow::Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM intents WHERE is_open = 1")
             .fetch_one(&self.pool)
@@ -700,19 +687,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some())
-    }
-
-    /// Pending effects of one intent (tests, dashboard).
-    pub async fn pending_effects(&self, intent_id: &str) -> anyhow::Result<Vec<Effect>> {
-        let rows = sqlx::query(
-            "SELECT effect FROM effects WHERE intent_id = $1 AND state = 'pending' ORDER BY seq",
-        )
-        .bind(intent_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>("effect")?)?))
-            .collect()
     }
 
     /// Remember the status comment's id (tacit finds it by id, never by its marker).
