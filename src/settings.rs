@@ -45,6 +45,9 @@ impl std::fmt::Debug for Settings {
 pub struct Tuning {
     /// Minimum spacing of write requests to GitHub per installation (GitHub asks for 1 s).
     pub write_interval: Duration,
+    /// At most this many write requests to GitHub per installation in any minute
+    /// (GitHub's secondary rate limit allows about 80 content-creating requests).
+    pub writes_per_minute: u32,
     /// Minimum spacing of status-comment edits per intent.
     pub status_edit_interval: Duration,
     /// How long a claim on a delivery, timer or effect lasts before another replica may take it.
@@ -62,6 +65,7 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             write_interval: Duration::from_millis(1000),
+            writes_per_minute: 80,
             status_edit_interval: Duration::from_secs(2),
             lease: Duration::from_secs(60),
             max_idle: Duration::from_secs(30),
@@ -146,6 +150,21 @@ impl Settings {
             Some(other) => bail!("LOG_FORMAT must be pretty or json, got {other:?}"),
         };
 
+        // Write pacing toward GitHub (see `github::pace`). The defaults are what
+        // github.com asks of integrations; GitHub Enterprise Server may allow more.
+        let mut tuning = Tuning::default();
+        if let Some(v) = get("TACIT_WRITE_INTERVAL_MS") {
+            let ms: u64 = v.trim().parse().map_err(|_| {
+                anyhow!("TACIT_WRITE_INTERVAL_MS must be a number of milliseconds, got {v:?}")
+            })?;
+            tuning.write_interval = std::time::Duration::from_millis(ms);
+        }
+        if let Some(v) = get("TACIT_WRITES_PER_MINUTE") {
+            tuning.writes_per_minute = v.trim().parse().map_err(|_| {
+                anyhow!("TACIT_WRITES_PER_MINUTE must be a whole number (0: no cap), got {v:?}")
+            })?;
+        }
+
         Ok(Settings {
             app_id,
             private_key,
@@ -155,7 +174,7 @@ impl Settings {
             github_api_url,
             log_level,
             log_json,
-            tuning: Tuning::default(),
+            tuning,
         })
     }
 }
@@ -205,6 +224,33 @@ mod tests {
         assert_eq!(s.github_api_url, "https://api.github.com");
         assert_eq!(s.log_level, "info");
         assert!(!s.log_json);
+        assert_eq!(s.tuning.write_interval, Duration::from_secs(1));
+        assert_eq!(s.tuning.writes_per_minute, 80);
+    }
+
+    #[test]
+    fn write_pacing_can_be_tuned_and_is_checked() {
+        let base = [
+            ("APP_ID", "12"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", "s"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = base.to_vec();
+            vars.extend_from_slice(extra);
+            Settings::from_lookup(lookup(&vars))
+        };
+        let s = with(&[
+            ("TACIT_WRITE_INTERVAL_MS", "250"),
+            ("TACIT_WRITES_PER_MINUTE", "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.tuning.write_interval, Duration::from_millis(250));
+        assert_eq!(s.tuning.writes_per_minute, 0);
+        let err = with(&[("TACIT_WRITE_INTERVAL_MS", "1s")]).unwrap_err();
+        assert!(err.to_string().contains("TACIT_WRITE_INTERVAL_MS"), "{err}");
+        let err = with(&[("TACIT_WRITES_PER_MINUTE", "-1")]).unwrap_err();
+        assert!(err.to_string().contains("TACIT_WRITES_PER_MINUTE"), "{err}");
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! Rules kept here:
 //! - writes are never retried automatically (octocrab's retry layer is not compiled in);
 //!   the effect runner decides, after re-reading, whether a write is needed again;
-//! - writes per installation are spaced (`Tuning::write_interval`) and a rate-limit
+//! - writes per installation are spaced (`Tuning::write_interval`) and capped per minute
+//!   (`Tuning::writes_per_minute`, see [`pace`]), and a rate-limit
 //!   answer (429, or 403 with `retry-after` / exhausted `x-ratelimit-remaining`) comes
 //!   back as [`GhError::RateLimited`] with the time to wait;
 //! - paths are relative, so octocrab attaches the App's credentials only to the API host.
 
+pub mod pace;
 pub mod types;
 
 use std::collections::HashMap;
@@ -89,8 +91,9 @@ struct Inner {
     metrics: Arc<crate::metrics::Metrics>,
     app: Octocrab,
     installations: Mutex<HashMap<u64, Octocrab>>,
-    last_write: Mutex<HashMap<u64, Instant>>,
+    write_pace: Mutex<HashMap<u64, pace::WritePace>>,
     write_interval: Duration,
+    writes_per_minute: u32,
 }
 
 impl GitHub {
@@ -112,8 +115,9 @@ impl GitHub {
                 metrics,
                 app,
                 installations: Mutex::new(HashMap::new()),
-                last_write: Mutex::new(HashMap::new()),
+                write_pace: Mutex::new(HashMap::new()),
                 write_interval: settings.tuning.write_interval,
+                writes_per_minute: settings.tuning.writes_per_minute,
             }),
         })
     }
@@ -143,21 +147,27 @@ impl GitHub {
             .remove(&id);
     }
 
-    /// Wait until this installation may write again.
+    /// Wait until this installation may write again (see [`pace`]).
     async fn pace_write(&self, installation: u64) {
-        if self.inner.write_interval.is_zero() {
+        if self.inner.write_interval.is_zero() && self.inner.writes_per_minute == 0 {
             return;
         }
         let wait = {
-            let mut map = self.inner.last_write.lock().expect("poisoned");
+            let mut map = self.inner.write_pace.lock().expect("poisoned");
             let now = Instant::now();
-            let next = map
-                .get(&installation)
-                .map_or(now, |t| (*t + self.inner.write_interval).max(now));
-            map.insert(installation, next);
-            next - now
+            if map.len() > 1024 {
+                map.retain(|_, p| !p.idle(now));
+            }
+            let slot = map
+                .entry(installation)
+                .or_insert_with(|| {
+                    pace::WritePace::new(self.inner.write_interval, self.inner.writes_per_minute)
+                })
+                .reserve(now);
+            slot - now
         };
         if !wait.is_zero() {
+            self.inner.metrics.write_paced(wait);
             tokio::time::sleep(wait).await;
         }
     }
