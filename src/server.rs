@@ -106,7 +106,14 @@ pub struct Server {
 impl Server {
     /// Connect to the database, bind the port, and start serving and working.
     pub async fn start(settings: Settings) -> anyhow::Result<Server> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Server::start_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`Server::start`] with another clock (tests move time with it).
+    pub async fn start_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Server> {
         let store = Store::connect(&settings.database_url).await?;
         let metrics = Arc::new(Metrics::default());
         let gh = GitHub::new(&settings, metrics.clone())?;
