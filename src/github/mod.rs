@@ -402,6 +402,26 @@ impl GitHub {
             .await
     }
 
+    /// The item's state in one request when it is known to be a pull request, in two
+    /// when an issue turns out to be one.
+    pub async fn item(&self, inst: u64, repo: &str, number: u64, is_pull: bool) -> GhResult<Item> {
+        if is_pull {
+            return Ok(self.pull(inst, repo, number).await?.into());
+        }
+        let issue = self.issue(inst, repo, number).await?;
+        if issue.is_pull() {
+            return Ok(self.pull(inst, repo, number).await?.into());
+        }
+        Ok(Item {
+            open: issue.is_open(),
+            is_pull: false,
+            labels: issue.labels,
+            head_sha: None,
+            draft: false,
+            author: issue.user.login,
+        })
+    }
+
     pub async fn open_issues_with_label(
         &self,
         inst: u64,
