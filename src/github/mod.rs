@@ -82,6 +82,9 @@ pub fn parse_private_key(pem: &str) -> anyhow::Result<octocrab::jsonwebtoken::En
     )?)
 }
 
+/// The most items [`GitHub::open_issues_with_label`] lists (10 pages of 100).
+pub const MAX_LISTED: usize = 1000;
+
 #[derive(Clone)]
 pub struct GitHub {
     inner: Arc<Inner>,
@@ -422,6 +425,8 @@ impl GitHub {
         })
     }
 
+    /// Open issues and pull requests carrying `label`, at most [`MAX_LISTED`]
+    /// (a list that long may be cut short).
     pub async fn open_issues_with_label(
         &self,
         inst: u64,
@@ -431,7 +436,7 @@ impl GitHub {
         self.list(
             Some(inst),
             &format!("/repos/{repo}/issues?state=open&labels={}", encode(label)),
-            10,
+            MAX_LISTED / 100,
         )
         .await
     }

@@ -45,6 +45,8 @@ pub struct NewDelivery {
     pub installation_id: Option<i64>,
     pub item_key: String,
     pub payload: String,
+    /// Nothing to process: recorded as done at once.
+    pub done: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -241,8 +243,8 @@ impl Store {
         let mut fresh = Vec::with_capacity(batch.len());
         for d in batch {
             let r = sqlx::query(
-                "INSERT INTO deliveries (id, event, action, installation_id, item_key, payload, received_at, state, attempts, run_after)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7)
+                "INSERT INTO deliveries (id, event, action, installation_id, item_key, payload, received_at, state, attempts, run_after, processed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $7, $9)
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(&d.id)
@@ -252,12 +254,31 @@ impl Store {
             .bind(&d.item_key)
             .bind(&d.payload)
             .bind(now)
+            .bind(if d.done { "done" } else { "pending" })
+            .bind(d.done.then_some(now))
             .execute(&mut *tx)
             .await?;
             fresh.push(r.rows_affected() == 1);
         }
         tx.commit().await?;
         Ok(fresh)
+    }
+
+    /// Delete finished deliveries and effects received or created before `before`;
+    /// returns how many rows went. Pending and failed ones are kept.
+    pub async fn prune(&self, before: Millis) -> anyhow::Result<u64> {
+        let deliveries =
+            sqlx::query("DELETE FROM deliveries WHERE state = 'done' AND received_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let effects = sqlx::query("DELETE FROM effects WHERE state = 'done' AND created_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(deliveries + effects)
     }
 
     pub async fn delivery_exists(&self, id: &str) -> anyhow::Result<bool> {
@@ -323,9 +344,9 @@ impl Store {
 
     /// Claim the rows of `table` that `candidates` selects (`$1` = now, `$2` = limit):
     /// set a lease and, for deliveries and effects, count the attempt (the fencing
-    /// token). PostgreSQL locks candidates with `FOR UPDATE SKIP LOCKED`, so replicas
-    /// never wait on each other's rows; SQLite (one writer) updates them one by one,
-    /// each only if its lease is still free.
+    /// token), in one statement. PostgreSQL locks candidates with `FOR UPDATE SKIP
+    /// LOCKED`, so replicas never wait on each other's rows; SQLite has one writer, so
+    /// the statement sees and updates the rows with nobody in between.
     async fn claim(
         &self,
         table: &str,
@@ -337,53 +358,27 @@ impl Store {
     ) -> anyhow::Result<Vec<String>> {
         let until = now + lease.as_millis() as i64;
         // Intents are not attempts; deliveries and effects count theirs (the fencing token).
-        // `still`: the row is still claimable when the update runs.
-        let (attempts, still) = if table == "intents" {
-            ("", "is_open = 1")
+        let attempts = if table == "intents" {
+            ""
         } else {
-            (", attempts = attempts + 1", "state = 'pending'")
+            ", attempts = attempts + 1"
         };
-        match self.backend {
-            Backend::Postgres => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {table} SET lease_owner = $3, lease_until = $4{attempts}
-                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED)
-                     RETURNING id"
-                )))
-                .bind(now)
-                .bind(limit)
-                .bind(owner)
-                .bind(until)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
-            }
-            Backend::Sqlite => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(candidates.to_string()))
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut claimed = Vec::new();
-                for r in rows {
-                    let id: String = r.try_get("id")?;
-                    let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE {table} SET lease_owner = $1, lease_until = $2{attempts}
-                         WHERE id = $3 AND {still} AND (lease_until IS NULL OR lease_until < $4)"
-                    )))
-                    .bind(owner)
-                    .bind(until)
-                    .bind(&id)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await?;
-                    if updated.rows_affected() == 1 {
-                        claimed.push(id);
-                    }
-                }
-                Ok(claimed)
-            }
-        }
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET lease_owner = $3, lease_until = $4{attempts}
+             WHERE id IN ({candidates}{lock})
+             RETURNING id"
+        )))
+        .bind(now)
+        .bind(limit)
+        .bind(owner)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
@@ -460,6 +455,38 @@ impl Store {
     }
 
     /// Open intents of one repository (for `label` events) or of all repositories.
+    /// The labels of a repository's open intents.
+    pub async fn open_intent_labels(&self, repo: &str) -> anyhow::Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT DISTINCT label FROM intents WHERE is_open = 1 AND repo = $1")
+                .bind(repo.to_lowercase())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get("label")?)).collect()
+    }
+
+    /// A page of a repository's open intents as (id, number, label), by number, after
+    /// `after` (keyset paging: the reconciler never holds every open intent at once).
+    pub async fn open_intent_keys(
+        &self,
+        repo: &str,
+        after: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, number, label FROM intents WHERE is_open = 1 AND repo = $1 AND number > $2
+             ORDER BY number LIMIT $3",
+        )
+        .bind(repo.to_lowercase())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("number")?, r.try_get("label")?)))
+            .collect()
+    }
+
     pub async fn open_intents(&self, repo: Option<&str>) -> anyhow::Result<Vec<IntentRow>> {
         let rows = match repo {
             Some(repo) => {
