@@ -14,7 +14,7 @@ Usage:
 
 Configuration comes from the environment and from .env in the working directory:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required); PORT, HOST,
-DATABASE_URL, GITHUB_API_URL, LOG_LEVEL, LOG_FORMAT. See .env.example.
+DATABASE_URL, GITHUB_API_URL, LOG_LEVEL, LOG_FORMAT, DASHBOARD_TOKEN. See .env.example.
 ";
 
 pub fn main() -> ExitCode {

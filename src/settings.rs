@@ -20,6 +20,8 @@ pub struct Settings {
     pub github_api_url: String,
     pub log_level: String,
     pub log_json: bool,
+    /// `DASHBOARD_TOKEN`: `Some` turns `GET /dashboard` on, for requests carrying it.
+    pub dashboard_token: Option<String>,
     pub tuning: Tuning,
 }
 
@@ -34,10 +36,18 @@ impl std::fmt::Debug for Settings {
             .field("github_api_url", &self.github_api_url)
             .field("log_level", &self.log_level)
             .field("log_json", &self.log_json)
+            .field(
+                "dashboard_token",
+                &self.dashboard_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("tuning", &self.tuning)
             .finish()
     }
 }
+
+/// A dashboard token shorter than this is refused: the page is reachable by anyone who
+/// can reach the webhook URL, so the token is all that guards it.
+pub const MIN_DASHBOARD_TOKEN_LEN: usize = 16;
 
 /// Internal timings. Their defaults are what production uses; they are fields, not
 /// constants, so that tests can run the same code with shorter waits.
@@ -164,6 +174,18 @@ impl Settings {
                 anyhow!("TACIT_WRITES_PER_MINUTE must be a whole number (0: no cap), got {v:?}")
             })?;
         }
+        // Empty (or only whitespace) means off, like an unset variable. Surrounding
+        // whitespace is dropped: secrets pasted from files often end in a newline.
+        let dashboard_token = get("DASHBOARD_TOKEN")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        if let Some(t) = &dashboard_token
+            && t.chars().count() < MIN_DASHBOARD_TOKEN_LEN
+        {
+            bail!(
+                "DASHBOARD_TOKEN must be at least {MIN_DASHBOARD_TOKEN_LEN} characters (make one with: openssl rand -hex 32), or empty to turn the dashboard off"
+            );
+        }
 
         Ok(Settings {
             app_id,
@@ -174,6 +196,7 @@ impl Settings {
             github_api_url,
             log_level,
             log_json,
+            dashboard_token,
             tuning,
         })
     }
@@ -224,6 +247,7 @@ mod tests {
         assert_eq!(s.github_api_url, "https://api.github.com");
         assert_eq!(s.log_level, "info");
         assert!(!s.log_json);
+        assert_eq!(s.dashboard_token, None, "the dashboard is off by default");
         assert_eq!(s.tuning.write_interval, Duration::from_secs(1));
         assert_eq!(s.tuning.writes_per_minute, 80);
     }
@@ -251,6 +275,29 @@ mod tests {
         assert!(err.to_string().contains("TACIT_WRITE_INTERVAL_MS"), "{err}");
         let err = with(&[("TACIT_WRITES_PER_MINUTE", "-1")]).unwrap_err();
         assert!(err.to_string().contains("TACIT_WRITES_PER_MINUTE"), "{err}");
+    }
+
+    #[test]
+    fn dashboard_token_is_optional_and_empty_means_off() {
+        let base = [
+            ("APP_ID", "1"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", "s"),
+        ];
+        let with = |token: &str| {
+            let mut vars = base.to_vec();
+            vars.push(("DASHBOARD_TOKEN", token));
+            Settings::from_lookup(lookup(&vars))
+        };
+        assert_eq!(with("").unwrap().dashboard_token, None);
+        assert_eq!(with("  \n").unwrap().dashboard_token, None);
+        assert_eq!(
+            with(" 0123456789abcdef0123\n").unwrap().dashboard_token,
+            Some("0123456789abcdef0123".to_string()),
+            "surrounding whitespace is not part of the token"
+        );
+        let err = with("short").unwrap_err().to_string();
+        assert!(err.contains("DASHBOARD_TOKEN"), "{err}");
     }
 
     #[test]
@@ -292,11 +339,12 @@ mod tests {
             ("PRIVATE_KEY", KEY),
             ("WEBHOOK_SECRET", "hunter2"),
             ("DATABASE_URL", "postgres://u:pw@h/db"),
+            ("DASHBOARD_TOKEN", "dashboard-token-swordfish"),
         ]))
         .unwrap();
         let shown = format!("{s:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains(":pw@"),
+            !shown.contains("hunter2") && !shown.contains(":pw@") && !shown.contains("swordfish"),
             "{shown}"
         );
     }

@@ -508,6 +508,28 @@ impl Store {
         rows.iter().map(intent_row).collect()
     }
 
+    /// Open intents in a stable order (repository, then number), at most `limit` of
+    /// them (the dashboard must stay one bounded read); `true` when more were left out.
+    pub async fn open_intents_sorted(
+        &self,
+        limit: usize,
+    ) -> anyhow::Result<(Vec<IntentRow>, bool)> {
+        // One row more than asked for says whether the list was cut.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 ORDER BY repo, number LIMIT $1"
+        )))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let truncated = rows.len() > limit;
+        let rows = rows
+            .iter()
+            .take(limit)
+            .map(intent_row)
+            .collect::<anyhow::Result<_>>()?;
+        Ok((rows, truncated))
+    }
+
     pub async fn count_open_intents(&self) -> anyhow::Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM intents WHERE is_open = 1")
             .fetch_one(&self.pool)

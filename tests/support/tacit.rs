@@ -72,7 +72,12 @@ impl TestDb {
 
 /// Settings as `tacit serve` would read them, pointed at the fake GitHub.
 pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
-    let vars = [
+    settings_with(github, database_url, &[])
+}
+
+/// [`settings`] with more variables (`DASHBOARD_TOKEN`, ...), read the same way.
+pub fn settings_with(github: &FakeGitHub, database_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut vars = vec![
         ("APP_ID", keys::APP_ID.to_string()),
         ("PRIVATE_KEY", keys::private_key_pem().to_string()),
         ("WEBHOOK_SECRET", keys::WEBHOOK_SECRET.to_string()),
@@ -81,6 +86,7 @@ pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
         ("DATABASE_URL", database_url.to_string()),
         ("GITHUB_API_URL", github.url()),
     ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
     let mut s =
         Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
             .expect("test settings are valid");
