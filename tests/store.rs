@@ -82,6 +82,7 @@ both!(
     one_open_intent_per_item,
     a_restarted_replica_takes_its_leases_back,
     old_finished_work_is_pruned,
+    concurrent_writes_commit_together_and_fail_alone,
 );
 
 async fn a_delivery_id_is_recorded_once(kind: Db) {
@@ -280,4 +281,54 @@ async fn old_finished_work_is_pruned(kind: Db) {
         "not finished"
     );
     assert!(s.delivery_exists("new-done").await.unwrap(), "not old");
+}
+
+/// Writes from many workers at once are committed in shared transactions, yet each
+/// keeps its own outcome: a write that loses (here: a second intent for an item that
+/// already has one) is rolled back alone, including the completion of its delivery.
+async fn concurrent_writes_commit_together_and_fail_alone(kind: Db) {
+    let (s, _db) = store(kind).await;
+    let items: Vec<String> = (0..40).map(|i| format!("d{i}")).collect();
+    let new: Vec<NewDelivery> = items
+        .iter()
+        .enumerate()
+        .map(|(i, id)| delivery(id, &format!("r#{i}"), false))
+        .collect();
+    s.insert_deliveries(&new, T0).await.unwrap();
+    let claimed = s.claim_deliveries("me", T0, LEASE, 100).await.unwrap();
+    assert_eq!(claimed.len(), 40);
+    let mut tasks = Vec::new();
+    for (d, lease) in claimed {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let i: i64 = d.id[1..].parse().unwrap();
+            // Even deliveries open an intent on their own item (100 + i); odd ones
+            // all try to open one on item 7.
+            let number = if i % 2 == 0 { 100 + i } else { 7 };
+            let w = opened(number, T0 + i);
+            let cause = Cause::Delivery {
+                id: d.id.clone(),
+                lease,
+            };
+            (i, s.write(Some(&w), &cause, T0 + 1).await.unwrap())
+        }));
+    }
+    let mut won_on_7 = 0;
+    for t in tasks {
+        let (i, outcome) = t.await.unwrap();
+        if i % 2 == 0 {
+            assert_eq!(outcome, WriteOutcome::Written, "d{i}");
+        } else if outcome == WriteOutcome::Written {
+            won_on_7 += 1;
+        } else {
+            assert_eq!(outcome, WriteOutcome::Conflict, "d{i}");
+        }
+    }
+    assert_eq!(won_on_7, 1, "one intent on item 7");
+    assert_eq!(s.count_open_intents().await.unwrap(), 21);
+    // The 19 losers' deliveries were not marked done: they can be claimed again
+    // (once their lease runs out) and decided anew.
+    let later = T0 + LEASE.as_millis() as i64 + 10;
+    let again = s.claim_deliveries("me", later, LEASE, 100).await.unwrap();
+    assert_eq!(again.len(), 19);
 }

@@ -19,6 +19,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::core::intent::{Effect, Intent};
 
@@ -34,7 +35,20 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The group-commit writer of [`Store::write`].
+    writer: mpsc::Sender<WriteJob>,
 }
+
+/// One [`Store::write`] waiting for the group-commit writer.
+struct WriteJob {
+    write: Option<IntentWrite>,
+    cause: Cause,
+    now: Millis,
+    reply: oneshot::Sender<anyhow::Result<WriteOutcome>>,
+}
+
+/// The most writes committed in one transaction.
+const MAX_WRITE_BATCH: usize = 256;
 
 /// A delivery to record.
 #[derive(Debug, Clone)]
@@ -180,7 +194,13 @@ impl Store {
                 crate::settings::redact_url(&url)
             )
         })?;
-        let store = Store { pool, backend };
+        let (writer, jobs) = mpsc::channel(4 * MAX_WRITE_BATCH);
+        tokio::spawn(write_loop(pool.clone(), backend, jobs));
+        let store = Store {
+            pool,
+            backend,
+            writer,
+        };
         sqlx::migrate!("./migrations")
             .run(&store.pool)
             .await
@@ -589,57 +609,31 @@ impl Store {
     }
 
     /// Write an intent change, its effects and the completion of its cause, atomically.
+    ///
+    /// Writes from concurrent workers are committed together (group commit): one
+    /// transaction, one fsync, for all writes waiting at that moment. Each runs inside
+    /// its own savepoint, so a write that loses its lease or its version check is
+    /// rolled back alone; each caller learns its outcome only after the commit.
     pub async fn write(
         &self,
         w: Option<&IntentWrite>,
         cause: &Cause,
         now: Millis,
     ) -> anyhow::Result<WriteOutcome> {
-        let mut tx = self.write_tx().await?;
-        // The fencing check: the cause must still be ours.
-        let fenced = match cause {
-            Cause::None => true,
-            Cause::Delivery { id, lease } => {
-                sqlx::query(
-                    "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, lease_until = NULL
-                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
-                )
-                .bind(now)
-                .bind(id)
-                .bind(&lease.owner)
-                .bind(lease.attempt)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
-            Cause::Effect { id, lease } => {
-                sqlx::query(
-                    "UPDATE effects SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL
-                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
-                )
-                .bind(now)
-                .bind(id)
-                .bind(&lease.owner)
-                .bind(lease.attempt)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
+        let (reply, answer) = oneshot::channel();
+        let job = WriteJob {
+            write: w.cloned(),
+            cause: cause.clone(),
+            now,
+            reply,
         };
-        if !fenced {
-            tx.rollback().await?;
-            return Ok(WriteOutcome::LostLease);
-        }
-        if let Some(w) = w
-            && !write_intent(&mut tx, w, now).await?
-        {
-            tx.rollback().await?;
-            return Ok(WriteOutcome::Conflict);
-        }
-        tx.commit().await?;
-        Ok(WriteOutcome::Written)
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?
     }
 
     // ---- effects ----------------------------------------------------------------
@@ -932,4 +926,111 @@ fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
 /// A random 128-bit id, as 32 hex digits.
 pub fn new_id() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+/// The group-commit writer: takes every write waiting, commits them in one transaction.
+async fn write_loop(pool: AnyPool, backend: Backend, mut jobs: mpsc::Receiver<WriteJob>) {
+    let mut batch: Vec<WriteJob> = Vec::with_capacity(MAX_WRITE_BATCH);
+    while let Some(first) = jobs.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_WRITE_BATCH {
+            match jobs.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&pool, backend, &batch).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                // Nothing of the batch was committed: every caller retries.
+                let message = format!("{e:#}");
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(anyhow::anyhow!("{message}")));
+                }
+            }
+        }
+    }
+}
+
+/// Run each write in its own savepoint of one transaction, then commit. A write that
+/// fails (or lost its lease, or its version check) is rolled back to its savepoint
+/// and does not disturb the others. `Err`: the transaction itself failed.
+async fn write_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    batch: &[WriteJob],
+) -> anyhow::Result<Vec<anyhow::Result<WriteOutcome>>> {
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
+        let outcome = write_one(&mut tx, job.write.as_ref(), &job.cause, job.now).await;
+        if !matches!(outcome, Ok(WriteOutcome::Written)) {
+            sqlx::query("ROLLBACK TO SAVEPOINT w")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("RELEASE SAVEPOINT w").execute(&mut *tx).await?;
+        outcomes.push(outcome);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// One write, inside the caller's transaction: the fencing check on its cause, then
+/// the intent (with its version check) and its effects.
+async fn write_one(
+    conn: &mut AnyConnection,
+    w: Option<&IntentWrite>,
+    cause: &Cause,
+    now: Millis,
+) -> anyhow::Result<WriteOutcome> {
+    // The fencing check: the cause must still be ours.
+    let fenced = match cause {
+        Cause::None => true,
+        Cause::Delivery { id, lease } => {
+            sqlx::query(
+                "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(&lease.owner)
+            .bind(lease.attempt)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1
+        }
+        Cause::Effect { id, lease } => {
+            sqlx::query(
+                "UPDATE effects SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(&lease.owner)
+            .bind(lease.attempt)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1
+        }
+    };
+    if !fenced {
+        return Ok(WriteOutcome::LostLease);
+    }
+    if let Some(w) = w
+        && !write_intent(conn, w, now).await?
+    {
+        return Ok(WriteOutcome::Conflict);
+    }
+    Ok(WriteOutcome::Written)
 }
