@@ -204,7 +204,9 @@ impl Server {
         );
 
         let kick_engine = engine.clone();
-        let intake = Intake::start(store.clone(), clock.clone(), move || kick_engine.kick());
+        let intake = Intake::start(store.clone(), clock.clone(), move || {
+            kick_engine.kick_deliveries()
+        });
         let dashboard = settings.dashboard_token.as_deref().map(|token| {
             Arc::new(Dashboard {
                 token: Token::new(token),

@@ -39,12 +39,42 @@ pub struct Store {
     writer: mpsc::Sender<WriteJob>,
 }
 
+/// The three kinds of work, each with its own loop (see [`Store::next_wake`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    Deliveries,
+    Intents,
+    Effects,
+}
+
 /// One [`Store::write`] waiting for the group-commit writer.
 struct WriteJob {
     write: Option<IntentWrite>,
     cause: Cause,
     now: Millis,
     reply: oneshot::Sender<anyhow::Result<WriteOutcome>>,
+}
+
+/// Rows per multi-row INSERT (8 parameters each, well under SQLite's limit).
+const INSERT_CHUNK: usize = 128;
+
+/// `($1, $2<tail>), ($3, $4<tail>)` for `rows` rows of `cols` parameters each.
+fn placeholders(rows: usize, cols: usize, tail: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({}{tail})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$1, $2, ... $n`, for `IN (...)`.
+fn id_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The most writes committed in one transaction.
@@ -137,8 +167,11 @@ pub enum WriteOutcome {
     LostLease,
 }
 
-const DELIVERY_COLUMNS: &str =
-    "id, event, action, installation_id, item_key, payload, received_at, attempts";
+/// A delivery with its body (in `delivery_payloads` while it is pending; see
+/// `migrations/0003`).
+const DELIVERY_SELECT: &str = "SELECT d.id, d.event, d.action, d.installation_id, d.item_key,
+       COALESCE(p.payload, d.payload) AS payload, d.received_at, d.attempts
+     FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id";
 const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, updated_at";
 
 impl Store {
@@ -259,26 +292,58 @@ impl Store {
         batch: &[NewDelivery],
         now: Millis,
     ) -> anyhow::Result<Vec<bool>> {
+        // Two multi-row statements for the whole batch (a statement is a round trip
+        // to the database's thread): the rows, then the bodies of the new ones.
         let mut tx = self.write_tx().await?;
-        let mut fresh = Vec::with_capacity(batch.len());
-        for d in batch {
-            let r = sqlx::query(
-                "INSERT INTO deliveries (id, event, action, installation_id, item_key, payload, received_at, state, attempts, run_after, processed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $7, $9)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&d.id)
-            .bind(&d.event)
-            .bind(&d.action)
-            .bind(d.installation_id)
-            .bind(&d.item_key)
-            .bind(&d.payload)
-            .bind(now)
-            .bind(if d.done { "done" } else { "pending" })
-            .bind(d.done.then_some(now))
-            .execute(&mut *tx)
-            .await?;
-            fresh.push(r.rows_affected() == 1);
+        let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in batch.chunks(INSERT_CHUNK) {
+            let values = placeholders(chunk.len(), 9, ", '', 0");
+            let sql = format!(
+                "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
+                 VALUES {values}
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING id"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for d in chunk {
+                q = q
+                    .bind(&d.id)
+                    .bind(&d.event)
+                    .bind(&d.action)
+                    .bind(d.installation_id)
+                    .bind(&d.item_key)
+                    .bind(now)
+                    .bind(if d.done { "done" } else { "pending" })
+                    .bind(d.done.then_some(now))
+                    .bind(now);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                inserted.insert(row.try_get("id")?);
+            }
+        }
+        // A body is kept only for new deliveries that will be processed; the first of
+        // two copies of one id in a batch is the one recorded.
+        let mut bodies: Vec<&NewDelivery> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let fresh: Vec<bool> = batch
+            .iter()
+            .map(|d| {
+                let is_new = inserted.contains(&d.id) && seen.insert(d.id.as_str());
+                if is_new && !d.payload.is_empty() {
+                    bodies.push(d);
+                }
+                is_new
+            })
+            .collect();
+        for chunk in bodies.chunks(INSERT_CHUNK) {
+            let values = placeholders(chunk.len(), 2, "");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO delivery_payloads (id, payload) VALUES {values}"
+            )));
+            for d in chunk {
+                q = q.bind(&d.id).bind(&d.payload);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(fresh)
@@ -344,14 +409,19 @@ impl Store {
                 limit,
             )
             .await?;
-        let mut claimed = Vec::new();
-        for id in ids {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
-            )))
-            .bind(&id)
-            .fetch_one(&self.pool)
-            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One read for the batch, in the order deliveries must be processed.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DELIVERY_SELECT} WHERE d.id IN ({}) ORDER BY d.received_at, d.id",
+            id_list(ids.len())
+        )));
+        for id in &ids {
+            q = q.bind(id);
+        }
+        let mut claimed = Vec::with_capacity(ids.len());
+        for row in q.fetch_all(&self.pool).await? {
             let row = delivery_row(&row)?;
             let lease = Lease {
                 owner: owner.to_string(),
@@ -587,25 +657,35 @@ impl Store {
         Ok(())
     }
 
-    /// The earliest time any work becomes runnable: a due intent, an effect or a
-    /// delivery waiting to be retried. The scheduler sleeps until then.
-    pub async fn next_wake(&self) -> anyhow::Result<Option<Millis>> {
-        // Work claimed by someone becomes runnable again only when its lease runs out.
-        let row = sqlx::query(
-            "SELECT
-               (SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END)
-                  FROM intents WHERE is_open = 1 AND due_at IS NOT NULL) AS a,
-               (SELECT MIN(CASE WHEN lease_until > run_after THEN lease_until ELSE run_after END)
-                  FROM effects WHERE state = 'pending') AS b,
-               (SELECT MIN(CASE WHEN lease_until > run_after THEN lease_until ELSE run_after END)
-                  FROM deliveries WHERE state = 'pending') AS c",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let times = ["a", "b", "c"]
-            .iter()
-            .filter_map(|c| row.try_get::<Option<i64>, _>(*c).ok().flatten());
-        Ok(times.min())
+    /// The earliest time work in `queue` becomes runnable: a due intent, an effect or
+    /// a delivery waiting to be retried. The loop of that queue sleeps until then.
+    /// Work claimed by someone else is left out (its end wakes the loop, or its lease
+    /// runs out within `Tuning::max_idle` of a look), so each query can walk an index
+    /// from its start and stop at the first row, however many rows there are.
+    pub async fn next_wake(&self, queue: Queue) -> anyhow::Result<Option<Millis>> {
+        let sql = match queue {
+            Queue::Intents => {
+                "SELECT due_at AS t FROM intents
+                 WHERE due_at IS NOT NULL AND is_open = 1
+                   AND (lease_until IS NULL OR lease_until < due_at)
+                 ORDER BY due_at LIMIT 1"
+            }
+            Queue::Effects => {
+                "SELECT run_after AS t FROM effects
+                 WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < run_after)
+                 ORDER BY run_after LIMIT 1"
+            }
+            Queue::Deliveries => {
+                "SELECT run_after AS t FROM deliveries
+                 WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < run_after)
+                 ORDER BY run_after LIMIT 1"
+            }
+        };
+        let row = sqlx::query(sql).fetch_optional(&self.pool).await?;
+        Ok(match row {
+            Some(r) => r.try_get::<Option<i64>, _>("t")?,
+            None => None,
+        })
     }
 
     /// Write an intent change, its effects and the completion of its cause, atomically.
@@ -969,16 +1049,43 @@ async fn write_batch(
         Backend::Postgres => pool.begin().await?,
     };
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut processed: Vec<&str> = Vec::new();
     for job in batch {
-        sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
-        let outcome = write_one(&mut tx, job.write.as_ref(), &job.cause, job.now).await;
-        if !matches!(outcome, Ok(WriteOutcome::Written)) {
-            sqlx::query("ROLLBACK TO SAVEPOINT w")
-                .execute(&mut *tx)
-                .await?;
+        // Only a write with an intent change can fail half-way (its cause completed,
+        // its version check lost): that one needs a savepoint. A bare completion is one
+        // statement that either happens or not.
+        let guarded = job.write.is_some();
+        if guarded {
+            sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
         }
-        sqlx::query("RELEASE SAVEPOINT w").execute(&mut *tx).await?;
+        let outcome = write_one(&mut tx, job.write.as_ref(), &job.cause, job.now).await;
+        if guarded {
+            if !matches!(outcome, Ok(WriteOutcome::Written)) {
+                sqlx::query("ROLLBACK TO SAVEPOINT w")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("RELEASE SAVEPOINT w").execute(&mut *tx).await?;
+        } else if outcome.is_err() {
+            // A failed statement aborts a PostgreSQL transaction: give up the batch
+            // (every caller retries) rather than commit around it.
+            return Err(outcome.expect_err("checked"));
+        }
+        if let (Ok(WriteOutcome::Written), Cause::Delivery { id, .. }) = (&outcome, &job.cause) {
+            processed.push(id);
+        }
         outcomes.push(outcome);
+    }
+    // Processed deliveries' bodies are no longer needed: one statement for the batch.
+    for chunk in processed.chunks(INSERT_CHUNK) {
+        let list = id_list(chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM delivery_payloads WHERE id IN ({list})"
+        )));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(outcomes)
