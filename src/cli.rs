@@ -1,5 +1,5 @@
-//! The command line: `tacit serve`, `tacit setup`, `tacit check-config` (and
-//! `tacit help`).
+//! The command line: `tacit serve`, `tacit setup`, `tacit check-config`,
+//! `tacit config-schema` (and `tacit help`).
 
 use std::process::ExitCode;
 
@@ -14,6 +14,7 @@ Usage:
                               register the GitHub App from app.yml in the browser
                               and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
   tacit check-config [FILE]   check a configuration file (default .github/tacit.yml)
+  tacit config-schema         print the JSON Schema of .github/tacit.yml
   tacit help                  show this help
 
 Configuration comes from the environment and from .env in the working directory:
@@ -31,6 +32,10 @@ pub fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("setup") => setup(&args[1..]),
         Some("check-config") => check_config(args.get(1).map(String::as_str)),
+        Some("config-schema") => {
+            print!("{}", crate::core::config::json_schema_text());
+            ExitCode::SUCCESS
+        }
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
