@@ -6,6 +6,11 @@
 # database) for every run.
 #
 #   bench/compare.sh [runs] [seconds]        (defaults: 3 runs, 10 s per measurement)
+#   EVENT=issue_comment PAYLOAD=issue_comment/created.1.json bench/compare.sh
+#       the same with another of GitHub's example payloads (default: issues,
+#       issues/opened.1.json). tacit records `issues.opened` as done at intake (it has
+#       no use for it); an `issue_comment.created` is also processed (a comment may
+#       hold a command, so tacit looks for an open intent on its item).
 #
 # Deliveries: GitHub's example `issues.opened` payload with an installation, over 1,000
 # issue numbers (bench/make_bodies.py), each signed with the webhook secret; a fresh
@@ -28,6 +33,8 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 RUNS="${1:-3}"; SECS="${2:-10}"
 RATE=1000; CONNS=32; WARM=3; ITEMS=1000
+EVENT="${EVENT:-issues}"; PAYLOAD="${PAYLOAD:-issues/opened.1.json}"
+export EVENT
 SERVER_CPU=0; LOAD_CPU=1
 for tool in wrk node npm cargo python3 openssl taskset curl; do
   command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
@@ -50,10 +57,10 @@ RESULTS="bench/results/compare-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
 # An `issues.opened` delivery (GitHub's example payload) with an installation: tacit
 # records it, then processes it (ignored: no intent, no GitHub call).
-python3 -c 'import json,sys; d=json.load(open("../shared/github/webhooks/issues/opened.1.json")); d["installation"]={"id":1}; sys.stdout.write(json.dumps(d,separators=(",",":")))' > "$WORK/body.json"
+python3 -c 'import json,sys; d=json.load(open("../shared/github/webhooks/'"$PAYLOAD"'")); d["installation"]={"id":1}; sys.stdout.write(json.dumps(d,separators=(",",":")))' > "$WORK/body.json"
 SECRET=bench-secret
 SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r < "$WORK/body.json" | cut -d' ' -f1)"
-python3 bench/make_bodies.py ../shared/github/webhooks/issues/opened.1.json "$SECRET" "$ITEMS" "$WORK/bodies.txt"
+python3 bench/make_bodies.py "../shared/github/webhooks/$PAYLOAD" "$SECRET" "$ITEMS" "$WORK/bodies.txt"
 CLK_TCK="$(getconf CLK_TCK)"
 
 cpu_ticks() { # utime+stime of all threads, in clock ticks
@@ -63,7 +70,7 @@ peak_rss_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 post_one() { # status code of one signed delivery
   curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$1/api/github/webhooks" \
-    -H 'Content-Type: application/json' -H 'X-GitHub-Event: issues' \
+    -H 'Content-Type: application/json' -H "X-GitHub-Event: $EVENT" \
     -H "X-GitHub-Delivery: check-$RANDOM-$RANDOM" -H "X-Hub-Signature-256: $SIGNATURE" \
     --data-binary @"$WORK/body.json"
 }
@@ -135,10 +142,10 @@ measure() { # $1 server (tacit|probot), $2 run number
 
   # Phase 2, fresh process and database: a fixed 1,000 deliveries/s (open loop).
   start_checked "$server" "$port" "$WORK/$server-$run-paced"
-  taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$WARM" "$CONNS" "$WORK/bodies.txt" issues "pwarm$run$server" >/dev/null
+  taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$WARM" "$CONNS" "$WORK/bodies.txt" "$EVENT" "pwarm$run$server" >/dev/null
   sleep 0.5
   c0="$(cpu_ticks "$PID")"
-  line="$(taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$SECS" "$CONNS" "$WORK/bodies.txt" issues "pace$run$server")"
+  line="$(taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$SECS" "$CONNS" "$WORK/bodies.txt" "$EVENT" "pace$run$server")"
   c1="$(cpu_ticks "$PID")"
   local pok p50 p99 pmax perr cpu_paced rss_paced
   pok="$(kv ok "$line")"; p50="$(kv p50_us "$line")"; p99="$(kv p99_us "$line")"; pmax="$(kv max_us "$line")"
@@ -158,6 +165,7 @@ measure() { # $1 server (tacit|probot), $2 run number
 {
   echo "# bench/compare.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+  echo "# deliveries: $EVENT ($PAYLOAD)"
   echo "# tacit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (release), probot $PROBOT_VERSION on node $(node --version), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "# runs=$RUNS seconds=$SECS connections=$CONNS paced_rate=$RATE server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU"
 } | tee "$RESULTS"

@@ -19,7 +19,7 @@ Usage:
 
 Configuration comes from the environment and from .env in the working directory:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required); PORT, HOST,
-DATABASE_URL, GITHUB_API_URL, LOG_LEVEL, LOG_FORMAT. See .env.example.
+DATABASE_URL, GITHUB_API_URL, LOG_LEVEL, LOG_FORMAT, DASHBOARD_TOKEN. See .env.example.
 `tacit setup` needs none of the required ones: it listens on HOST (default
 127.0.0.1) and PORT, and takes the App's webhook address from --webhook-url,
 WEBHOOK_URL or app.yml (an https address GitHub can reach; without one the

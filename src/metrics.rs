@@ -22,6 +22,7 @@ struct Inner {
     effects: BTreeMap<(String, String), u64>,
     github_errors: BTreeMap<String, u64>,
     rate_limit_waits: u64,
+    write_pacing_seconds: f64,
     lateness_buckets: [u64; LATENESS_BUCKETS.len()],
     lateness_count: u64,
     lateness_sum: f64,
@@ -50,6 +51,11 @@ impl Metrics {
 
     pub fn rate_limit_wait(&self) {
         self.inner.lock().expect("poisoned").rate_limit_waits += 1;
+    }
+
+    /// A write waited for its slot (spacing and per-minute cap per installation).
+    pub fn write_paced(&self, wait: std::time::Duration) {
+        self.inner.lock().expect("poisoned").write_pacing_seconds += wait.as_secs_f64();
     }
 
     /// How late a timer fired, in seconds.
@@ -116,6 +122,16 @@ impl Metrics {
             s,
             "tacit_github_rate_limit_waits_total {}",
             m.rate_limit_waits
+        );
+        let _ = writeln!(
+            s,
+            "# HELP tacit_github_write_pacing_seconds_total Time writes waited for their slot (1 s apart, at most 80 a minute per installation)."
+        );
+        let _ = writeln!(s, "# TYPE tacit_github_write_pacing_seconds_total counter");
+        let _ = writeln!(
+            s,
+            "tacit_github_write_pacing_seconds_total {}",
+            m.write_pacing_seconds
         );
         let _ = writeln!(
             s,

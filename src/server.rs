@@ -7,13 +7,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
+use crate::dashboard::{self, Token};
 use crate::engine::Engine;
 use crate::github::GitHub;
 use crate::metrics::Metrics;
@@ -27,17 +28,32 @@ struct AppState {
     secret: Arc<[u8]>,
     intake: Intake,
     store: Store,
+    clock: Arc<dyn Clock>,
+    /// `Some` when `DASHBOARD_TOKEN` is set.
+    dashboard: Option<Arc<Dashboard>>,
 }
 
-/// The HTTP routes of SPEC section 1.
+/// What `GET /dashboard` needs besides the store and the clock.
+struct Dashboard {
+    token: Token,
+    /// Where the page's links point (`dashboard::web_root` of `GITHUB_API_URL`).
+    web_root: String,
+}
+
+/// The HTTP routes of SPEC section 1, and the dashboard when it is on.
 fn router(state: AppState) -> Router {
-    Router::new()
+    let mut routes = Router::new()
         .route(
             "/api/github/webhooks",
             post(receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY)),
         )
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics));
+    // Off means absent: a 404 like any unknown path, revealing nothing.
+    if state.dashboard.is_some() {
+        routes = routes.route("/dashboard", get(dashboard_page));
+    }
+    routes
         // A slow or stalled client cannot hold a request open for long.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -79,6 +95,60 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// `GET /dashboard`: the token first, then one bounded read of the store.
+async fn dashboard_page(State(app): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let Some(d) = app.dashboard.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !d.token.admits(authorization, uri.query()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            dashboard::response_headers(),
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            dashboard::UNAUTHORIZED,
+        )
+            .into_response();
+    }
+    let read = async {
+        let (intents, truncated) = app.store.open_intents_sorted(dashboard::MAX_ROWS).await?;
+        let left_out_of = match truncated {
+            true => Some(app.store.count_open_intents().await?),
+            false => None,
+        };
+        anyhow::Ok((intents, left_out_of))
+    };
+    let (intents, left_out_of) = match tokio::time::timeout(Duration::from_secs(5), read).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "dashboard: cannot read open intents");
+            return dashboard_unavailable();
+        }
+        Err(_) => {
+            tracing::warn!("dashboard: reading open intents timed out");
+            return dashboard_unavailable();
+        }
+    };
+    let page = dashboard::render(&dashboard::Page {
+        intents: &intents,
+        left_out_of,
+        web_root: &d.web_root,
+        now: app.clock.now(),
+    });
+    (dashboard::response_headers(), Html(page)).into_response()
+}
+
+fn dashboard_unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        dashboard::response_headers(),
+        "database unavailable; try again\n",
+    )
+        .into_response()
+}
+
 async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
     match tokio::time::timeout(Duration::from_secs(3), app.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n"),
@@ -106,7 +176,14 @@ pub struct Server {
 impl Server {
     /// Connect to the database, bind the port, and start serving and working.
     pub async fn start(settings: Settings) -> anyhow::Result<Server> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Server::start_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`Server::start`] with another clock (tests move time with it).
+    pub async fn start_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Server> {
         let store = Store::connect(&settings.database_url).await?;
         let metrics = Arc::new(Metrics::default());
         let gh = GitHub::new(&settings, metrics.clone())?;
@@ -127,14 +204,28 @@ impl Server {
         );
 
         let kick_engine = engine.clone();
-        let intake = Intake::start(store.clone(), clock, move || kick_engine.kick());
+        let intake = Intake::start(store.clone(), clock.clone(), move || {
+            kick_engine.kick_deliveries()
+        });
+        let dashboard = settings.dashboard_token.as_deref().map(|token| {
+            Arc::new(Dashboard {
+                token: Token::new(token),
+                web_root: dashboard::web_root(&settings.github_api_url),
+            })
+        });
         let state = AppState {
             metrics,
             secret: Arc::from(settings.webhook_secret.as_bytes()),
             intake,
             store: store.clone(),
+            clock,
+            dashboard,
         };
-        tracing::info!(listen = %addr, "tacit is listening");
+        tracing::info!(
+            listen = %addr,
+            dashboard = state.dashboard.is_some(),
+            "tacit is listening"
+        );
 
         let (stop, stop_rx) = watch::channel(false);
         let worker = {

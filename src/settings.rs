@@ -20,6 +20,8 @@ pub struct Settings {
     pub github_api_url: String,
     pub log_level: String,
     pub log_json: bool,
+    /// `DASHBOARD_TOKEN`: `Some` turns `GET /dashboard` on, for requests carrying it.
+    pub dashboard_token: Option<String>,
     pub tuning: Tuning,
 }
 
@@ -34,10 +36,18 @@ impl std::fmt::Debug for Settings {
             .field("github_api_url", &self.github_api_url)
             .field("log_level", &self.log_level)
             .field("log_json", &self.log_json)
+            .field(
+                "dashboard_token",
+                &self.dashboard_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("tuning", &self.tuning)
             .finish()
     }
 }
+
+/// A dashboard token shorter than this is refused: the page is reachable by anyone who
+/// can reach the webhook URL, so the token is all that guards it.
+pub const MIN_DASHBOARD_TOKEN_LEN: usize = 16;
 
 /// Internal timings. Their defaults are what production uses; they are fields, not
 /// constants, so that tests can run the same code with shorter waits.
@@ -45,6 +55,9 @@ impl std::fmt::Debug for Settings {
 pub struct Tuning {
     /// Minimum spacing of write requests to GitHub per installation (GitHub asks for 1 s).
     pub write_interval: Duration,
+    /// At most this many write requests to GitHub per installation in any minute
+    /// (GitHub's secondary rate limit allows about 80 content-creating requests).
+    pub writes_per_minute: u32,
     /// Minimum spacing of status-comment edits per intent.
     pub status_edit_interval: Duration,
     /// How long a claim on a delivery, timer or effect lasts before another replica may take it.
@@ -62,6 +75,7 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             write_interval: Duration::from_millis(1000),
+            writes_per_minute: 80,
             status_edit_interval: Duration::from_secs(2),
             lease: Duration::from_secs(60),
             max_idle: Duration::from_secs(30),
@@ -131,6 +145,33 @@ impl Settings {
             Some(other) => bail!("LOG_FORMAT must be pretty or json, got {other:?}"),
         };
 
+        // Write pacing toward GitHub (see `github::pace`). The defaults are what
+        // github.com asks of integrations; GitHub Enterprise Server may allow more.
+        let mut tuning = Tuning::default();
+        if let Some(v) = get("TACIT_WRITE_INTERVAL_MS") {
+            let ms: u64 = v.trim().parse().map_err(|_| {
+                anyhow!("TACIT_WRITE_INTERVAL_MS must be a number of milliseconds, got {v:?}")
+            })?;
+            tuning.write_interval = std::time::Duration::from_millis(ms);
+        }
+        if let Some(v) = get("TACIT_WRITES_PER_MINUTE") {
+            tuning.writes_per_minute = v.trim().parse().map_err(|_| {
+                anyhow!("TACIT_WRITES_PER_MINUTE must be a whole number (0: no cap), got {v:?}")
+            })?;
+        }
+        // Empty (or only whitespace) means off, like an unset variable. Surrounding
+        // whitespace is dropped: secrets pasted from files often end in a newline.
+        let dashboard_token = get("DASHBOARD_TOKEN")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        if let Some(t) = &dashboard_token
+            && t.chars().count() < MIN_DASHBOARD_TOKEN_LEN
+        {
+            bail!(
+                "DASHBOARD_TOKEN must be at least {MIN_DASHBOARD_TOKEN_LEN} characters (make one with: openssl rand -hex 32), or empty to turn the dashboard off"
+            );
+        }
+
         Ok(Settings {
             app_id,
             private_key,
@@ -140,7 +181,8 @@ impl Settings {
             github_api_url,
             log_level,
             log_json,
-            tuning: Tuning::default(),
+            dashboard_token,
+            tuning,
         })
     }
 }
@@ -249,6 +291,57 @@ mod tests {
         assert_eq!(s.github_api_url, "https://api.github.com");
         assert_eq!(s.log_level, "info");
         assert!(!s.log_json);
+        assert_eq!(s.dashboard_token, None, "the dashboard is off by default");
+        assert_eq!(s.tuning.write_interval, Duration::from_secs(1));
+        assert_eq!(s.tuning.writes_per_minute, 80);
+    }
+
+    #[test]
+    fn write_pacing_can_be_tuned_and_is_checked() {
+        let base = [
+            ("APP_ID", "12"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", "s"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = base.to_vec();
+            vars.extend_from_slice(extra);
+            Settings::from_lookup(lookup(&vars))
+        };
+        let s = with(&[
+            ("TACIT_WRITE_INTERVAL_MS", "250"),
+            ("TACIT_WRITES_PER_MINUTE", "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.tuning.write_interval, Duration::from_millis(250));
+        assert_eq!(s.tuning.writes_per_minute, 0);
+        let err = with(&[("TACIT_WRITE_INTERVAL_MS", "1s")]).unwrap_err();
+        assert!(err.to_string().contains("TACIT_WRITE_INTERVAL_MS"), "{err}");
+        let err = with(&[("TACIT_WRITES_PER_MINUTE", "-1")]).unwrap_err();
+        assert!(err.to_string().contains("TACIT_WRITES_PER_MINUTE"), "{err}");
+    }
+
+    #[test]
+    fn dashboard_token_is_optional_and_empty_means_off() {
+        let base = [
+            ("APP_ID", "1"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", "s"),
+        ];
+        let with = |token: &str| {
+            let mut vars = base.to_vec();
+            vars.push(("DASHBOARD_TOKEN", token));
+            Settings::from_lookup(lookup(&vars))
+        };
+        assert_eq!(with("").unwrap().dashboard_token, None);
+        assert_eq!(with("  \n").unwrap().dashboard_token, None);
+        assert_eq!(
+            with(" 0123456789abcdef0123\n").unwrap().dashboard_token,
+            Some("0123456789abcdef0123".to_string()),
+            "surrounding whitespace is not part of the token"
+        );
+        let err = with("short").unwrap_err().to_string();
+        assert!(err.contains("DASHBOARD_TOKEN"), "{err}");
     }
 
     #[test]
@@ -310,11 +403,12 @@ mod tests {
             ("PRIVATE_KEY", KEY),
             ("WEBHOOK_SECRET", "hunter2"),
             ("DATABASE_URL", "postgres://u:pw@h/db"),
+            ("DASHBOARD_TOKEN", "dashboard-token-swordfish"),
         ]))
         .unwrap();
         let shown = format!("{s:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains(":pw@"),
+            !shown.contains("hunter2") && !shown.contains(":pw@") && !shown.contains("swordfish"),
             "{shown}"
         );
     }

@@ -4,104 +4,16 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::binary::{free_port, start};
 use support::deliveries as d;
 use support::fake_github::FakeGitHub;
-use support::keys;
 use support::tacit::{Db, TestDb, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";
-
-struct Binary {
-    child: Child,
-    url: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Start `tacit serve` and wait until `/healthz` answers.
-async fn start(gh: &FakeGitHub, db: &TestDb, workdir: &std::path::Path, port: u16) -> Binary {
-    let key_path = format!(
-        "{}/tests/fixtures/test-app-key.pem",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let child = Command::new(env!("CARGO_BIN_EXE_tacit"))
-        .arg("serve")
-        .current_dir(workdir)
-        .env_clear()
-        .env("APP_ID", keys::APP_ID.to_string())
-        .env("PRIVATE_KEY_PATH", key_path)
-        .env("WEBHOOK_SECRET", keys::WEBHOOK_SECRET)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("DATABASE_URL", &db.url)
-        .env("GITHUB_API_URL", gh.url())
-        .env("LOG_LEVEL", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tacit binary starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(r) = client.get(format!("{url}/healthz")).send().await
-            && r.status().as_u16() == 200
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "tacit did not become ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Binary { child, url }
-}
-
-impl Drop for Binary {
-    /// A failing test must not leave tacit running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Binary {
-    fn kill9(mut self) {
-        // Child::kill sends SIGKILL on Unix: no cleanup, no graceful shutdown.
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-
-    async fn deliver(&self, delivery: &d::Delivery) -> u16 {
-        d::send(
-            &reqwest::Client::new(),
-            &self.url,
-            delivery,
-            keys::WEBHOOK_SECRET,
-        )
-        .await
-        .status()
-        .as_u16()
-    }
-
-    /// SIGTERM: stop taking deliveries, finish in-flight work, exit 0.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill -TERM");
-        self.child.wait().expect("exits")
-    }
-}
 
 async fn killed_and_restarted_merges_once(kind: Db) {
     let gh = FakeGitHub::start().await;

@@ -121,3 +121,53 @@ async fn item_closed_while_down_ends_its_intent() {
     assert!(gh.merges(O, R, 23).is_empty());
     t.stop().await;
 }
+
+/// The sweep lists each label's open items once per repository: intents whose item is
+/// still open and labelled cost no request of their own; one whose label was removed
+/// while tacit was down is read and ended.
+#[tokio::test]
+async fn the_sweep_lists_labels_instead_of_reading_every_item() {
+    let gh = world().await;
+    gh.set_file(O, R, ".github/tacit.yml", "window: 1h\n");
+    let db = TestDb::new(Db::Sqlite).await;
+    let t = Tacit::start(&gh, &db).await;
+    for n in 31..=36 {
+        gh.add_issue(O, R, n, "dave");
+        gh.set_labels_by(O, R, n, &["intent-to-close"], "alice");
+        assert_eq!(
+            t.deliver(&d::issue_labeled(O, R, n, "intent-to-close", "alice"))
+                .await,
+            202
+        );
+    }
+    wait(&gh, "six status comments", 10, |g| {
+        (31..=36).all(|n| g.comments(O, R, n).len() == 1)
+    })
+    .await;
+    t.stop().await;
+
+    gh.set_labels(O, R, 33, &[]);
+    let before = gh.requests().len();
+    let t = Tacit::start(&gh, &db).await;
+    wait(&gh, "the unlabelled intent ended", 10, |g| {
+        g.comments(O, R, 33).len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let item_reads: Vec<String> = gh
+        .requests()
+        .into_iter()
+        .skip(before)
+        .filter(|r| r.method == "GET" && r.path.contains(&format!("/repos/{O}/{R}/issues/")))
+        .map(|r| r.path)
+        .collect();
+    assert!(
+        item_reads.iter().all(|p| p.contains("/issues/33")),
+        "only the vanished item is read on its own: {item_reads:?}"
+    );
+    for n in [31, 32, 34, 35, 36] {
+        assert_eq!(gh.issue(O, R, n).state, "open");
+        assert_eq!(gh.comments(O, R, n).len(), 1, "#{n} untouched");
+    }
+    t.stop().await;
+}

@@ -135,6 +135,11 @@ impl Engine {
         let Ok(p) = Payload::parse(d.payload.as_bytes()) else {
             return self.done(d, lease).await;
         };
+        // The intake records these as done already; a row written before it did (or by
+        // an older version) ends here the same way.
+        if !p.needs_processing(&d.event) {
+            return self.done(d, lease).await;
+        }
         let received = Timestamp::from_millisecond(d.received_at).unwrap_or_else(|_| self.now());
         let action = p.action.as_deref().unwrap_or("");
         let (Some(inst), Some(repo)) = (
@@ -355,21 +360,17 @@ impl Engine {
             (None, Ok(_)) => unreachable!("returned above"),
         };
         // Re-read the item: the payload is a hint.
-        let issue = match self.gh.issue(inst, repo, number).await {
+        let item = match self.gh.item(inst, repo, number, l.is_pull).await {
             Ok(i) => i,
             Err(e) if e.is_not_found() => return Ok(LabelDecision::Nothing),
             Err(e) => return Err(e.into()),
         };
-        if !issue.has_label(label) {
+        if !item.has_label(label) {
             // Removed again before we got here (or delivered out of order): nothing opens.
             return Ok(LabelDecision::Nothing);
         }
-        let is_pull = issue.is_pull() || l.is_pull;
-        let head_sha = if is_pull {
-            Some(self.gh.pull(inst, repo, number).await?.head.sha)
-        } else {
-            None
-        };
+        let is_pull = item.is_pull;
+        let head_sha = item.head_sha.clone();
         let sender_is_bot = sender.is_bot();
         let sender_role = if sender_is_bot {
             None
@@ -379,7 +380,7 @@ impl Engine {
         let admission = Admission {
             policy: &policy,
             is_pull,
-            item_open: issue.is_open(),
+            item_open: item.open,
             sender: &sender.login,
             sender_is_bot,
             sender_role,
@@ -403,7 +404,7 @@ impl Engine {
         let (intent, effects) = Intent::open(Opening {
             policy,
             is_pull,
-            item_author: issue.user.login.clone(),
+            item_author: item.author.clone(),
             author: sender.login.clone(),
             at: l.at,
             head_sha,

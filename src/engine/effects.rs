@@ -330,7 +330,7 @@ impl Engine {
         let inst = row.installation_id as u64;
         let (repo, number) = (row.repo.as_str(), row.number as u64);
         let intent = &row.intent;
-        let issue = match self.gh.issue(inst, repo, number).await {
+        let item = match self.gh.item(inst, repo, number, intent.is_pull).await {
             Ok(i) => i,
             Err(e) if e.is_not_found() || e.status() == Some(410) => {
                 // Deleted or transferred.
@@ -344,12 +344,6 @@ impl Engine {
                 })]);
             }
             Err(e) => return e.into(),
-        };
-        let (head_sha, draft) = if intent.is_pull {
-            let pull = tri!(self.gh.pull(inst, repo, number).await);
-            (Some(pull.head.sha), pull.draft)
-        } else {
-            (None, false)
         };
         let author_role = tri!(self.role(inst, repo, &intent.author, true).await);
 
@@ -423,10 +417,10 @@ impl Engine {
             }
         }
         events.push(Event::Verified(Facts {
-            open: issue.is_open(),
-            label_present: issue.has_label(&intent.policy.label),
-            head_sha,
-            draft,
+            open: item.open,
+            label_present: item.has_label(&intent.policy.label),
+            head_sha: item.head_sha,
+            draft: item.draft,
             author_role,
             valid_approvers,
         }));
@@ -457,25 +451,16 @@ impl Engine {
                 })]);
             }
         }
-        let settings = tri!(self.gh.repository(inst, repo).await);
-        let allowed: Vec<MergeMethod> = [
-            (MergeMethod::Merge, settings.allow_merge_commit),
-            (MergeMethod::Squash, settings.allow_squash_merge),
-            (MergeMethod::Rebase, settings.allow_rebase_merge),
-        ]
-        .into_iter()
-        .filter_map(|(m, ok)| ok.then_some(m))
-        .collect();
-        let mut order: Vec<MergeMethod> = Vec::new();
-        if let Some(m) = configured.filter(|m| allowed.contains(m)) {
-            order.push(m);
-        }
-        order.extend(allowed.iter().copied().filter(|m| Some(*m) != configured));
-        if order.is_empty() {
-            order.push(configured.unwrap_or(MergeMethod::Merge));
-        }
+        // The configured method (or `merge`) first, without asking which methods the
+        // repository allows: usually it is allowed, and the merge answer says if not.
+        // Only then are the repository's settings read, for the next allowed method.
+        let first = configured.unwrap_or(MergeMethod::Merge);
+        let mut order = vec![first];
+        let mut settings_read = false;
         let mut last_refusal = String::new();
-        for method in order {
+        let mut next = 0;
+        while let Some(&method) = order.get(next) {
+            next += 1;
             let name = method_name(method);
             match self.gh.merge(inst, repo, number, sha, name).await {
                 Ok(answer) if answer.merged => {
@@ -501,6 +486,15 @@ impl Engine {
                     message,
                 }) if is_method_refusal(&message) => {
                     last_refusal = message;
+                    if !settings_read {
+                        settings_read = true;
+                        let settings = tri!(self.gh.repository(inst, repo).await);
+                        order.extend(
+                            allowed_methods(&settings)
+                                .into_iter()
+                                .filter(|m| *m != first),
+                        );
+                    }
                     continue; // the next allowed method
                 }
                 Err(GhError::Status {
@@ -561,6 +555,18 @@ fn effect_kind(e: &Effect) -> &'static str {
         Effect::RemoveLabel { .. } => "remove_label",
         Effect::PostOutcome => "post_outcome",
     }
+}
+
+/// The repository's allowed merge methods, in tacit's order of preference.
+fn allowed_methods(settings: &crate::github::Repository) -> Vec<MergeMethod> {
+    [
+        (MergeMethod::Merge, settings.allow_merge_commit),
+        (MergeMethod::Squash, settings.allow_squash_merge),
+        (MergeMethod::Rebase, settings.allow_rebase_merge),
+    ]
+    .into_iter()
+    .filter_map(|(m, ok)| ok.then_some(m))
+    .collect()
 }
 
 fn method_name(m: MergeMethod) -> &'static str {

@@ -44,7 +44,8 @@ pub struct Engine {
     pub(crate) tuning: Tuning,
     /// This replica's name in leases.
     pub(crate) owner: String,
-    kick: Notify,
+    /// One per loop ([`Work`]), so that a new delivery does not wake the timers.
+    kicks: [Notify; 3],
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     pub(crate) perms: Permissions,
     pub(crate) configs: repo::ConfigCache,
@@ -74,7 +75,7 @@ impl Engine {
             configs: Default::default(),
             tuning,
             owner,
-            kick: Notify::new(),
+            kicks: [Notify::new(), Notify::new(), Notify::new()],
             bot_login: Mutex::new(None),
             last_status_edit: Mutex::new(HashMap::new()),
         })
@@ -82,7 +83,14 @@ impl Engine {
 
     /// Wake the loops: new work was written.
     pub fn kick(&self) {
-        self.kick.notify_waiters();
+        for k in &self.kicks {
+            k.notify_waiters();
+        }
+    }
+
+    /// Wake only the deliveries loop: new deliveries were recorded.
+    pub fn kick_deliveries(&self) {
+        self.kicks[Work::Deliveries as usize].notify_waiters();
     }
 
     pub(crate) fn now(&self) -> Timestamp {
@@ -128,12 +136,15 @@ impl Engine {
                 break;
             }
             // Register for a kick before looking, so a write in between is not missed.
-            let kicked = self.kick.notified();
+            let kicked = self.kicks[kind as usize].notified();
             tokio::pin!(kicked);
             kicked.as_mut().enable();
 
+            // Claim in batches: while work is running, wait until a quarter of the
+            // permits are free rather than running a claim query for every finished
+            // piece (under load that query, not the work, would eat the core).
             let available = permits.available_permits();
-            if available > 0 {
+            if available > 0 && (tasks.is_empty() || available >= CONCURRENCY / 4) {
                 match self
                     .claim_and_spawn(kind, available, &permits, &mut tasks)
                     .await
@@ -145,7 +156,7 @@ impl Engine {
             }
             while tasks.try_join_next().is_some() {}
 
-            let sleep = self.sleep_for().await;
+            let sleep = self.sleep_for(kind).await;
             tokio::select! {
                 _ = &mut kicked => {}
                 _ = tokio::time::sleep(sleep) => {}
@@ -157,13 +168,20 @@ impl Engine {
         while tasks.join_next().await.is_some() {}
     }
 
-    /// Until the earliest stored due time, at most `max_idle`.
-    async fn sleep_for(&self) -> Duration {
+    /// Until the earliest stored due time of this loop's work, at most `max_idle`.
+    async fn sleep_for(&self, kind: Work) -> Duration {
         let max = self.tuning.max_idle;
-        match self.store.next_wake().await {
+        let table = match kind {
+            Work::Deliveries => crate::store::Queue::Deliveries,
+            Work::Timers => crate::store::Queue::Intents,
+            Work::Effects => crate::store::Queue::Effects,
+        };
+        match self.store.next_wake(table).await {
             Ok(Some(at)) => {
+                // Work that is due but was not claimed waits behind other work (a
+                // delivery of the same item in progress): look again soon, not at once.
                 let now = self.now().as_millisecond();
-                Duration::from_millis((at - now).clamp(10, max.as_millis() as i64) as u64)
+                Duration::from_millis((at - now).clamp(50, max.as_millis() as i64) as u64)
             }
             Ok(None) => max,
             Err(_) => Duration::from_secs(1), // the database is down: look again soon
@@ -193,7 +211,6 @@ impl Engine {
                     tasks.spawn(async move {
                         engine.process_delivery(d, l).await;
                         drop(permit);
-                        engine.kick();
                     });
                     n += 1;
                 }
@@ -209,7 +226,6 @@ impl Engine {
                     tasks.spawn(async move {
                         engine.fire_timer(&id).await;
                         drop(permit);
-                        engine.kick();
                     });
                     n += 1;
                 }
@@ -225,7 +241,6 @@ impl Engine {
                     tasks.spawn(async move {
                         engine.run_effect(e, l).await;
                         drop(permit);
-                        engine.kick();
                     });
                     n += 1;
                 }

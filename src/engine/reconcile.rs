@@ -8,14 +8,16 @@
 //!    while tacit was not listening ends the intent.
 //! 3. Open items of installed repositories that carry an intent label but have no
 //!    intent are opened, with the window starting at the label event's `created_at`.
+//! 4. Finished deliveries and effects older than [`RETENTION`] are deleted, so that the
+//!    database does not grow with every delivery ever received.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
 
 use crate::core::intent::{EndReason, Event};
-use crate::github::User;
+use crate::github::{Issue, User};
 use crate::store::{Cause, WriteOutcome};
 
 use super::Engine;
@@ -24,6 +26,10 @@ use super::deliveries::LabelAdded;
 /// GitHub keeps deliveries this long.
 const DELIVERY_HISTORY: Duration = Duration::from_secs(3 * 24 * 3600);
 const CURSOR_KEY: &str = "redelivery_checked_until";
+/// How long finished deliveries (their ids: a redelivery is recognised) and effects are
+/// kept. Longer than GitHub's delivery history, so the redelivery sweep never asks
+/// again for a delivery tacit has processed.
+pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What one reconciliation pass did (logged, and read by tests).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,6 +37,7 @@ pub struct Report {
     pub redelivered: usize,
     pub ended: usize,
     pub opened: usize,
+    pub pruned: u64,
 }
 
 impl Engine {
@@ -40,13 +47,17 @@ impl Engine {
             Ok(n) => report.redelivered = n,
             Err(e) => tracing::warn!(error = %e, "cannot list failed deliveries"),
         }
-        match self.sweep_open_intents().await {
-            Ok(n) => report.ended = n,
-            Err(e) => tracing::warn!(error = %e, "cannot sweep open intents"),
+        match self.reconcile_items().await {
+            Ok((ended, opened)) => {
+                report.ended = ended;
+                report.opened = opened;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reconcile labelled items"),
         }
-        match self.find_unseen_labels().await {
-            Ok(n) => report.opened = n,
-            Err(e) => tracing::warn!(error = %e, "cannot look for labels added while away"),
+        let before = self.now().as_millisecond() - RETENTION.as_millis() as i64;
+        match self.store.prune(before).await {
+            Ok(n) => report.pruned = n,
+            Err(e) => tracing::warn!(error = %e, "cannot delete old deliveries"),
         }
         tracing::info!(?report, "reconciled");
         report
@@ -99,63 +110,11 @@ impl Engine {
         Ok(n)
     }
 
-    /// End open intents whose item was closed or whose label was removed unseen.
-    async fn sweep_open_intents(&self) -> anyhow::Result<usize> {
-        let mut n = 0;
-        for row in self.store.open_intents(None).await? {
-            if self.store.installation_frozen(row.installation_id).await? {
-                continue;
-            }
-            let issue = match self
-                .gh
-                .issue(row.installation_id as u64, &row.repo, row.number as u64)
-                .await
-            {
-                Ok(i) => i,
-                Err(e) if e.is_not_found() => {
-                    let end = Event::Ended(EndReason::ItemClosed {
-                        by: None,
-                        merged: false,
-                    });
-                    if self.apply_to(&row.id, vec![end], Cause::None).await?
-                        == WriteOutcome::Written
-                    {
-                        n += 1;
-                    }
-                    continue;
-                }
-                Err(e) => {
-                    tracing::warn!(repo = %row.repo, number = row.number, error = %e, "cannot re-read item");
-                    continue;
-                }
-            };
-            let end = if !issue.is_open() {
-                Some(EndReason::ItemClosed {
-                    by: None,
-                    merged: false,
-                })
-            } else if !issue.has_label(&row.intent.policy.label) {
-                Some(EndReason::LabelRemoved { by: None })
-            } else {
-                None
-            };
-            if let Some(end) = end {
-                // Only if the intent has not moved on meanwhile (version check in apply).
-                if self
-                    .apply_row(&row, vec![Event::Ended(end)], &Cause::None)
-                    .await?
-                    == WriteOutcome::Written
-                {
-                    n += 1;
-                }
-            }
-        }
-        Ok(n)
-    }
-
-    /// Open intents for intent labels that were added while tacit was not receiving.
-    async fn find_unseen_labels(&self) -> anyhow::Result<usize> {
-        let mut n = 0;
+    /// Compare every installed repository's labelled items with tacit's open intents.
+    /// The cost is a few list requests per repository, not one request per intent, and
+    /// open intents are paged through, never all held at once.
+    async fn reconcile_items(&self) -> anyhow::Result<(usize, usize)> {
+        let (mut ended, mut opened) = (0, 0);
         for inst in self.gh.app_installations().await? {
             if inst.suspended_at.is_some() || self.store.installation_frozen(inst.id as i64).await?
             {
@@ -169,80 +128,176 @@ impl Engine {
                 }
             };
             for repo in repos {
-                match self.find_unseen_labels_in(inst.id, &repo.full_name).await {
-                    Ok(k) => n += k,
+                match self.reconcile_repo(inst.id, &repo.full_name).await {
+                    Ok((e, o)) => {
+                        ended += e;
+                        opened += o;
+                    }
                     Err(e) => {
                         tracing::warn!(repo = %repo.full_name, error = %e, "cannot sweep repository")
                     }
                 }
             }
         }
+        Ok((ended, opened))
+    }
+
+    /// One repository: list the open items carrying each intent label (the
+    /// configuration's and those of running intents), then end the open intents whose
+    /// item is not among them (closed, or label removed, while tacit was away), and
+    /// open intents for listed items that have none.
+    async fn reconcile_repo(&self, inst: u64, repo: &str) -> anyhow::Result<(usize, usize)> {
+        let config = self.repo_config(inst, repo).await?.ok();
+        let mut labels: Vec<String> = self.store.open_intent_labels(repo).await?;
+        if let Some(c) = &config {
+            labels.extend(c.intent_labels());
+        }
+        labels.sort_by_key(|l| l.to_lowercase());
+        labels.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        // label (lower case) -> the open items carrying it; `None`: the list was cut
+        // short, so absence from it proves nothing.
+        let mut listed: HashMap<String, Option<Vec<Issue>>> = HashMap::new();
+        for label in &labels {
+            let items = self.gh.open_issues_with_label(inst, repo, label).await?;
+            let complete = items.len() < crate::github::MAX_LISTED;
+            listed.insert(label.to_lowercase(), complete.then_some(items));
+        }
+        let ended = self.end_vanished(repo, &listed).await?;
+        let mut opened = 0;
+        if let Some(config) = config {
+            for label in config.intent_labels() {
+                if let Some(Some(items)) = listed.get(&label.to_lowercase()) {
+                    opened += self.open_unseen(inst, repo, &label, items).await?;
+                }
+            }
+        }
+        Ok((ended, opened))
+    }
+
+    /// End open intents of `repo` whose item is no longer listed with their label.
+    async fn end_vanished(
+        &self,
+        repo: &str,
+        listed: &HashMap<String, Option<Vec<Issue>>>,
+    ) -> anyhow::Result<usize> {
+        let mut n = 0;
+        let mut after = 0;
+        loop {
+            let page = self.store.open_intent_keys(repo, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.1;
+            for (id, number, label) in page {
+                let Some(Some(items)) = listed.get(&label.to_lowercase()) else {
+                    continue; // not listed completely: no conclusion
+                };
+                if items.iter().any(|i| i.number as i64 == number) {
+                    continue; // open and still labelled
+                }
+                // Gone from the list: read it to say why, and end the intent.
+                let Some(row) = self.store.intent(&id).await? else {
+                    continue;
+                };
+                if self.store.installation_frozen(row.installation_id).await? {
+                    continue;
+                }
+                let end = match self
+                    .gh
+                    .issue(row.installation_id as u64, &row.repo, row.number as u64)
+                    .await
+                {
+                    Err(e) if e.is_not_found() => EndReason::ItemClosed {
+                        by: None,
+                        merged: false,
+                    },
+                    Err(e) => {
+                        tracing::warn!(repo = %row.repo, number = row.number, error = %e, "cannot re-read item");
+                        continue;
+                    }
+                    Ok(issue) if !issue.is_open() => EndReason::ItemClosed {
+                        by: None,
+                        merged: false,
+                    },
+                    Ok(issue) if !issue.has_label(&row.intent.policy.label) => {
+                        EndReason::LabelRemoved { by: None }
+                    }
+                    Ok(_) => continue, // labelled again meanwhile
+                };
+                // Only if the intent has not moved on meanwhile (version check in apply).
+                if self
+                    .apply_row(&row, vec![Event::Ended(end)], &Cause::None)
+                    .await?
+                    == WriteOutcome::Written
+                {
+                    n += 1;
+                }
+            }
+        }
         Ok(n)
     }
 
-    async fn find_unseen_labels_in(&self, inst: u64, repo: &str) -> anyhow::Result<usize> {
-        let Ok(config) = self.repo_config(inst, repo).await? else {
-            return Ok(0); // a broken file: tacit acts on nothing there
-        };
+    /// Open intents for listed items that carry `label` but have none.
+    async fn open_unseen(
+        &self,
+        inst: u64,
+        repo: &str,
+        label: &str,
+        items: &[Issue],
+    ) -> anyhow::Result<usize> {
         let mut n = 0;
-        for label in config.intent_labels() {
-            for issue in self.gh.open_issues_with_label(inst, repo, &label).await? {
-                if self
-                    .store
-                    .open_intent_for(repo, issue.number as i64)
-                    .await?
-                    .is_some()
-                {
-                    continue;
-                }
-                // Who added the label, and when: the latest `labeled` event for it.
-                let events = self.gh.issue_events(inst, repo, issue.number).await?;
-                let Some(added) = events.iter().rev().find(|e| {
-                    e.event == "labeled"
-                        && e.label
-                            .as_ref()
-                            .is_some_and(|l| l.name.eq_ignore_ascii_case(&label))
-                }) else {
-                    continue;
-                };
-                let sender: User = added.actor.clone().unwrap_or_default();
-                let at = added.created_at.unwrap_or_else(|| self.now());
-                // An intent that already ran for this very label event is not reopened.
-                if self
-                    .store
-                    .recent_ended_intents(repo, issue.number as i64, 1)
-                    .await?
-                    .first()
-                    .is_some_and(|prev| {
-                        prev.intent.opened_at >= at - jiff::SignedDuration::from_secs(2)
-                    })
-                {
-                    continue;
-                }
-                let l = LabelAdded {
-                    inst,
+        for issue in items {
+            if self
+                .store
+                .open_intent_for(repo, issue.number as i64)
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            // Who added the label, and when: the latest `labeled` event for it.
+            let events = self.gh.issue_events(inst, repo, issue.number).await?;
+            let Some(added) = events.iter().rev().find(|e| {
+                e.event == "labeled"
+                    && e.label
+                        .as_ref()
+                        .is_some_and(|l| l.name.eq_ignore_ascii_case(label))
+            }) else {
+                continue;
+            };
+            let sender: User = added.actor.clone().unwrap_or_default();
+            let at = added.created_at.unwrap_or_else(|| self.now());
+            // An intent that already ran for this very label event is not reopened.
+            if self
+                .store
+                .recent_ended_intents(repo, issue.number as i64, 1)
+                .await?
+                .first()
+                .is_some_and(|prev| {
+                    prev.intent.opened_at >= at - jiff::SignedDuration::from_secs(2)
+                })
+            {
+                continue;
+            }
+            let l = LabelAdded {
+                inst,
+                repo,
+                number: issue.number,
+                is_pull: issue.is_pull(),
+                label,
+                sender: &sender,
+                at,
+            };
+            let decision = match self.decide_label(&l).await {
+                Ok(d) => d,
+                Err(_) => continue, // GitHub trouble: the next pass tries again
+            };
+            if let Ok(WriteOutcome::Written) = self.write_label(&l, decision, &Cause::None).await {
+                tracing::info!(
                     repo,
-                    number: issue.number,
-                    is_pull: issue.is_pull(),
-                    label: &label,
-                    sender: &sender,
-                    at,
-                };
-                let decision = match self.decide_label(&l).await {
-                    Ok(d) => d,
-                    Err(_) => continue, // GitHub trouble: the next pass tries again
-                };
-                if let Ok(WriteOutcome::Written) =
-                    self.write_label(&l, decision, &Cause::None).await
-                {
-                    tracing::info!(
-                        repo,
-                        number = issue.number,
-                        label,
-                        "opened an intent missed while away"
-                    );
-                    n += 1;
-                }
+                    number = issue.number,
+                    label,
+                    "opened an intent missed while away"
+                );
+                n += 1;
             }
         }
         Ok(n)

@@ -4,11 +4,13 @@
 //! Rules kept here:
 //! - writes are never retried automatically (octocrab's retry layer is not compiled in);
 //!   the effect runner decides, after re-reading, whether a write is needed again;
-//! - writes per installation are spaced (`Tuning::write_interval`) and a rate-limit
+//! - writes per installation are spaced (`Tuning::write_interval`) and capped per minute
+//!   (`Tuning::writes_per_minute`, see [`pace`]), and a rate-limit
 //!   answer (429, or 403 with `retry-after` / exhausted `x-ratelimit-remaining`) comes
 //!   back as [`GhError::RateLimited`] with the time to wait;
 //! - paths are relative, so octocrab attaches the App's credentials only to the API host.
 
+pub mod pace;
 pub mod types;
 
 use std::collections::HashMap;
@@ -80,6 +82,9 @@ pub fn parse_private_key(pem: &str) -> anyhow::Result<octocrab::jsonwebtoken::En
     )?)
 }
 
+/// The most items [`GitHub::open_issues_with_label`] lists (10 pages of 100).
+pub const MAX_LISTED: usize = 1000;
+
 /// Exchanges the temporary `code` of the App manifest flow for the new App, its private
 /// key and webhook secret (`POST /app-manifests/{code}/conversions`). No credentials: the
 /// code is the credential. Sent exactly once, never retried: the code is single-use, and
@@ -139,8 +144,9 @@ struct Inner {
     metrics: Arc<crate::metrics::Metrics>,
     app: Octocrab,
     installations: Mutex<HashMap<u64, Octocrab>>,
-    last_write: Mutex<HashMap<u64, Instant>>,
+    write_pace: Mutex<HashMap<u64, pace::WritePace>>,
     write_interval: Duration,
+    writes_per_minute: u32,
 }
 
 impl GitHub {
@@ -162,8 +168,9 @@ impl GitHub {
                 metrics,
                 app,
                 installations: Mutex::new(HashMap::new()),
-                last_write: Mutex::new(HashMap::new()),
+                write_pace: Mutex::new(HashMap::new()),
                 write_interval: settings.tuning.write_interval,
+                writes_per_minute: settings.tuning.writes_per_minute,
             }),
         })
     }
@@ -193,21 +200,27 @@ impl GitHub {
             .remove(&id);
     }
 
-    /// Wait until this installation may write again.
+    /// Wait until this installation may write again (see [`pace`]).
     async fn pace_write(&self, installation: u64) {
-        if self.inner.write_interval.is_zero() {
+        if self.inner.write_interval.is_zero() && self.inner.writes_per_minute == 0 {
             return;
         }
         let wait = {
-            let mut map = self.inner.last_write.lock().expect("poisoned");
+            let mut map = self.inner.write_pace.lock().expect("poisoned");
             let now = Instant::now();
-            let next = map
-                .get(&installation)
-                .map_or(now, |t| (*t + self.inner.write_interval).max(now));
-            map.insert(installation, next);
-            next - now
+            if map.len() > 1024 {
+                map.retain(|_, p| !p.idle(now));
+            }
+            let slot = map
+                .entry(installation)
+                .or_insert_with(|| {
+                    pace::WritePace::new(self.inner.write_interval, self.inner.writes_per_minute)
+                })
+                .reserve(now);
+            slot - now
         };
         if !wait.is_zero() {
+            self.inner.metrics.write_paced(wait);
             tokio::time::sleep(wait).await;
         }
     }
@@ -438,6 +451,28 @@ impl GitHub {
             .await
     }
 
+    /// The item's state in one request when it is known to be a pull request, in two
+    /// when an issue turns out to be one.
+    pub async fn item(&self, inst: u64, repo: &str, number: u64, is_pull: bool) -> GhResult<Item> {
+        if is_pull {
+            return Ok(self.pull(inst, repo, number).await?.into());
+        }
+        let issue = self.issue(inst, repo, number).await?;
+        if issue.is_pull() {
+            return Ok(self.pull(inst, repo, number).await?.into());
+        }
+        Ok(Item {
+            open: issue.is_open(),
+            is_pull: false,
+            labels: issue.labels,
+            head_sha: None,
+            draft: false,
+            author: issue.user.login,
+        })
+    }
+
+    /// Open issues and pull requests carrying `label`, at most [`MAX_LISTED`]
+    /// (a list that long may be cut short).
     pub async fn open_issues_with_label(
         &self,
         inst: u64,
@@ -447,7 +482,7 @@ impl GitHub {
         self.list(
             Some(inst),
             &format!("/repos/{repo}/issues?state=open&labels={}", encode(label)),
-            10,
+            MAX_LISTED / 100,
         )
         .await
     }

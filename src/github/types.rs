@@ -51,6 +51,41 @@ impl Issue {
     }
 }
 
+/// What tacit needs to know of an issue or pull request before it opens an intent or
+/// acts, read with one request (a pull request's own object carries its labels).
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub open: bool,
+    pub is_pull: bool,
+    pub labels: Vec<LabelRef>,
+    /// Pull requests only.
+    pub head_sha: Option<String>,
+    pub draft: bool,
+    /// Who opened it.
+    pub author: String,
+}
+
+impl Item {
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(name))
+    }
+}
+
+impl From<Pull> for Item {
+    fn from(p: Pull) -> Item {
+        Item {
+            open: p.state == "open",
+            is_pull: true,
+            labels: p.labels,
+            head_sha: Some(p.head.sha),
+            draft: p.draft,
+            author: p.user.login,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct GitRef {
     #[serde(default)]

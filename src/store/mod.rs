@@ -19,6 +19,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::core::intent::{Effect, Intent};
 
@@ -34,7 +35,50 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The group-commit writer of [`Store::write`].
+    writer: mpsc::Sender<WriteJob>,
 }
+
+/// The three kinds of work, each with its own loop (see [`Store::next_wake`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    Deliveries,
+    Intents,
+    Effects,
+}
+
+/// One [`Store::write`] waiting for the group-commit writer.
+struct WriteJob {
+    write: Option<IntentWrite>,
+    cause: Cause,
+    now: Millis,
+    reply: oneshot::Sender<anyhow::Result<WriteOutcome>>,
+}
+
+/// Rows per multi-row INSERT (8 parameters each, well under SQLite's limit).
+const INSERT_CHUNK: usize = 128;
+
+/// `($1, $2<tail>), ($3, $4<tail>)` for `rows` rows of `cols` parameters each.
+fn placeholders(rows: usize, cols: usize, tail: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({}{tail})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$1, $2, ... $n`, for `IN (...)`.
+fn id_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The most writes committed in one transaction.
+const MAX_WRITE_BATCH: usize = 256;
 
 /// A delivery to record.
 #[derive(Debug, Clone)]
@@ -45,6 +89,8 @@ pub struct NewDelivery {
     pub installation_id: Option<i64>,
     pub item_key: String,
     pub payload: String,
+    /// Nothing to process: recorded as done at once.
+    pub done: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -121,8 +167,11 @@ pub enum WriteOutcome {
     LostLease,
 }
 
-const DELIVERY_COLUMNS: &str =
-    "id, event, action, installation_id, item_key, payload, received_at, attempts";
+/// A delivery with its body (in `delivery_payloads` while it is pending; see
+/// `migrations/0003`).
+const DELIVERY_SELECT: &str = "SELECT d.id, d.event, d.action, d.installation_id, d.item_key,
+       COALESCE(p.payload, d.payload) AS payload, d.received_at, d.attempts
+     FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id";
 const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, updated_at";
 
 impl Store {
@@ -178,7 +227,13 @@ impl Store {
                 crate::settings::redact_url(&url)
             )
         })?;
-        let store = Store { pool, backend };
+        let (writer, jobs) = mpsc::channel(4 * MAX_WRITE_BATCH);
+        tokio::spawn(write_loop(pool.clone(), backend, jobs));
+        let store = Store {
+            pool,
+            backend,
+            writer,
+        };
         sqlx::migrate!("./migrations")
             .run(&store.pool)
             .await
@@ -237,27 +292,78 @@ impl Store {
         batch: &[NewDelivery],
         now: Millis,
     ) -> anyhow::Result<Vec<bool>> {
+        // Two multi-row statements for the whole batch (a statement is a round trip
+        // to the database's thread): the rows, then the bodies of the new ones.
         let mut tx = self.write_tx().await?;
-        let mut fresh = Vec::with_capacity(batch.len());
-        for d in batch {
-            let r = sqlx::query(
-                "INSERT INTO deliveries (id, event, action, installation_id, item_key, payload, received_at, state, attempts, run_after)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&d.id)
-            .bind(&d.event)
-            .bind(&d.action)
-            .bind(d.installation_id)
-            .bind(&d.item_key)
-            .bind(&d.payload)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            fresh.push(r.rows_affected() == 1);
+        let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in batch.chunks(INSERT_CHUNK) {
+            let values = placeholders(chunk.len(), 9, ", '', 0");
+            let sql = format!(
+                "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
+                 VALUES {values}
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING id"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for d in chunk {
+                q = q
+                    .bind(&d.id)
+                    .bind(&d.event)
+                    .bind(&d.action)
+                    .bind(d.installation_id)
+                    .bind(&d.item_key)
+                    .bind(now)
+                    .bind(if d.done { "done" } else { "pending" })
+                    .bind(d.done.then_some(now))
+                    .bind(now);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                inserted.insert(row.try_get("id")?);
+            }
+        }
+        // A body is kept only for new deliveries that will be processed; the first of
+        // two copies of one id in a batch is the one recorded.
+        let mut bodies: Vec<&NewDelivery> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let fresh: Vec<bool> = batch
+            .iter()
+            .map(|d| {
+                let is_new = inserted.contains(&d.id) && seen.insert(d.id.as_str());
+                if is_new && !d.payload.is_empty() {
+                    bodies.push(d);
+                }
+                is_new
+            })
+            .collect();
+        for chunk in bodies.chunks(INSERT_CHUNK) {
+            let values = placeholders(chunk.len(), 2, "");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO delivery_payloads (id, payload) VALUES {values}"
+            )));
+            for d in chunk {
+                q = q.bind(&d.id).bind(&d.payload);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(fresh)
+    }
+
+    /// Delete finished deliveries and effects received or created before `before`;
+    /// returns how many rows went. Pending and failed ones are kept.
+    pub async fn prune(&self, before: Millis) -> anyhow::Result<u64> {
+        let deliveries =
+            sqlx::query("DELETE FROM deliveries WHERE state = 'done' AND received_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let effects = sqlx::query("DELETE FROM effects WHERE state = 'done' AND created_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(deliveries + effects)
     }
 
     pub async fn delivery_exists(&self, id: &str) -> anyhow::Result<bool> {
@@ -303,14 +409,19 @@ impl Store {
                 limit,
             )
             .await?;
-        let mut claimed = Vec::new();
-        for id in ids {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
-            )))
-            .bind(&id)
-            .fetch_one(&self.pool)
-            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One read for the batch, in the order deliveries must be processed.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DELIVERY_SELECT} WHERE d.id IN ({}) ORDER BY d.received_at, d.id",
+            id_list(ids.len())
+        )));
+        for id in &ids {
+            q = q.bind(id);
+        }
+        let mut claimed = Vec::with_capacity(ids.len());
+        for row in q.fetch_all(&self.pool).await? {
             let row = delivery_row(&row)?;
             let lease = Lease {
                 owner: owner.to_string(),
@@ -323,9 +434,9 @@ impl Store {
 
     /// Claim the rows of `table` that `candidates` selects (`$1` = now, `$2` = limit):
     /// set a lease and, for deliveries and effects, count the attempt (the fencing
-    /// token). PostgreSQL locks candidates with `FOR UPDATE SKIP LOCKED`, so replicas
-    /// never wait on each other's rows; SQLite (one writer) updates them one by one,
-    /// each only if its lease is still free.
+    /// token), in one statement. PostgreSQL locks candidates with `FOR UPDATE SKIP
+    /// LOCKED`, so replicas never wait on each other's rows; SQLite has one writer, so
+    /// the statement sees and updates the rows with nobody in between.
     async fn claim(
         &self,
         table: &str,
@@ -337,53 +448,27 @@ impl Store {
     ) -> anyhow::Result<Vec<String>> {
         let until = now + lease.as_millis() as i64;
         // Intents are not attempts; deliveries and effects count theirs (the fencing token).
-        // `still`: the row is still claimable when the update runs.
-        let (attempts, still) = if table == "intents" {
-            ("", "is_open = 1")
+        let attempts = if table == "intents" {
+            ""
         } else {
-            (", attempts = attempts + 1", "state = 'pending'")
+            ", attempts = attempts + 1"
         };
-        match self.backend {
-            Backend::Postgres => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {table} SET lease_owner = $3, lease_until = $4{attempts}
-                     WHERE id IN ({candidates} FOR UPDATE SKIP LOCKED)
-                     RETURNING id"
-                )))
-                .bind(now)
-                .bind(limit)
-                .bind(owner)
-                .bind(until)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
-            }
-            Backend::Sqlite => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(candidates.to_string()))
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut claimed = Vec::new();
-                for r in rows {
-                    let id: String = r.try_get("id")?;
-                    let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE {table} SET lease_owner = $1, lease_until = $2{attempts}
-                         WHERE id = $3 AND {still} AND (lease_until IS NULL OR lease_until < $4)"
-                    )))
-                    .bind(owner)
-                    .bind(until)
-                    .bind(&id)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await?;
-                    if updated.rows_affected() == 1 {
-                        claimed.push(id);
-                    }
-                }
-                Ok(claimed)
-            }
-        }
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET lease_owner = $3, lease_until = $4{attempts}
+             WHERE id IN ({candidates}{lock})
+             RETURNING id"
+        )))
+        .bind(now)
+        .bind(limit)
+        .bind(owner)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
@@ -460,6 +545,38 @@ impl Store {
     }
 
     /// Open intents of one repository (for `label` events) or of all repositories.
+    /// The labels of a repository's open intents.
+    pub async fn open_intent_labels(&self, repo: &str) -> anyhow::Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT DISTINCT label FROM intents WHERE is_open = 1 AND repo = $1")
+                .bind(repo.to_lowercase())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get("label")?)).collect()
+    }
+
+    /// A page of a repository's open intents as (id, number, label), by number, after
+    /// `after` (keyset paging: the reconciler never holds every open intent at once).
+    pub async fn open_intent_keys(
+        &self,
+        repo: &str,
+        after: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, number, label FROM intents WHERE is_open = 1 AND repo = $1 AND number > $2
+             ORDER BY number LIMIT $3",
+        )
+        .bind(repo.to_lowercase())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("number")?, r.try_get("label")?)))
+            .collect()
+    }
+
     pub async fn open_intents(&self, repo: Option<&str>) -> anyhow::Result<Vec<IntentRow>> {
         let rows = match repo {
             Some(repo) => {
@@ -479,6 +596,28 @@ impl Store {
             }
         };
         rows.iter().map(intent_row).collect()
+    }
+
+    /// Open intents in a stable order (repository, then number), at most `limit` of
+    /// them (the dashboard must stay one bounded read); `true` when more were left out.
+    pub async fn open_intents_sorted(
+        &self,
+        limit: usize,
+    ) -> anyhow::Result<(Vec<IntentRow>, bool)> {
+        // One row more than asked for says whether the list was cut.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 ORDER BY repo, number LIMIT $1"
+        )))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let truncated = rows.len() > limit;
+        let rows = rows
+            .iter()
+            .take(limit)
+            .map(intent_row)
+            .collect::<anyhow::Result<_>>()?;
+        Ok((rows, truncated))
     }
 
     pub async fn count_open_intents(&self) -> anyhow::Result<i64> {
@@ -518,79 +657,63 @@ impl Store {
         Ok(())
     }
 
-    /// The earliest time any work becomes runnable: a due intent, an effect or a
-    /// delivery waiting to be retried. The scheduler sleeps until then.
-    pub async fn next_wake(&self) -> anyhow::Result<Option<Millis>> {
-        // Work claimed by someone becomes runnable again only when its lease runs out.
-        let row = sqlx::query(
-            "SELECT
-               (SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END)
-                  FROM intents WHERE is_open = 1 AND due_at IS NOT NULL) AS a,
-               (SELECT MIN(CASE WHEN lease_until > run_after THEN lease_until ELSE run_after END)
-                  FROM effects WHERE state = 'pending') AS b,
-               (SELECT MIN(CASE WHEN lease_until > run_after THEN lease_until ELSE run_after END)
-                  FROM deliveries WHERE state = 'pending') AS c",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let times = ["a", "b", "c"]
-            .iter()
-            .filter_map(|c| row.try_get::<Option<i64>, _>(*c).ok().flatten());
-        Ok(times.min())
+    /// The earliest time work in `queue` becomes runnable: a due intent, an effect or
+    /// a delivery waiting to be retried. The loop of that queue sleeps until then.
+    /// Work claimed by someone else is left out (its end wakes the loop, or its lease
+    /// runs out within `Tuning::max_idle` of a look), so each query can walk an index
+    /// from its start and stop at the first row, however many rows there are.
+    pub async fn next_wake(&self, queue: Queue) -> anyhow::Result<Option<Millis>> {
+        let sql = match queue {
+            Queue::Intents => {
+                "SELECT due_at AS t FROM intents
+                 WHERE due_at IS NOT NULL AND is_open = 1
+                   AND (lease_until IS NULL OR lease_until < due_at)
+                 ORDER BY due_at LIMIT 1"
+            }
+            Queue::Effects => {
+                "SELECT run_after AS t FROM effects
+                 WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < run_after)
+                 ORDER BY run_after LIMIT 1"
+            }
+            Queue::Deliveries => {
+                "SELECT run_after AS t FROM deliveries
+                 WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < run_after)
+                 ORDER BY run_after LIMIT 1"
+            }
+        };
+        let row = sqlx::query(sql).fetch_optional(&self.pool).await?;
+        Ok(match row {
+            Some(r) => r.try_get::<Option<i64>, _>("t")?,
+            None => None,
+        })
     }
 
     /// Write an intent change, its effects and the completion of its cause, atomically.
+    ///
+    /// Writes from concurrent workers are committed together (group commit): one
+    /// transaction, one fsync, for all writes waiting at that moment. Each runs inside
+    /// its own savepoint, so a write that loses its lease or its version check is
+    /// rolled back alone; each caller learns its outcome only after the commit.
     pub async fn write(
         &self,
         w: Option<&IntentWrite>,
         cause: &Cause,
         now: Millis,
     ) -> anyhow::Result<WriteOutcome> {
-        let mut tx = self.write_tx().await?;
-        // The fencing check: the cause must still be ours.
-        let fenced = match cause {
-            Cause::None => true,
-            Cause::Delivery { id, lease } => {
-                sqlx::query(
-                    "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, lease_until = NULL
-                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
-                )
-                .bind(now)
-                .bind(id)
-                .bind(&lease.owner)
-                .bind(lease.attempt)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
-            Cause::Effect { id, lease } => {
-                sqlx::query(
-                    "UPDATE effects SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL
-                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
-                )
-                .bind(now)
-                .bind(id)
-                .bind(&lease.owner)
-                .bind(lease.attempt)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
+        let (reply, answer) = oneshot::channel();
+        let job = WriteJob {
+            write: w.cloned(),
+            cause: cause.clone(),
+            now,
+            reply,
         };
-        if !fenced {
-            tx.rollback().await?;
-            return Ok(WriteOutcome::LostLease);
-        }
-        if let Some(w) = w
-            && !write_intent(&mut tx, w, now).await?
-        {
-            tx.rollback().await?;
-            return Ok(WriteOutcome::Conflict);
-        }
-        tx.commit().await?;
-        Ok(WriteOutcome::Written)
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?
     }
 
     // ---- effects ----------------------------------------------------------------
@@ -883,4 +1006,138 @@ fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
 /// A random 128-bit id, as 32 hex digits.
 pub fn new_id() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+/// The group-commit writer: takes every write waiting, commits them in one transaction.
+async fn write_loop(pool: AnyPool, backend: Backend, mut jobs: mpsc::Receiver<WriteJob>) {
+    let mut batch: Vec<WriteJob> = Vec::with_capacity(MAX_WRITE_BATCH);
+    while let Some(first) = jobs.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_WRITE_BATCH {
+            match jobs.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&pool, backend, &batch).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                // Nothing of the batch was committed: every caller retries.
+                let message = format!("{e:#}");
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(anyhow::anyhow!("{message}")));
+                }
+            }
+        }
+    }
+}
+
+/// Run each write in its own savepoint of one transaction, then commit. A write that
+/// fails (or lost its lease, or its version check) is rolled back to its savepoint
+/// and does not disturb the others. `Err`: the transaction itself failed.
+async fn write_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    batch: &[WriteJob],
+) -> anyhow::Result<Vec<anyhow::Result<WriteOutcome>>> {
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut processed: Vec<&str> = Vec::new();
+    for job in batch {
+        // Only a write with an intent change can fail half-way (its cause completed,
+        // its version check lost): that one needs a savepoint. A bare completion is one
+        // statement that either happens or not.
+        let guarded = job.write.is_some();
+        if guarded {
+            sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
+        }
+        let outcome = write_one(&mut tx, job.write.as_ref(), &job.cause, job.now).await;
+        if guarded {
+            if !matches!(outcome, Ok(WriteOutcome::Written)) {
+                sqlx::query("ROLLBACK TO SAVEPOINT w")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("RELEASE SAVEPOINT w").execute(&mut *tx).await?;
+        } else if outcome.is_err() {
+            // A failed statement aborts a PostgreSQL transaction: give up the batch
+            // (every caller retries) rather than commit around it.
+            return Err(outcome.expect_err("checked"));
+        }
+        if let (Ok(WriteOutcome::Written), Cause::Delivery { id, .. }) = (&outcome, &job.cause) {
+            processed.push(id);
+        }
+        outcomes.push(outcome);
+    }
+    // Processed deliveries' bodies are no longer needed: one statement for the batch.
+    for chunk in processed.chunks(INSERT_CHUNK) {
+        let list = id_list(chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM delivery_payloads WHERE id IN ({list})"
+        )));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// One write, inside the caller's transaction: the fencing check on its cause, then
+/// the intent (with its version check) and its effects.
+async fn write_one(
+    conn: &mut AnyConnection,
+    w: Option<&IntentWrite>,
+    cause: &Cause,
+    now: Millis,
+) -> anyhow::Result<WriteOutcome> {
+    // The fencing check: the cause must still be ours.
+    let fenced = match cause {
+        Cause::None => true,
+        Cause::Delivery { id, lease } => {
+            sqlx::query(
+                "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(&lease.owner)
+            .bind(lease.attempt)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1
+        }
+        Cause::Effect { id, lease } => {
+            sqlx::query(
+                "UPDATE effects SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(&lease.owner)
+            .bind(lease.attempt)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1
+        }
+    };
+    if !fenced {
+        return Ok(WriteOutcome::LostLease);
+    }
+    if let Some(w) = w
+        && !write_intent(conn, w, now).await?
+    {
+        return Ok(WriteOutcome::Conflict);
+    }
+    Ok(WriteOutcome::Written)
 }

@@ -179,13 +179,21 @@ pub async fn receive(
     // PostgreSQL text cannot hold NUL: strip it from the few decoded values stored in
     // columns (the raw body is stored as sent; JSON text never holds a raw NUL).
     let no_nul = |s: String| s.replace('\0', "");
+    // A delivery the engine has no use for is recorded (for deduplication and the
+    // redelivery sweep) as done, without its body.
+    let needed = payload.needs_processing(event);
     let delivery = NewDelivery {
         id: id.to_string(),
         event: event.to_string(),
         action: payload.action.clone().map(no_nul),
         installation_id: payload.installation.as_ref().map(|i| i.id as i64),
         item_key: no_nul(payload.item_key()),
-        payload: text.to_string(),
+        payload: if needed {
+            text.to_string()
+        } else {
+            String::new()
+        },
+        done: !needed,
     };
     match intake.record(delivery).await {
         Ok(true) => (Verdict::Recorded, "recorded\n"),

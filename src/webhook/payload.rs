@@ -140,6 +140,43 @@ impl Payload {
         self.issue.as_ref().or(self.pull_request.as_ref())
     }
 
+    /// Whether the engine has anything to do with this delivery (`event` is its
+    /// `X-GitHub-Event`). Most deliveries an App receives are not: an issue opened, a
+    /// pull request edited. Those are recorded as already done, without their body, so
+    /// that they cost one row in the intake's transaction and nothing after it.
+    ///
+    /// `engine::deliveries::route` starts by asking this, so an event it handles must be
+    /// listed here (the tests over GitHub's example payloads check both agree).
+    pub fn needs_processing(&self, event: &str) -> bool {
+        let action = self.action.as_deref().unwrap_or("");
+        match event {
+            "installation" => matches!(
+                action,
+                "created" | "deleted" | "suspend" | "unsuspend" | "new_permissions_accepted"
+            ),
+            "installation_repositories" => action == "removed",
+            "issues" => matches!(
+                action,
+                "labeled" | "unlabeled" | "closed" | "deleted" | "transferred"
+            ),
+            "pull_request" => {
+                matches!(
+                    action,
+                    "labeled" | "unlabeled" | "closed" | "synchronize" | "ready_for_review"
+                ) || (action == "edited"
+                    && self
+                        .changes
+                        .as_ref()
+                        .is_some_and(|c| c.get("base").is_some()))
+            }
+            "issue_comment" => matches!(action, "created" | "edited"),
+            "pull_request_review" => matches!(action, "submitted" | "edited" | "dismissed"),
+            "check_suite" | "check_run" | "status" => true,
+            "label" => matches!(action, "deleted" | "edited"),
+            _ => false,
+        }
+    }
+
     /// Deliveries with the same key are processed in the order received.
     pub fn item_key(&self) -> String {
         match (self.repo(), self.item()) {
@@ -178,6 +215,68 @@ mod tests {
             }
         }
         assert!(n > 50, "only {n} examples found");
+    }
+
+    #[test]
+    fn only_deliveries_the_engine_uses_need_processing() {
+        let root = format!("{}/../shared/github/webhooks", env!("CARGO_MANIFEST_DIR"));
+        let (mut used, mut skipped) = (Vec::new(), Vec::new());
+        for event in std::fs::read_dir(&root).unwrap() {
+            let event = event.unwrap();
+            let name = event.file_name().to_string_lossy().to_string();
+            for file in std::fs::read_dir(event.path()).unwrap() {
+                let path = file.unwrap().path();
+                let p = Payload::parse(&std::fs::read(&path).unwrap()).unwrap();
+                let key = format!("{name}.{}", p.action.as_deref().unwrap_or("-"));
+                if p.needs_processing(&name) {
+                    used.push(key);
+                } else {
+                    skipped.push(key);
+                }
+            }
+        }
+        for key in [
+            "issues.labeled",
+            "issues.deleted",
+            "issues.transferred",
+            "pull_request.unlabeled",
+            "pull_request.closed",
+            "pull_request.synchronize",
+            "pull_request.ready_for_review",
+            "issue_comment.created",
+            "issue_comment.edited",
+            "pull_request_review.submitted",
+            "pull_request_review.dismissed",
+            "installation.deleted",
+            "installation.suspend",
+            "installation_repositories.removed",
+            "check_suite.completed",
+            "status.-",
+        ] {
+            assert!(used.contains(&key.to_string()), "{key} must be processed");
+        }
+        for key in [
+            "issues.opened",
+            "pull_request.opened",
+            "issue_comment.deleted",
+            "issues.assigned",
+            "pull_request.converted_to_draft",
+            "installation_repositories.added",
+            "ping.-",
+        ] {
+            assert!(skipped.contains(&key.to_string()), "{key} needs nothing");
+        }
+    }
+
+    #[test]
+    fn a_base_change_is_a_push_other_edits_are_not() {
+        let edit = |changes: &str| {
+            Payload::parse(format!(r#"{{"action":"edited","changes":{changes}}}"#).as_bytes())
+                .unwrap()
+                .needs_processing("pull_request")
+        };
+        assert!(edit(r#"{"base":{"ref":{"from":"main"}}}"#));
+        assert!(!edit(r#"{"title":{"from":"old"}}"#));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! `dead_code` allowances.
 
 #[allow(dead_code, unused_imports)]
+pub mod binary;
+#[allow(dead_code, unused_imports)]
 pub mod deliveries;
 #[allow(dead_code, unused_imports)]
 pub mod fake_github;

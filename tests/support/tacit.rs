@@ -2,8 +2,11 @@
 //! engine) on an ephemeral port, configured like production except for shorter waits,
 //! against a `FakeGitHub` and a fresh database (SQLite file or PostgreSQL database).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use tacit::clock::{Clock, SystemClock};
 use tacit::server::Server;
 use tacit::settings::{Settings, Tuning};
 
@@ -69,7 +72,12 @@ impl TestDb {
 
 /// Settings as `tacit serve` would read them, pointed at the fake GitHub.
 pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
-    let vars = [
+    settings_with(github, database_url, &[])
+}
+
+/// [`settings`] with more variables (`DASHBOARD_TOKEN`, ...), read the same way.
+pub fn settings_with(github: &FakeGitHub, database_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut vars = vec![
         ("APP_ID", keys::APP_ID.to_string()),
         ("PRIVATE_KEY", keys::private_key_pem().to_string()),
         ("WEBHOOK_SECRET", keys::WEBHOOK_SECRET.to_string()),
@@ -78,6 +86,7 @@ pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
         ("DATABASE_URL", database_url.to_string()),
         ("GITHUB_API_URL", github.url()),
     ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
     let mut s =
         Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
             .expect("test settings are valid");
@@ -89,6 +98,7 @@ pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
 pub fn fast_tuning() -> Tuning {
     Tuning {
         write_interval: Duration::ZERO,
+        writes_per_minute: 0,
         status_edit_interval: Duration::ZERO,
         lease: Duration::from_secs(5),
         max_idle: Duration::from_millis(500),
@@ -117,8 +127,15 @@ impl Tacit {
     }
 
     pub async fn start_with(settings: Settings) -> Tacit {
+        Tacit::start_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Start with a clock the test moves (see [`JumpClock`]).
+    pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Tacit {
         init_logs();
-        let server = Server::start(settings).await.expect("tacit starts");
+        let server = Server::start_with_clock(settings, clock)
+            .await
+            .expect("tacit starts");
         let url = format!("http://{}", server.addr());
         Tacit {
             server: Some(server),
@@ -166,4 +183,26 @@ pub async fn wait(github: &FakeGitHub, what: &str, secs: u64, f: impl Fn(&FakeGi
         github.wait_for(Duration::from_secs(secs), f).await,
         "timed out waiting: {what}"
     );
+}
+
+/// A wall clock that the test can jump forward or back: the real time plus an offset.
+#[derive(Default)]
+pub struct JumpClock {
+    offset_ms: AtomicI64,
+}
+
+impl JumpClock {
+    /// Move the clock by `ms` (negative: back) from where it is now.
+    pub fn jump(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for JumpClock {
+    fn now(&self) -> jiff::Timestamp {
+        let offset = jiff::SignedDuration::from_millis(self.offset_ms.load(Ordering::SeqCst));
+        jiff::Timestamp::now()
+            .checked_add(offset)
+            .expect("in range")
+    }
 }

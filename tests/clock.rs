@@ -1,0 +1,136 @@
+//! The wall clock jumps (an NTP step, a VM resumed, an operator's mistake). What
+//! `src/clock.rs` promises: due times are stored and compared with the clock at one
+//! place, so a jump forward runs what became due at once, a jump back makes due work
+//! wait for the clock to reach it again, and neither loses or doubles an effect.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::deliveries as d;
+use support::fake_github::FakeGitHub;
+use support::tacit::{Db, JumpClock, Tacit, TestDb, settings, wait};
+
+const O: &str = "octo";
+const R: &str = "repo";
+const HOUR_MS: i64 = 3_600_000;
+
+async fn world(config: &str) -> FakeGitHub {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", config);
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.add_pull(O, R, 7, "dave", "abc123");
+    gh
+}
+
+async fn start(gh: &FakeGitHub, db: &TestDb, clock: &Arc<JumpClock>) -> Tacit {
+    Tacit::start_with_clock(settings(gh, &db.url), clock.clone()).await
+}
+
+async fn label(gh: &FakeGitHub, t: &Tacit) {
+    gh.set_labels_by(O, R, 7, &["intent-to-merge"], "alice");
+    let delivery = d::pr_labeled(O, R, 7, "intent-to-merge", "alice", "abc123");
+    assert_eq!(t.deliver(&delivery).await, 202);
+    wait(gh, "the status comment", 5, |g| {
+        g.comments(O, R, 7)
+            .iter()
+            .any(|c| c.body.starts_with("<!-- tacit:intent -->"))
+    })
+    .await;
+}
+
+/// Give tacit time to do something it should not (several scheduler rounds).
+async fn quiet_period() {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+}
+
+async fn jump_forward(db: Db) {
+    // A one-hour window: only the jump can close it within the test.
+    let gh = world("window: 1h\n").await;
+    let db = TestDb::new(db).await;
+    let clock = Arc::new(JumpClock::default());
+    let t = start(&gh, &db, &clock).await;
+    label(&gh, &t).await;
+    quiet_period().await;
+    assert!(
+        gh.merges(O, R, 7).is_empty(),
+        "merged before the window closed"
+    );
+
+    clock.jump(HOUR_MS + 1_000);
+    wait(&gh, "the merge after the jump", 10, |g| {
+        !g.merges(O, R, 7).is_empty()
+    })
+    .await;
+    // A second jump past where the first one landed changes nothing: the intent is done.
+    clock.jump(HOUR_MS);
+    quiet_period().await;
+    let merges = gh.merges(O, R, 7);
+    assert_eq!(merges.len(), 1, "exactly one merge: {merges:?}");
+    assert_eq!(merges[0]["sha"], "abc123");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_jump_forward_runs_what_became_due_once_sqlite() {
+    jump_forward(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_jump_forward_runs_what_became_due_once_postgres() {
+    jump_forward(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_jump_back_delays_due_work_and_loses_none() {
+    let gh = world("window: 2s\n").await;
+    let db = TestDb::new(Db::Sqlite).await;
+    let clock = Arc::new(JumpClock::default());
+    let t = start(&gh, &db, &clock).await;
+    label(&gh, &t).await;
+
+    // Back one hour just after the window opened: by this clock it closes in an hour.
+    clock.jump(-HOUR_MS);
+    quiet_period().await;
+    assert!(
+        gh.merges(O, R, 7).is_empty(),
+        "acted although by the clock the window had not closed"
+    );
+
+    // The clock is corrected: the window is over, the merge happens once.
+    clock.jump(HOUR_MS);
+    wait(&gh, "the merge once the clock is right", 10, |g| {
+        !g.merges(O, R, 7).is_empty()
+    })
+    .await;
+    quiet_period().await;
+    assert_eq!(gh.merges(O, R, 7).len(), 1);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_with_the_clock_moved_back_keeps_the_window() {
+    // The intent was opened, tacit stopped, and it came back with its clock an hour
+    // behind: the stored due time stands; nothing acts early, nothing is forgotten.
+    let gh = world("window: 2s\n").await;
+    let db = TestDb::new(Db::Sqlite).await;
+    let clock = Arc::new(JumpClock::default());
+    let t = start(&gh, &db, &clock).await;
+    label(&gh, &t).await;
+    t.stop().await;
+
+    clock.jump(-HOUR_MS);
+    let t = start(&gh, &db, &clock).await;
+    quiet_period().await;
+    assert!(gh.merges(O, R, 7).is_empty(), "acted early after restart");
+    clock.jump(HOUR_MS);
+    wait(&gh, "the merge after restart", 10, |g| {
+        !g.merges(O, R, 7).is_empty()
+    })
+    .await;
+    quiet_period().await;
+    assert_eq!(gh.merges(O, R, 7).len(), 1);
+    t.stop().await;
+}

@@ -1,0 +1,334 @@
+//! The durable store on its own, against SQLite and PostgreSQL alike: the promises of
+//! `src/store/mod.rs` (one row per delivery id, leases with fencing, versioned intent
+//! writes, one open intent per item, retention), checked without a server around it.
+
+mod support;
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tacit::core::config::RepoConfig;
+use tacit::core::intent::{Intent, Opening};
+use tacit::store::{Cause, IntentWrite, NewDelivery, Store, WriteOutcome};
+
+use support::tacit::{Db, TestDb};
+
+const LEASE: Duration = Duration::from_secs(60);
+const T0: i64 = 1_790_000_000_000;
+
+async fn store(kind: Db) -> (Store, TestDb) {
+    let db = TestDb::new(kind).await;
+    let store = Store::connect(&db.url).await.expect("store connects");
+    (store, db)
+}
+
+fn delivery(id: &str, item: &str, done: bool) -> NewDelivery {
+    NewDelivery {
+        id: id.to_string(),
+        event: "issue_comment".to_string(),
+        action: Some("created".to_string()),
+        installation_id: Some(1),
+        item_key: item.to_string(),
+        payload: if done {
+            String::new()
+        } else {
+            "{}".to_string()
+        },
+        done,
+    }
+}
+
+fn opened(number: i64, at_ms: i64) -> IntentWrite {
+    let policy = RepoConfig::default()
+        .policy("intent-to-close")
+        .expect("a default intent");
+    let (intent, effects) = Intent::open(Opening {
+        policy,
+        is_pull: false,
+        item_author: "dave".into(),
+        author: "alice".into(),
+        at: Timestamp::from_millisecond(at_ms).unwrap(),
+        head_sha: None,
+        carried: vec![],
+    });
+    IntentWrite {
+        id: format!("intent-{number}-{at_ms}"),
+        expected_version: None,
+        installation_id: 1,
+        repo: "Octo/Repo".into(),
+        number,
+        intent,
+        effects,
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Db::Sqlite).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Db::Postgres).await; })*
+        }
+    };
+}
+
+both!(
+    a_delivery_id_is_recorded_once,
+    deliveries_with_nothing_to_do_are_never_claimed,
+    deliveries_of_one_item_are_claimed_in_order,
+    a_lapsed_lease_cannot_complete_the_work,
+    intent_writes_check_the_version,
+    one_open_intent_per_item,
+    a_restarted_replica_takes_its_leases_back,
+    old_finished_work_is_pruned,
+    concurrent_writes_commit_together_and_fail_alone,
+);
+
+async fn a_delivery_id_is_recorded_once(kind: Db) {
+    let (s, _db) = store(kind).await;
+    let fresh = s
+        .insert_deliveries(
+            &[delivery("a", "r#1", false), delivery("a", "r#1", false)],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(fresh, vec![true, false], "the second copy is a duplicate");
+    let again = s
+        .insert_deliveries(&[delivery("a", "r#1", false)], T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(again, vec![false]);
+    assert_eq!(s.count_deliveries().await.unwrap(), 1);
+}
+
+async fn deliveries_with_nothing_to_do_are_never_claimed(kind: Db) {
+    let (s, _db) = store(kind).await;
+    s.insert_deliveries(
+        &[delivery("x", "r#1", true), delivery("y", "r#2", false)],
+        T0,
+    )
+    .await
+    .unwrap();
+    let claimed = s.claim_deliveries("me", T0, LEASE, 10).await.unwrap();
+    let ids: Vec<_> = claimed.iter().map(|(d, _)| d.id.as_str()).collect();
+    assert_eq!(ids, ["y"]);
+    assert!(s.delivery_exists("x").await.unwrap(), "still deduplicated");
+}
+
+async fn deliveries_of_one_item_are_claimed_in_order(kind: Db) {
+    let (s, _db) = store(kind).await;
+    s.insert_deliveries(&[delivery("first", "r#1", false)], T0)
+        .await
+        .unwrap();
+    s.insert_deliveries(&[delivery("second", "r#1", false)], T0 + 1)
+        .await
+        .unwrap();
+    let claimed = s.claim_deliveries("me", T0 + 2, LEASE, 10).await.unwrap();
+    let ids: Vec<_> = claimed.iter().map(|(d, _)| d.id.clone()).collect();
+    assert_eq!(ids, ["first"], "the second waits for the first");
+    let (d, lease) = &claimed[0];
+    let cause = Cause::Delivery {
+        id: d.id.clone(),
+        lease: lease.clone(),
+    };
+    assert_eq!(
+        s.write(None, &cause, T0 + 3).await.unwrap(),
+        WriteOutcome::Written
+    );
+    let claimed = s.claim_deliveries("me", T0 + 4, LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].0.id, "second");
+}
+
+async fn a_lapsed_lease_cannot_complete_the_work(kind: Db) {
+    let (s, _db) = store(kind).await;
+    s.insert_deliveries(&[delivery("d", "r#1", false)], T0)
+        .await
+        .unwrap();
+    let (slow, slow_lease) = s
+        .claim_deliveries("replica-a", T0, LEASE, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    // Nobody else can take it while the lease runs.
+    assert!(
+        s.claim_deliveries("replica-b", T0 + 1_000, LEASE, 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // After it ran out, another replica takes it, with a new fencing token.
+    let later = T0 + LEASE.as_millis() as i64 + 1;
+    let (_, fast_lease) = s
+        .claim_deliveries("replica-b", later, LEASE, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(fast_lease.attempt > slow_lease.attempt);
+    let w = opened(1, T0);
+    let stale = Cause::Delivery {
+        id: slow.id.clone(),
+        lease: slow_lease,
+    };
+    assert_eq!(
+        s.write(Some(&w), &stale, later + 1).await.unwrap(),
+        WriteOutcome::LostLease,
+        "the first holder's late decision is refused"
+    );
+    assert!(s.open_intent_for("octo/repo", 1).await.unwrap().is_none());
+    let current = Cause::Delivery {
+        id: slow.id,
+        lease: fast_lease,
+    };
+    assert_eq!(
+        s.write(Some(&w), &current, later + 2).await.unwrap(),
+        WriteOutcome::Written
+    );
+    assert!(s.open_intent_for("octo/repo", 1).await.unwrap().is_some());
+}
+
+async fn intent_writes_check_the_version(kind: Db) {
+    let (s, _db) = store(kind).await;
+    let w = opened(2, T0);
+    assert_eq!(
+        s.write(Some(&w), &Cause::None, T0).await.unwrap(),
+        WriteOutcome::Written
+    );
+    let row = s.open_intent_for("octo/repo", 2).await.unwrap().unwrap();
+    let update = |version| IntentWrite {
+        expected_version: Some(version),
+        effects: vec![],
+        ..w.clone()
+    };
+    assert_eq!(
+        s.write(Some(&update(row.version)), &Cause::None, T0 + 1)
+            .await
+            .unwrap(),
+        WriteOutcome::Written
+    );
+    // A writer that read the old version loses.
+    assert_eq!(
+        s.write(Some(&update(row.version)), &Cause::None, T0 + 2)
+            .await
+            .unwrap(),
+        WriteOutcome::Conflict
+    );
+}
+
+async fn one_open_intent_per_item(kind: Db) {
+    let (s, _db) = store(kind).await;
+    assert_eq!(
+        s.write(Some(&opened(3, T0)), &Cause::None, T0)
+            .await
+            .unwrap(),
+        WriteOutcome::Written
+    );
+    // A second insert for the same item (a racing replica) is refused, not doubled.
+    assert_eq!(
+        s.write(Some(&opened(3, T0 + 5)), &Cause::None, T0 + 5)
+            .await
+            .unwrap(),
+        WriteOutcome::Conflict
+    );
+    assert_eq!(s.count_open_intents().await.unwrap(), 1);
+}
+
+async fn a_restarted_replica_takes_its_leases_back(kind: Db) {
+    let (s, _db) = store(kind).await;
+    s.insert_deliveries(&[delivery("d", "r#1", false)], T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.claim_deliveries("host:3000", T0, LEASE, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The process died; the same replica starts again well inside the lease.
+    s.release_stale_leases("host:3000").await.unwrap();
+    assert_eq!(
+        s.claim_deliveries("host:3000", T0 + 10, LEASE, 1)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "its own lease is released at start, not waited out"
+    );
+}
+
+async fn old_finished_work_is_pruned(kind: Db) {
+    let (s, _db) = store(kind).await;
+    s.insert_deliveries(
+        &[
+            delivery("old-done", "r#1", true),
+            delivery("old-pending", "r#2", false),
+        ],
+        T0,
+    )
+    .await
+    .unwrap();
+    s.insert_deliveries(&[delivery("new-done", "r#3", true)], T0 + 10_000)
+        .await
+        .unwrap();
+    let pruned = s.prune(T0 + 5_000).await.unwrap();
+    assert_eq!(pruned, 1);
+    assert!(!s.delivery_exists("old-done").await.unwrap());
+    assert!(
+        s.delivery_exists("old-pending").await.unwrap(),
+        "not finished"
+    );
+    assert!(s.delivery_exists("new-done").await.unwrap(), "not old");
+}
+
+/// Writes from many workers at once are committed in shared transactions, yet each
+/// keeps its own outcome: a write that loses (here: a second intent for an item that
+/// already has one) is rolled back alone, including the completion of its delivery.
+async fn concurrent_writes_commit_together_and_fail_alone(kind: Db) {
+    let (s, _db) = store(kind).await;
+    let items: Vec<String> = (0..40).map(|i| format!("d{i}")).collect();
+    let new: Vec<NewDelivery> = items
+        .iter()
+        .enumerate()
+        .map(|(i, id)| delivery(id, &format!("r#{i}"), false))
+        .collect();
+    s.insert_deliveries(&new, T0).await.unwrap();
+    let claimed = s.claim_deliveries("me", T0, LEASE, 100).await.unwrap();
+    assert_eq!(claimed.len(), 40);
+    let mut tasks = Vec::new();
+    for (d, lease) in claimed {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let i: i64 = d.id[1..].parse().unwrap();
+            // Even deliveries open an intent on their own item (100 + i); odd ones
+            // all try to open one on item 7.
+            let number = if i % 2 == 0 { 100 + i } else { 7 };
+            let w = opened(number, T0 + i);
+            let cause = Cause::Delivery {
+                id: d.id.clone(),
+                lease,
+            };
+            (i, s.write(Some(&w), &cause, T0 + 1).await.unwrap())
+        }));
+    }
+    let mut won_on_7 = 0;
+    for t in tasks {
+        let (i, outcome) = t.await.unwrap();
+        if i % 2 == 0 {
+            assert_eq!(outcome, WriteOutcome::Written, "d{i}");
+        } else if outcome == WriteOutcome::Written {
+            won_on_7 += 1;
+        } else {
+            assert_eq!(outcome, WriteOutcome::Conflict, "d{i}");
+        }
+    }
+    assert_eq!(won_on_7, 1, "one intent on item 7");
+    assert_eq!(s.count_open_intents().await.unwrap(), 21);
+    // The 19 losers' deliveries were not marked done: they can be claimed again
+    // (once their lease runs out) and decided anew.
+    let later = T0 + LEASE.as_millis() as i64 + 10;
+    let again = s.claim_deliveries("me", later, LEASE, 100).await.unwrap();
+    assert_eq!(again.len(), 19);
+}
