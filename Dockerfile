@@ -21,11 +21,12 @@ RUN mkdir src \
     && cargo build --release --locked \
     && rm -rf src
 
-# Then tacit itself. `migrations/` is embedded in the binary at compile time
-# (`sqlx::migrate!`), so it is needed here and not at run time. The sources are
-# touched so that cargo never mistakes them for the stubs it has just built.
+# Then tacit itself. `migrations/` and `app.yml` (for `tacit setup`) are embedded in
+# the binary at compile time, so they are needed here and not at run time. The sources
+# are touched so that cargo never mistakes them for the stubs it has just built.
 COPY src ./src
 COPY migrations ./migrations
+COPY app.yml ./
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked \
     && install -m 0755 target/release/tacit /usr/local/bin/tacit

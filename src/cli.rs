@@ -1,4 +1,5 @@
-//! The command line: `tacit serve` (and `tacit help`).
+//! The command line: `tacit serve`, `tacit setup`, `tacit check-config`,
+//! `tacit config-schema` (and `tacit help`).
 
 use std::process::ExitCode;
 
@@ -9,19 +10,32 @@ tacit: lazy consensus for GitHub
 
 Usage:
   tacit serve                 run the webhook server and the scheduler
+  tacit setup [--webhook-url URL]
+                              register the GitHub App from app.yml in the browser
+                              and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
   tacit check-config [FILE]   check a configuration file (default .github/tacit.yml)
+  tacit config-schema         print the JSON Schema of .github/tacit.yml
   tacit help                  show this help
 
 Configuration comes from the environment and from .env in the working directory:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required); PORT, HOST,
 DATABASE_URL, GITHUB_API_URL, LOG_LEVEL, LOG_FORMAT, DASHBOARD_TOKEN. See .env.example.
+`tacit setup` needs none of the required ones: it listens on HOST (default
+127.0.0.1) and PORT, and takes the App's webhook address from --webhook-url,
+WEBHOOK_URL or app.yml (an https address GitHub can reach; without one the
+webhook stays off until set in the App's settings).
 ";
 
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(),
+        Some("setup") => setup(&args[1..]),
         Some("check-config") => check_config(args.get(1).map(String::as_str)),
+        Some("config-schema") => {
+            print!("{}", crate::core::config::json_schema_text());
+            ExitCode::SUCCESS
+        }
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -35,6 +49,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `tacit setup [--webhook-url URL]`.
+fn setup(args: &[String]) -> ExitCode {
+    let mut webhook_url = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--webhook-url" => args.next().cloned(),
+            other => other.strip_prefix("--webhook-url=").map(str::to_string),
+        };
+        match value {
+            Some(url) => webhook_url = Some(url),
+            None => {
+                eprintln!("tacit setup: unexpected argument {arg:?}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    crate::setup::main(webhook_url)
 }
 
 /// Validate a `.github/tacit.yml`: exit 0 if tacit would accept it, 1 with the error

@@ -14,5 +14,6 @@ pub mod github;
 pub mod metrics;
 pub mod server;
 pub mod settings;
+pub mod setup;
 pub mod store;
 pub mod webhook;

@@ -118,17 +118,7 @@ impl Settings {
             anyhow!("WEBHOOK_SECRET is not set: tacit refuses to accept unsigned deliveries")
         })?;
 
-        let host = get("HOST").unwrap_or_else(|| "0.0.0.0".into());
-        let port = get("PORT").unwrap_or_else(|| "3000".into());
-        let port: u16 = port
-            .trim()
-            .parse()
-            .map_err(|_| anyhow!("PORT must be a port number, got {port:?}"))?;
-        let ip: std::net::IpAddr = host
-            .trim()
-            .trim_matches(['[', ']'])
-            .parse()
-            .map_err(|_| anyhow!("HOST must be an IP address, got {host:?}"))?;
+        let listen = listen_address(&get, "0.0.0.0")?;
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://tacit.db".into());
         if !(database_url.starts_with("sqlite:")
@@ -137,12 +127,7 @@ impl Settings {
         {
             bail!("DATABASE_URL must start with sqlite:// or postgres://");
         }
-        let github_api_url = get("GITHUB_API_URL")
-            .unwrap_or_else(|| "https://api.github.com".into())
-            .trim_end_matches('/')
-            .to_string();
-        url::Url::parse(&github_api_url)
-            .map_err(|e| anyhow!("GITHUB_API_URL is not a URL ({e}): {github_api_url:?}"))?;
+        let github_api_url = github_api_url(&get)?;
 
         let log_level = get("LOG_LEVEL")
             .unwrap_or_else(|| "info".into())
@@ -191,7 +176,7 @@ impl Settings {
             app_id,
             private_key,
             webhook_secret,
-            listen: SocketAddr::new(ip, port),
+            listen,
             database_url,
             github_api_url,
             log_level,
@@ -200,6 +185,65 @@ impl Settings {
             tuning,
         })
     }
+}
+
+/// What `tacit setup` needs: where to listen and where GitHub is. Nothing about the
+/// App, which does not exist yet: that is what setup creates.
+#[derive(Debug, Clone)]
+pub struct SetupSettings {
+    /// `HOST` and `PORT`; `HOST` defaults to 127.0.0.1 here: the setup page is for the
+    /// person at this machine.
+    pub listen: SocketAddr,
+    pub github_api_url: String,
+    /// `WEBHOOK_URL`: the public address GitHub should deliver to, if known yet.
+    pub webhook_url: Option<String>,
+}
+
+impl SetupSettings {
+    /// Read `.env` (if present) and the environment.
+    pub fn from_env() -> anyhow::Result<SetupSettings> {
+        let _ = dotenvy::dotenv();
+        SetupSettings::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Build setup settings from any variable lookup.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<SetupSettings> {
+        Ok(SetupSettings {
+            listen: listen_address(&get, "127.0.0.1")?,
+            github_api_url: github_api_url(&get)?,
+            webhook_url: get("WEBHOOK_URL").map(|u| u.trim().to_string()),
+        })
+    }
+}
+
+/// `HOST` (an IP address, default `default_host`) and `PORT` (default 3000).
+fn listen_address(
+    get: &impl Fn(&str) -> Option<String>,
+    default_host: &str,
+) -> anyhow::Result<SocketAddr> {
+    let host = get("HOST").unwrap_or_else(|| default_host.into());
+    let port = get("PORT").unwrap_or_else(|| "3000".into());
+    let port: u16 = port
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("PORT must be a port number, got {port:?}"))?;
+    let ip: std::net::IpAddr = host
+        .trim()
+        .trim_matches(['[', ']'])
+        .parse()
+        .map_err(|_| anyhow!("HOST must be an IP address, got {host:?}"))?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// `GITHUB_API_URL` without a trailing slash, default `https://api.github.com`.
+fn github_api_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    let github_api_url = get("GITHUB_API_URL")
+        .unwrap_or_else(|| "https://api.github.com".into())
+        .trim_end_matches('/')
+        .to_string();
+    url::Url::parse(&github_api_url)
+        .map_err(|e| anyhow!("GITHUB_API_URL is not a URL ({e}): {github_api_url:?}"))?;
+    Ok(github_api_url)
 }
 
 fn jsonwebtoken_key_ok(pem: &str) -> Result<(), ()> {
@@ -330,6 +374,26 @@ mod tests {
             ("WEBHOOK_SECRET", "s"),
         ]));
         assert!(s.is_ok());
+    }
+
+    #[test]
+    fn setup_needs_no_app_and_listens_locally() {
+        let s = SetupSettings::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.github_api_url, "https://api.github.com");
+        assert_eq!(s.webhook_url, None);
+        let s = SetupSettings::from_lookup(lookup(&[
+            ("HOST", "0.0.0.0"),
+            ("PORT", "8080"),
+            ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+            ("WEBHOOK_URL", " https://tacit.example.org "),
+        ]))
+        .unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(s.github_api_url, "https://ghe.example.com/api/v3");
+        assert_eq!(s.webhook_url.as_deref(), Some("https://tacit.example.org"));
+        let err = SetupSettings::from_lookup(lookup(&[("PORT", "http")])).unwrap_err();
+        assert!(err.to_string().contains("PORT"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use support::deliveries::{self, Delivery};
-use support::fake_github::{Auth, BOT_LOGIN, FakeGitHub, Fault, repo_id, user_id};
+use support::fake_github::{Auth, BOT_LOGIN, FakeGitHub, Fault, MANIFEST_CODE, repo_id, user_id};
 use support::keys;
 
 const OWNER: &str = "acme";
@@ -237,6 +237,51 @@ async fn app_endpoints_need_a_valid_jwt() {
         kinds.contains(&Auth::Installation(1)),
         "the installation token was recognised"
     );
+}
+
+#[tokio::test]
+async fn a_manifest_code_is_exchanged_once() {
+    let fake = FakeGitHub::start().await;
+    let anonymous = Client::anonymous(&fake);
+    let path = format!("/app-manifests/{MANIFEST_CODE}/conversions");
+
+    let answer = anonymous.send("POST", &path, Value::Null).await;
+    assert_eq!(answer.status, 201, "{}", answer.json);
+    // GitHub's own example: the App with the secrets only this answer ever shows.
+    assert_eq!(answer.json, fake.manifest_conversion());
+    assert_eq!(
+        (&answer.json["id"], &answer.json["slug"]),
+        (&json!(1), &json!("octoapp"))
+    );
+    let pem = answer.json["pem"].as_str().unwrap();
+    assert!(
+        pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"),
+        "{pem}"
+    );
+    assert!(answer.json["webhook_secret"].is_string());
+
+    // Used up, like on GitHub; an unknown code is no better.
+    let again = anonymous.send("POST", &path, Value::Null).await;
+    assert_eq!((again.status, again.message()), (404, Some("Not Found")));
+    let unknown = anonymous
+        .send(
+            "POST",
+            "/app-manifests/never-issued/conversions",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+
+    fake.add_manifest_code("second-code");
+    let answer = anonymous
+        .send(
+            "POST",
+            "/app-manifests/second-code/conversions",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(answer.status, 201);
+    assert_eq!(fake.count("POST", "/app-manifests/{code}/conversions"), 4);
 }
 
 #[tokio::test]

@@ -18,10 +18,18 @@
 //! The serde derives on the public types are for stored snapshots (JSON):
 //! durations there are whole seconds (see `super::duration::serde_secs`).
 //! They are not the YAML format; use [`RepoConfig::parse`] for the file.
+//!
+//! [`json_schema`] describes the file for editors (`docs/tacit.schema.json`). It is
+//! derived from the very types the file is read with (`FileYaml`, `IntentYaml` and the
+//! value types), whose doc comments are the descriptions editors show. What a JSON
+//! Schema cannot say (duration bounds, time zone names, labels that ignore case) only
+//! the parser checks.
 
 use super::duration::{format_duration, parse_duration};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -39,9 +47,13 @@ pub const MAX_WINDOW: Duration = Duration::from_secs(90 * 86_400);
 pub const MAX_AFTER_OBJECTION: Duration = Duration::from_secs(90 * 86_400);
 /// GitHub's limit on the length of a label name, in characters.
 pub const MAX_LABEL_CHARS: usize = 50;
+/// The least role `authors` may name: `read` and `triage` cannot open intents.
+const AUTHORS_MIN: Role = Role::Write;
+/// The least role `objectors` may name: `read` cannot object.
+const OBJECTORS_MIN: Role = Role::Triage;
 
 /// What tacit does when an intent's window closes unopposed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Merge the pull request.
@@ -123,11 +135,14 @@ impl Role {
 }
 
 /// How a pull request is merged, as in GitHub's merge API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MergeMethod {
+    /// A merge commit.
     Merge,
+    /// The pull request's commits squashed into one.
     Squash,
+    /// The pull request's commits rebased onto the base branch.
     Rebase,
 }
 
@@ -143,10 +158,12 @@ impl MergeMethod {
 }
 
 /// The `state_reason` given when closing an issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
+    /// Closed as completed.
     Completed,
+    /// Closed as not planned.
     NotPlanned,
 }
 
@@ -381,40 +398,108 @@ impl ConfigError {
 
 // ---------------------------------------------------------------------------
 // The file as written. Each wrapper type checks its value inside the YAML
-// deserializer, so that errors carry a position.
+// deserializer, so that errors carry a position. The doc comments of the fields
+// are the descriptions in the JSON Schema; the `default`s there are checked
+// against the parser's by a test.
 
-#[derive(Default, Deserialize)]
+/// The configuration of tacit (lazy consensus) for a repository: `.github/tacit.yml`,
+/// read from the default branch, else from the owner's `.github` repository. Every
+/// key is optional; an empty file means the defaults. Unknown keys are errors.
+#[derive(Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of tacit settings, like `window: 72h`"
 )]
+#[schemars(title = "tacit configuration (.github/tacit.yml)")]
 struct FileYaml {
+    /// How long the objection window stays open: a duration like 30s, 15m, 72h, 3d,
+    /// 1w or 1d12h; at least 1s, at most 90d.
+    #[schemars(extend("default" = "72h"))]
     window: Option<Window>,
+    /// An IANA time zone name, like Europe/Berlin, America/New_York or UTC: the zone
+    /// of business days and of the times shown in comments.
+    #[schemars(extend("default" = "UTC"))]
     timezone: Option<TimeZoneName>,
+    /// true: the window, `after_objection` and `/extend` count only Monday to Friday,
+    /// non-holiday time in `timezone`.
+    #[schemars(extend("default" = false))]
     business_days: Option<bool>,
+    /// Dates (YYYY-MM-DD) that do not count when `business_days` is true.
+    #[schemars(extend("default" = []))]
     holidays: Option<Vec<Holiday>>,
+    /// The least permission on the repository needed to open an intent (and keep it
+    /// open): write, maintain or admin.
+    #[schemars(extend("default" = "write"))]
     authors: Option<Authors>,
+    /// Bot logins whose labels may open intents, like dependabot[bot] (quote such a
+    /// login inside `[...]`). Labels added by other bots open nothing.
+    #[schemars(extend("default" = []))]
     bots: Option<Vec<BotLogin>>,
+    /// The least permission on the repository needed to object, approve and extend:
+    /// triage, write, maintain or admin.
+    #[schemars(extend("default" = "write"))]
     objectors: Option<Objectors>,
+    /// How many approvals end the window early while no objection is open; 0 turns
+    /// early proceed off.
+    #[schemars(extend("default" = 1))]
     approvals: Option<Approvals>,
+    /// How long the window stays open at least after the last objection is withdrawn:
+    /// a duration from 0s to 90d.
+    #[schemars(extend("default" = "24h"))]
     after_objection: Option<AfterObjection>,
+    /// Whether new commits (or a new base branch) under a merge intent restart the
+    /// window and clear approvals.
+    #[schemars(extend("default" = true))]
     restart_on_push: Option<bool>,
+    /// The reason given when closing an issue: completed or not_planned.
+    #[schemars(extend("default" = "not_planned"))]
     close_reason: Option<CloseReason>,
+    /// The intent labels and what each does when its window closes unopposed. When
+    /// given, it replaces the default set. Label names ignore case, as on GitHub.
+    #[schemars(extend("default" = {
+        "intent-to-merge": { "action": "merge" },
+        "intent-to-close": { "action": "close" },
+        "intent-to-proceed": { "action": "accept", "add_label": "consented" }
+    }))]
     intents: Option<Intents>,
 }
 
-/// One entry under `intents:`, as written, checked as a whole.
-#[derive(Deserialize)]
+/// An intent label's settings: what tacit does when its window closes unopposed, and
+/// the top-level values it overrides. Keys left out take the top-level value.
+// One entry under `intents:`, as written; checked as a whole by `IntentSpec`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "an intent, like `{ action: merge }`")]
+#[schemars(extend("allOf" = [
+    {
+        "if": { "properties": { "action": { "const": "merge" } } },
+        "else": { "properties": { "merge_method": { "type": "null" } } }
+    },
+    {
+        "if": { "properties": { "action": { "const": "accept" } } },
+        "else": { "properties": { "add_label": { "type": "null" } } }
+    }
+]))]
 struct IntentYaml {
+    /// What tacit does when the window closes unopposed: merge (pull requests only),
+    /// close, or accept (comment that consent was reached).
     action: Action,
+    /// This intent's window, instead of the top-level `window`.
     window: Option<Window>,
+    /// This intent's `after_objection`, instead of the top-level one.
     after_objection: Option<AfterObjection>,
+    /// This intent's `approvals`, instead of the top-level value.
     approvals: Option<Approvals>,
+    /// This intent's `objectors`, instead of the top-level value.
     objectors: Option<Objectors>,
+    /// This intent's `authors`, instead of the top-level value.
     authors: Option<Authors>,
+    /// This intent's `close_reason`, instead of the top-level value.
     close_reason: Option<CloseReason>,
+    /// Only with `action: merge`: how to merge. Without it, the repository's allowed
+    /// method: merge, else squash, else rebase.
     merge_method: Option<MergeMethod>,
+    /// Only with `action: accept`: the label added when consent is reached (not an
+    /// intent label). Without it, accept only comments.
     add_label: Option<LabelName>,
 }
 
@@ -482,6 +567,21 @@ impl TryFrom<IntentYaml> for IntentSpec {
 
 /// `intents:`, in file order.
 struct Intents(Vec<(String, IntentSpec)>);
+
+impl JsonSchema for Intents {
+    fn schema_name() -> Cow<'static, str> {
+        "Intents".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": label_schema(),
+            "additionalProperties": generator.subschema_for::<IntentYaml>(),
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for Intents {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Intents, D::Error> {
@@ -579,13 +679,25 @@ where
     deserializer.deserialize_str(StrVisitor { expecting, parse })
 }
 
-/// Declares a newtype deserialized with [`parse_str`].
+/// Declares a newtype deserialized with [`parse_str`], and its JSON Schema (inlined
+/// where it is used, so that the field's description goes with it).
 macro_rules! str_value {
-    ($name:ident($ty:ty), $expecting:literal, $parse:expr) => {
+    ($name:ident($ty:ty), $expecting:literal, $parse:expr, schema: $schema:expr) => {
         struct $name($ty);
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
                 parse_str(deserializer, $expecting, $parse).map($name)
+            }
+        }
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn inline_schema() -> bool {
+                true
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                $schema
             }
         }
     };
@@ -593,10 +705,10 @@ macro_rules! str_value {
 
 str_value!(Window(Duration), "a duration, like 72h", |s| {
     parse_bounded(s, MIN_WINDOW, MAX_WINDOW)
-});
+}, schema: duration_schema());
 str_value!(AfterObjection(Duration), "a duration, like 24h", |s| {
     parse_bounded(s, Duration::ZERO, MAX_AFTER_OBJECTION)
-});
+}, schema: duration_schema());
 str_value!(
     TimeZoneName(String),
     "a time zone name, like Europe/Berlin",
@@ -607,27 +719,64 @@ str_value!(
                 "unknown time zone `{s}`: use an IANA name, like Europe/Berlin, America/New_York or UTC"
             )),
         }
-    }
+    },
+    // Not an enum of the tz database's names: the parser also takes them in any case
+    // (`europe/berlin`), and the schema would change with every tz release.
+    schema: json_schema!({
+        "type": "string",
+        "minLength": 1,
+        "examples": ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"],
+    })
 );
 str_value!(
     Holiday(jiff::civil::Date),
     "a date, like 2026-12-24",
-    parse_date
+    parse_date,
+    schema: json_schema!({
+        "type": "string",
+        "format": "date",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    })
 );
 str_value!(Authors(Role), "a role, like write", |s| {
-    parse_role(s, Role::Write, "open intents")
-});
+    parse_role(s, AUTHORS_MIN, "open intents")
+}, schema: role_schema(AUTHORS_MIN));
 str_value!(Objectors(Role), "a role, like write", |s| {
-    parse_role(s, Role::Triage, "object")
-});
-str_value!(LabelName(String), "a label name", parse_label);
+    parse_role(s, OBJECTORS_MIN, "object")
+}, schema: role_schema(OBJECTORS_MIN));
+str_value!(LabelName(String), "a label name", parse_label, schema: label_schema());
 str_value!(BotLogin(String), "a bot login, like dependabot[bot]", |s| {
     if s.is_empty() || s.contains(char::is_whitespace) {
         Err(format!("`{s}` is not a login, like dependabot[bot]"))
     } else {
         Ok(s.to_owned())
     }
-});
+}, schema: json_schema!({ "type": "string", "pattern": "^\\S+$" }));
+
+/// The shape [`parse_duration`] takes: `<number><unit>` groups, units `w d h m s` in
+/// that order, each at most once. (Bounds are the parser's to check.)
+fn duration_schema() -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": "^\\s*(?=[0-9])([0-9]+[wW])?([0-9]+[dD])?([0-9]+[hH])?([0-9]+[mM])?([0-9]+[sS])?\\s*$",
+        "examples": ["30s", "15m", "72h", "3d", "1w", "1d12h"],
+    })
+}
+
+/// The roles [`parse_role`] accepts for `min`, weakest first.
+fn role_schema(min: Role) -> Schema {
+    let roles: Vec<&str> = [Role::Triage, Role::Write, Role::Maintain, Role::Admin]
+        .into_iter()
+        .filter(|role| *role >= min)
+        .map(Role::as_str)
+        .collect();
+    json_schema!({ "type": "string", "enum": roles })
+}
+
+/// What [`parse_label`] takes (it trims the name first).
+fn label_schema() -> Schema {
+    json_schema!({ "type": "string", "pattern": "\\S", "maxLength": MAX_LABEL_CHARS })
+}
 
 /// A label name: surrounding spaces dropped, not empty, within GitHub's
 /// length limit.
@@ -705,6 +854,80 @@ fn parse_role(s: &str, min: Role, what: &str) -> Result<Role, String> {
 
 /// `approvals`: a whole number, 0 or more.
 struct Approvals(u32);
+
+impl JsonSchema for Approvals {
+    fn schema_name() -> Cow<'static, str> {
+        "Approvals".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer", "minimum": 0, "maximum": u32::MAX })
+    }
+}
+
+/// The JSON Schema of `.github/tacit.yml` (draft 7, which editors support best),
+/// self-contained, for `docs/tacit.schema.json` and `tacit config-schema`.
+pub fn json_schema() -> serde_json::Value {
+    let mut settings = schemars::generate::SchemaSettings::draft07();
+    settings.inline_subschemas = true;
+    let schema = settings.into_generator().into_root_schema_for::<FileYaml>();
+    let mut schema = schema.to_value();
+    // An empty file (YAML null) means the defaults.
+    schema["type"] = serde_json::json!(["object", "null"]);
+    canonical(schema)
+}
+
+/// [`json_schema`] as the text of `docs/tacit.schema.json`: pretty, keys sorted at
+/// every level (whatever the order of the map type underneath), ending in a newline.
+pub fn json_schema_text() -> String {
+    let mut text =
+        serde_json::to_string_pretty(&json_schema()).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+/// Keys sorted at every level, whatever the order of the map type underneath; and
+/// descriptions as paragraphs, without the line breaks of the doc comments they come
+/// from (editors show them as text, not as Markdown source).
+fn canonical(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| match value {
+                        Value::String(text) if key == "description" => {
+                            (key, Value::String(unwrap_lines(&text)))
+                        }
+                        value => (key, canonical(value)),
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
+fn unwrap_lines(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| {
+            paragraph
+                .lines()
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
 
 impl<'de> Deserialize<'de> for Approvals {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Approvals, D::Error> {
@@ -820,9 +1043,8 @@ mod tests {
         assert_eq!(RepoConfig::parse(yaml), Ok(RepoConfig::default()));
     }
 
-    #[test]
-    fn the_spec_example_parses() {
-        let yaml = "\
+    /// The example of SPEC section 5.
+    const SPEC_EXAMPLE: &str = "\
 window: 72h                 # 30s, 15m, 72h, 3d, 1w, 1d12h; at least 1s, at most 90d
 timezone: Europe/Berlin     # IANA name; used for business days and in comments
 business_days: false        # true: the window counts only Monday-Friday in `timezone`
@@ -839,7 +1061,10 @@ intents:                    # replaces the default set when given
   intent-to-close:   { action: close }
   intent-to-proceed: { action: accept, add_label: consented }
 ";
-        let config = RepoConfig::parse(yaml).unwrap();
+
+    #[test]
+    fn the_spec_example_parses() {
+        let config = RepoConfig::parse(SPEC_EXAMPLE).unwrap();
         let base = |label: &str, action| Policy {
             timezone: "Europe/Berlin".to_owned(),
             holidays: vec![date(2026, 12, 24), date(2026, 12, 25)],
@@ -862,9 +1087,8 @@ intents:                    # replaces the default set when given
         );
     }
 
-    #[test]
-    fn top_level_values_and_per_intent_overrides() {
-        let yaml = "\
+    /// Every key, at the top level and in an intent.
+    const FULL_EXAMPLE: &str = "\
 window: 1w
 timezone: america/new_york
 business_days: true
@@ -893,7 +1117,10 @@ intents:
     merge_method: rebase
   rfc-accept: { action: accept }
 ";
-        let config = RepoConfig::parse(yaml).unwrap();
+
+    #[test]
+    fn top_level_values_and_per_intent_overrides() {
+        let config = RepoConfig::parse(FULL_EXAMPLE).unwrap();
         let base = Policy {
             label: String::new(),
             action: Action::Accept,
@@ -1004,279 +1231,280 @@ intents:
         assert!(after("91d").is_err());
     }
 
+    /// Files the parser refuses: (yaml, line, column, message).
+    const ERROR_CASES: &[(&str, usize, usize, &str)] = &[
+        (
+            "window: 72h\nwindw: 3d\n",
+            2,
+            1,
+            "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `intents`",
+        ),
+        (
+            "window: 3x",
+            1,
+            9,
+            "window: \"3x\" is not a duration: use a number and a unit, like 30s, 15m, 72h, 3d, 1w or 1d12h",
+        ),
+        (
+            "window: 72",
+            1,
+            9,
+            "window: \"72\" has no unit: add s, m, h, d or w, like 30s, 15m, 72h, 3d, 1w or 1d12h",
+        ),
+        (
+            "window: 0s",
+            1,
+            9,
+            "window: `0s` is too short: use at least 1s",
+        ),
+        (
+            "window: 91d",
+            1,
+            9,
+            "window: `91d` is too long: use at most 90d",
+        ),
+        (
+            "window: [72h]",
+            1,
+            9,
+            "window: invalid type: sequence, expected a duration, like 72h",
+        ),
+        (
+            "after_objection: 100d",
+            1,
+            18,
+            "after_objection: `100d` is too long: use at most 90d",
+        ),
+        (
+            "window: 72h\nbusiness_days: true\ntimezone: Europe/Berln\n",
+            3,
+            11,
+            "timezone: unknown time zone `Europe/Berln`: use an IANA name, like Europe/Berlin, America/New_York or UTC",
+        ),
+        (
+            "timezone: ''",
+            1,
+            11,
+            "timezone: unknown time zone ``: use an IANA name, like Europe/Berlin, America/New_York or UTC",
+        ),
+        (
+            "holidays: [2026-12-24, 2026-02-30]",
+            1,
+            24,
+            "holidays[1]: `2026-02-30` is not a date: use YYYY-MM-DD, like 2026-12-24",
+        ),
+        (
+            "holidays:\n  - 2026-1-5\n",
+            2,
+            5,
+            "holidays[0]: `2026-1-5` is not a date: use YYYY-MM-DD, like 2026-12-24",
+        ),
+        (
+            "holidays: 2026-12-24",
+            1,
+            11,
+            "holidays: invalid type: string \"2026-12-24\", expected a sequence",
+        ),
+        (
+            "business_days: yes",
+            1,
+            16,
+            "business_days: invalid type: string \"yes\", expected a boolean",
+        ),
+        (
+            "restart_on_push: 1",
+            1,
+            18,
+            "restart_on_push: invalid type: integer `1`, expected a boolean",
+        ),
+        (
+            "authors: triage",
+            1,
+            10,
+            "authors: `triage` may not open intents: use write, maintain, or admin",
+        ),
+        (
+            "authors: read",
+            1,
+            10,
+            "authors: `read` may not open intents: use write, maintain, or admin",
+        ),
+        (
+            "authors: Write",
+            1,
+            10,
+            "authors: unknown role `Write`: use write, maintain, or admin",
+        ),
+        (
+            "authors: push",
+            1,
+            10,
+            "authors: unknown role `push`: use write, maintain, or admin",
+        ),
+        (
+            "objectors: read",
+            1,
+            12,
+            "objectors: `read` may not object: use triage, write, maintain, or admin",
+        ),
+        (
+            "objectors: everyone",
+            1,
+            12,
+            "objectors: unknown role `everyone`: use triage, write, maintain, or admin",
+        ),
+        (
+            "approvals: -1",
+            1,
+            12,
+            "approvals: `-1` is negative: use 0 or more (0 turns early proceed off)",
+        ),
+        (
+            "approvals: 1.5",
+            1,
+            12,
+            "approvals: invalid type: floating point `1.5`, expected a whole number of approvals, 0 or more",
+        ),
+        (
+            "approvals: two",
+            1,
+            12,
+            "approvals: invalid type: string \"two\", expected a whole number of approvals, 0 or more",
+        ),
+        (
+            "approvals: 4294967296",
+            1,
+            12,
+            "approvals: `4294967296` approvals is too many",
+        ),
+        (
+            "close_reason: done",
+            1,
+            15,
+            "close_reason: unknown value `done`, expected `completed` or `not_planned`",
+        ),
+        (
+            "bots: [\"\"]",
+            1,
+            8,
+            "bots[0]: `` is not a login, like dependabot[bot]",
+        ),
+        (
+            "bots: dependabot",
+            1,
+            7,
+            "bots: invalid type: string \"dependabot\", expected a sequence",
+        ),
+        (
+            "intents: {}",
+            1,
+            10,
+            "intents: no intents: list at least one, or leave `intents` out for the default ones",
+        ),
+        (
+            "intents:\n  intent-to-merge: { action: merg }\n",
+            2,
+            30,
+            "intents.intent-to-merge.action: unknown value `merg`, expected one of `merge`, `close`, `accept`",
+        ),
+        (
+            "intents:\n  intent-to-merge: { window: 48h }\n",
+            2,
+            20,
+            "intents.intent-to-merge: missing key `action`",
+        ),
+        (
+            "intents:\n  intent-to-merge:\n    action: merge\n    merge_methd: squash\n",
+            4,
+            5,
+            "intents.intent-to-merge: unknown key `merge_methd`, expected one of `action`, `window`, `after_objection`, `approvals`, `objectors`, `authors`, `close_reason`, `merge_method`, `add_label`",
+        ),
+        (
+            "intents:\n  intent-to-merge:\n    action: merge\n    timezone: UTC\n",
+            4,
+            5,
+            "intents.intent-to-merge: unknown key `timezone`, expected one of `action`, `window`, `after_objection`, `approvals`, `objectors`, `authors`, `close_reason`, `merge_method`, `add_label`",
+        ),
+        (
+            "intents:\n  intent-to-merge: { action: merge, merge_method: fast-forward }\n",
+            2,
+            51,
+            "intents.intent-to-merge.merge_method: unknown value `fast-forward`, expected one of `merge`, `squash`, `rebase`",
+        ),
+        (
+            "intents:\n  intent-to-close: { action: close, merge_method: squash }\n",
+            2,
+            3,
+            "intents: merge_method only applies to `action: merge`, not `action: close`",
+        ),
+        (
+            "intents:\n  intent-to-merge:\n    action: merge\n    add_label: merged\n",
+            2,
+            3,
+            "intents: add_label only applies to `action: accept`, not `action: merge`",
+        ),
+        (
+            "intents:\n  intent-to-merge: { action: merge, window: 0s }\n",
+            2,
+            45,
+            "intents.intent-to-merge.window: `0s` is too short: use at least 1s",
+        ),
+        (
+            "intents:\n  a: { action: accept, add_label: '' }\n",
+            2,
+            35,
+            "intents.a.add_label: a label name cannot be empty",
+        ),
+        (
+            "intents:\n  ? ''\n  : { action: accept }\n",
+            2,
+            5,
+            "intents: a label name cannot be empty",
+        ),
+        (
+            "intents:\n  a-label-name-that-is-much-longer-than-fifty-characters-x: { action: close }\n",
+            2,
+            3,
+            "intents: `a-label-name-that-is-much-longer-than-fifty-characters-x` is longer than 50 characters, GitHub's limit for a label name",
+        ),
+        (
+            "intents:\n  ship: { action: merge }\n  Ship: { action: close }\n",
+            3,
+            3,
+            "intents: `Ship` is listed twice (as `ship`; label names ignore case)",
+        ),
+        (
+            // Checked once all intents are read: serde_norway points at
+            // the first entry of `intents`.
+            "intents:\n  a: { action: accept, add_label: B }\n  b: { action: close }\n",
+            2,
+            3,
+            "intents: `a` has add_label `B`, which is an intent label",
+        ),
+        (
+            "intents: [intent-to-merge]",
+            1,
+            10,
+            "intents: invalid type: sequence, expected a mapping from labels to intents, like `intent-to-merge: { action: merge }`",
+        ),
+        (
+            "- window: 72h",
+            1,
+            1,
+            "invalid type: sequence, expected a mapping of tacit settings, like `window: 72h`",
+        ),
+        (
+            "just text",
+            1,
+            1,
+            "invalid type: string \"just text\", expected a mapping of tacit settings, like `window: 72h`",
+        ),
+        ("window: 72h\nwindow: 48h\n", 1, 1, "duplicate key `window`"),
+    ];
+
     #[test]
     fn errors_have_positions_and_say_what_to_do() {
-        // (yaml, line, column, message)
-        let cases: &[(&str, usize, usize, &str)] = &[
-            (
-                "window: 72h\nwindw: 3d\n",
-                2,
-                1,
-                "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `intents`",
-            ),
-            (
-                "window: 3x",
-                1,
-                9,
-                "window: \"3x\" is not a duration: use a number and a unit, like 30s, 15m, 72h, 3d, 1w or 1d12h",
-            ),
-            (
-                "window: 72",
-                1,
-                9,
-                "window: \"72\" has no unit: add s, m, h, d or w, like 30s, 15m, 72h, 3d, 1w or 1d12h",
-            ),
-            (
-                "window: 0s",
-                1,
-                9,
-                "window: `0s` is too short: use at least 1s",
-            ),
-            (
-                "window: 91d",
-                1,
-                9,
-                "window: `91d` is too long: use at most 90d",
-            ),
-            (
-                "window: [72h]",
-                1,
-                9,
-                "window: invalid type: sequence, expected a duration, like 72h",
-            ),
-            (
-                "after_objection: 100d",
-                1,
-                18,
-                "after_objection: `100d` is too long: use at most 90d",
-            ),
-            (
-                "window: 72h\nbusiness_days: true\ntimezone: Europe/Berln\n",
-                3,
-                11,
-                "timezone: unknown time zone `Europe/Berln`: use an IANA name, like Europe/Berlin, America/New_York or UTC",
-            ),
-            (
-                "timezone: ''",
-                1,
-                11,
-                "timezone: unknown time zone ``: use an IANA name, like Europe/Berlin, America/New_York or UTC",
-            ),
-            (
-                "holidays: [2026-12-24, 2026-02-30]",
-                1,
-                24,
-                "holidays[1]: `2026-02-30` is not a date: use YYYY-MM-DD, like 2026-12-24",
-            ),
-            (
-                "holidays:\n  - 2026-1-5\n",
-                2,
-                5,
-                "holidays[0]: `2026-1-5` is not a date: use YYYY-MM-DD, like 2026-12-24",
-            ),
-            (
-                "holidays: 2026-12-24",
-                1,
-                11,
-                "holidays: invalid type: string \"2026-12-24\", expected a sequence",
-            ),
-            (
-                "business_days: yes",
-                1,
-                16,
-                "business_days: invalid type: string \"yes\", expected a boolean",
-            ),
-            (
-                "restart_on_push: 1",
-                1,
-                18,
-                "restart_on_push: invalid type: integer `1`, expected a boolean",
-            ),
-            (
-                "authors: triage",
-                1,
-                10,
-                "authors: `triage` may not open intents: use write, maintain, or admin",
-            ),
-            (
-                "authors: read",
-                1,
-                10,
-                "authors: `read` may not open intents: use write, maintain, or admin",
-            ),
-            (
-                "authors: Write",
-                1,
-                10,
-                "authors: unknown role `Write`: use write, maintain, or admin",
-            ),
-            (
-                "authors: push",
-                1,
-                10,
-                "authors: unknown role `push`: use write, maintain, or admin",
-            ),
-            (
-                "objectors: read",
-                1,
-                12,
-                "objectors: `read` may not object: use triage, write, maintain, or admin",
-            ),
-            (
-                "objectors: everyone",
-                1,
-                12,
-                "objectors: unknown role `everyone`: use triage, write, maintain, or admin",
-            ),
-            (
-                "approvals: -1",
-                1,
-                12,
-                "approvals: `-1` is negative: use 0 or more (0 turns early proceed off)",
-            ),
-            (
-                "approvals: 1.5",
-                1,
-                12,
-                "approvals: invalid type: floating point `1.5`, expected a whole number of approvals, 0 or more",
-            ),
-            (
-                "approvals: two",
-                1,
-                12,
-                "approvals: invalid type: string \"two\", expected a whole number of approvals, 0 or more",
-            ),
-            (
-                "approvals: 4294967296",
-                1,
-                12,
-                "approvals: `4294967296` approvals is too many",
-            ),
-            (
-                "close_reason: done",
-                1,
-                15,
-                "close_reason: unknown value `done`, expected `completed` or `not_planned`",
-            ),
-            (
-                "bots: [\"\"]",
-                1,
-                8,
-                "bots[0]: `` is not a login, like dependabot[bot]",
-            ),
-            (
-                "bots: dependabot",
-                1,
-                7,
-                "bots: invalid type: string \"dependabot\", expected a sequence",
-            ),
-            (
-                "intents: {}",
-                1,
-                10,
-                "intents: no intents: list at least one, or leave `intents` out for the default ones",
-            ),
-            (
-                "intents:\n  intent-to-merge: { action: merg }\n",
-                2,
-                30,
-                "intents.intent-to-merge.action: unknown value `merg`, expected one of `merge`, `close`, `accept`",
-            ),
-            (
-                "intents:\n  intent-to-merge: { window: 48h }\n",
-                2,
-                20,
-                "intents.intent-to-merge: missing key `action`",
-            ),
-            (
-                "intents:\n  intent-to-merge:\n    action: merge\n    merge_methd: squash\n",
-                4,
-                5,
-                "intents.intent-to-merge: unknown key `merge_methd`, expected one of `action`, `window`, `after_objection`, `approvals`, `objectors`, `authors`, `close_reason`, `merge_method`, `add_label`",
-            ),
-            (
-                "intents:\n  intent-to-merge:\n    action: merge\n    timezone: UTC\n",
-                4,
-                5,
-                "intents.intent-to-merge: unknown key `timezone`, expected one of `action`, `window`, `after_objection`, `approvals`, `objectors`, `authors`, `close_reason`, `merge_method`, `add_label`",
-            ),
-            (
-                "intents:\n  intent-to-merge: { action: merge, merge_method: fast-forward }\n",
-                2,
-                51,
-                "intents.intent-to-merge.merge_method: unknown value `fast-forward`, expected one of `merge`, `squash`, `rebase`",
-            ),
-            (
-                "intents:\n  intent-to-close: { action: close, merge_method: squash }\n",
-                2,
-                3,
-                "intents: merge_method only applies to `action: merge`, not `action: close`",
-            ),
-            (
-                "intents:\n  intent-to-merge:\n    action: merge\n    add_label: merged\n",
-                2,
-                3,
-                "intents: add_label only applies to `action: accept`, not `action: merge`",
-            ),
-            (
-                "intents:\n  intent-to-merge: { action: merge, window: 0s }\n",
-                2,
-                45,
-                "intents.intent-to-merge.window: `0s` is too short: use at least 1s",
-            ),
-            (
-                "intents:\n  a: { action: accept, add_label: '' }\n",
-                2,
-                35,
-                "intents.a.add_label: a label name cannot be empty",
-            ),
-            (
-                "intents:\n  ? ''\n  : { action: accept }\n",
-                2,
-                5,
-                "intents: a label name cannot be empty",
-            ),
-            (
-                "intents:\n  a-label-name-that-is-much-longer-than-fifty-characters-x: { action: close }\n",
-                2,
-                3,
-                "intents: `a-label-name-that-is-much-longer-than-fifty-characters-x` is longer than 50 characters, GitHub's limit for a label name",
-            ),
-            (
-                "intents:\n  ship: { action: merge }\n  Ship: { action: close }\n",
-                3,
-                3,
-                "intents: `Ship` is listed twice (as `ship`; label names ignore case)",
-            ),
-            (
-                // Checked once all intents are read: serde_norway points at
-                // the first entry of `intents`.
-                "intents:\n  a: { action: accept, add_label: B }\n  b: { action: close }\n",
-                2,
-                3,
-                "intents: `a` has add_label `B`, which is an intent label",
-            ),
-            (
-                "intents: [intent-to-merge]",
-                1,
-                10,
-                "intents: invalid type: sequence, expected a mapping from labels to intents, like `intent-to-merge: { action: merge }`",
-            ),
-            (
-                "- window: 72h",
-                1,
-                1,
-                "invalid type: sequence, expected a mapping of tacit settings, like `window: 72h`",
-            ),
-            (
-                "just text",
-                1,
-                1,
-                "invalid type: string \"just text\", expected a mapping of tacit settings, like `window: 72h`",
-            ),
-            ("window: 72h\nwindow: 48h\n", 1, 1, "duplicate key `window`"),
-        ];
-        for &(yaml, line, column, message) in cases {
+        for &(yaml, line, column, message) in ERROR_CASES {
             let err = parse_err(yaml);
             assert_eq!(
                 (err.line, err.column, err.message.as_str()),
@@ -1441,6 +1669,181 @@ intents:
         assert_eq!(policy["close_reason"], "not_planned");
         assert_eq!(policy["holidays"][0], "2026-12-24");
         assert_eq!(serde_json::from_value::<RepoConfig>(json).unwrap(), config);
+    }
+
+    // ---- the JSON Schema --------------------------------------------------------
+
+    /// The file as the JSON a schema validator sees, if YAML lets it be JSON.
+    fn as_json(yaml: &str) -> Option<serde_json::Value> {
+        serde_norway::from_str(yaml).ok()
+    }
+
+    fn schema_validator() -> jsonschema::Validator {
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&json_schema())
+            .expect("the schema compiles")
+    }
+
+    /// What only the parser refuses: values of the right shape whose bounds, names or
+    /// relations to each other a JSON Schema cannot check.
+    const PARSER_ONLY: &[&str] = &[
+        "window: 0s",
+        "window: 91d",
+        "after_objection: 100d",
+        "window: 72h\nbusiness_days: true\ntimezone: Europe/Berln\n",
+        "intents:\n  intent-to-merge: { action: merge, window: 0s }\n",
+        "intents:\n  ship: { action: merge }\n  Ship: { action: close }\n",
+        "intents:\n  a: { action: accept, add_label: B }\n  b: { action: close }\n",
+        // JSON has no duplicate keys (editors flag this one as a YAML error).
+        "window: 72h\nwindow: 48h\n",
+    ];
+
+    #[test]
+    fn the_schema_is_a_draft_7_schema_of_every_key() {
+        let schema = json_schema();
+        assert!(jsonschema::meta::is_valid(&schema));
+        assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+        assert_eq!(schema["additionalProperties"], false);
+        let intent = &schema["properties"]["intents"]["additionalProperties"];
+        assert_eq!(intent["additionalProperties"], false);
+        assert_eq!(intent["required"], serde_json::json!(["action"]));
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        let mut top = keys(&schema["properties"]);
+        top.sort();
+        assert_eq!(
+            top,
+            [
+                "after_objection",
+                "approvals",
+                "authors",
+                "bots",
+                "business_days",
+                "close_reason",
+                "holidays",
+                "intents",
+                "objectors",
+                "restart_on_push",
+                "timezone",
+                "window"
+            ]
+        );
+        assert_eq!(keys(&intent["properties"]).len(), 9);
+        // Every key says what it is for.
+        for (key, property) in schema["properties"].as_object().unwrap() {
+            assert!(property["description"].is_string(), "{key}");
+        }
+        for (key, property) in intent["properties"].as_object().unwrap() {
+            assert!(property["description"].is_string(), "intents.*.{key}");
+        }
+        assert_eq!(
+            schema["properties"]["window"]["description"],
+            "How long the objection window stays open: a duration like 30s, 15m, 72h, 3d, \
+             1w or 1d12h; at least 1s, at most 90d."
+        );
+        assert_eq!(unwrap_lines("a\nb\n\nc\n d"), "a b\n\nc d");
+        // The text is stable: the same keys in the same order every time.
+        assert_eq!(json_schema_text(), json_schema_text());
+        assert!(json_schema_text().ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_schema_defaults_are_the_parsers() {
+        let schema = json_schema();
+        let mut defaults = serde_json::Map::new();
+        for (key, property) in schema["properties"].as_object().unwrap() {
+            let default = property
+                .get("default")
+                .unwrap_or_else(|| panic!("`{key}` has no default in the schema"));
+            defaults.insert(key.clone(), default.clone());
+        }
+        let defaults = serde_json::Value::Object(defaults);
+        assert!(schema_validator().is_valid(&defaults));
+        // JSON is YAML.
+        let mut parsed = RepoConfig::parse(&defaults.to_string()).unwrap();
+        let mut expected = RepoConfig::default();
+        // The schema's keys are sorted, so are its default intents.
+        parsed.intents.sort_by(|a, b| a.label.cmp(&b.label));
+        expected.intents.sort_by(|a, b| a.label.cmp(&b.label));
+        assert_eq!(parsed, expected);
+    }
+
+    #[test]
+    fn the_schema_takes_what_the_parser_takes() {
+        let mut cases: Vec<String> = [
+            SPEC_EXAMPLE,
+            FULL_EXAMPLE,
+            "",
+            "# nothing yet\n",
+            "---\n",
+            "~",
+            "window:\ntimezone: ~\nintents:\n",
+            "bots: [\"dependabot[bot]\"]",
+            "holidays: ['2028-02-29']",
+            "timezone: asia/kolkata",
+            "approvals: 0",
+            "approvals: 4294967295",
+            "after_objection: 0s",
+            "window: 12w6d",
+            "window: 1D12H",
+            "intents:\n  Intent-To-Ship: { action: merge }\n",
+            "intents:\n  ABSICHT-ÄNDERN: { action: close }\n",
+            "intents:\n  lgtm: { action: accept, add_label: agreed }\n",
+            "intents:\n  m: { action: merge, merge_method: ~ }\n",
+            "intents:\n  c: { action: close, add_label: ~ }\n",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        for role in ["write", "maintain", "admin"] {
+            cases.push(format!("authors: {role}"));
+        }
+        for role in ["triage", "write", "maintain", "admin"] {
+            cases.push(format!("objectors: {role}"));
+        }
+        for method in ["merge", "squash", "rebase"] {
+            cases.push(format!(
+                "intents:\n  m: {{ action: merge, merge_method: {method} }}"
+            ));
+        }
+        for reason in ["completed", "not_planned"] {
+            cases.push(format!("close_reason: {reason}"));
+        }
+        let validator = schema_validator();
+        for yaml in &cases {
+            assert!(RepoConfig::parse(yaml).is_ok(), "{yaml:?}");
+            let json = as_json(yaml).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&json)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{yaml:?}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_schema_refuses_what_the_parser_refuses_where_it_can_say_so() {
+        let validator = schema_validator();
+        let mut cases: Vec<&str> = ERROR_CASES.iter().map(|case| case.0).collect();
+        cases.extend([
+            "action: merge",
+            "window: 72h\nmerge_method: squash",
+            "add_label: consented",
+            "intents:\n  m: { action: merge, merge_method: squash, add_label: x }\n",
+        ]);
+        for yaml in cases {
+            assert!(RepoConfig::parse(yaml).is_err(), "{yaml:?}");
+            // A YAML syntax error comes before any schema.
+            let Some(json) = as_json(yaml) else {
+                continue;
+            };
+            assert_eq!(
+                !validator.is_valid(&json),
+                !PARSER_ONLY.contains(&yaml),
+                "{yaml:?}: the schema should refuse it too, or it belongs in PARSER_ONLY"
+            );
+        }
     }
 
     #[test]

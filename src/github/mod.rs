@@ -85,6 +85,56 @@ pub fn parse_private_key(pem: &str) -> anyhow::Result<octocrab::jsonwebtoken::En
 /// The most items [`GitHub::open_issues_with_label`] lists (10 pages of 100).
 pub const MAX_LISTED: usize = 1000;
 
+/// Exchanges the temporary `code` of the App manifest flow for the new App, its private
+/// key and webhook secret (`POST /app-manifests/{code}/conversions`). No credentials: the
+/// code is the credential. Sent exactly once, never retried: the code is single-use, and
+/// a second attempt could only get 404.
+pub async fn convert_manifest(
+    api_url: &str,
+    code: &str,
+    timeout: Duration,
+) -> GhResult<ManifestApp> {
+    // The code goes into the path: only what GitHub's codes are made of may pass, so
+    // that a crafted callback cannot point this request at another endpoint.
+    if code.is_empty()
+        || code.len() > 100
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(GhError::Status {
+            status: 400,
+            message: "not a manifest code".to_string(),
+        });
+    }
+    let client = Octocrab::builder()
+        .base_uri(api_url)
+        .map_err(|e| GhError::Transport(error_chain(&e)))?
+        .set_connect_timeout(Some(timeout))
+        .set_read_timeout(Some(timeout))
+        .set_write_timeout(Some(timeout))
+        .add_header(http::header::USER_AGENT, "tacit".to_string())
+        .build()
+        .map_err(|e| GhError::Transport(error_chain(&e)))?;
+    let response = client
+        ._post(format!("/app-manifests/{code}/conversions"), None::<&()>)
+        .await
+        .map_err(|e| GhError::Transport(error_chain(&e)))?;
+    let status = response.status();
+    let body = client
+        .body_to_string(response)
+        .await
+        .map_err(|e| GhError::Transport(error_chain(&e)))?;
+    if !status.is_success() {
+        return Err(GhError::Status {
+            status: status.as_u16(),
+            message: error_message(&body),
+        });
+    }
+    // Not the body in the error, unlike elsewhere: it holds the private key.
+    serde_json::from_str(&body).map_err(|e| GhError::Decode(e.to_string()))
+}
+
 #[derive(Clone)]
 pub struct GitHub {
     inner: Arc<Inner>,
@@ -226,13 +276,9 @@ impl GitHub {
             Ok(answer)
         } else {
             self.inner.metrics.github_error(status.as_str());
-            let message = serde_json::from_str::<Value>(&answer.body)
-                .ok()
-                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_else(|| truncate(&answer.body, 200));
             Err(GhError::Status {
                 status: status.as_u16(),
-                message,
+                message: error_message(&answer.body),
             })
         }
     }
@@ -729,6 +775,14 @@ pub fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
+}
+
+/// GitHub's `message` from an error answer, or the start of the body.
+fn error_message(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| truncate(body, 200))
 }
 
 fn truncate(s: &str, n: usize) -> String {

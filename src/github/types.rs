@@ -230,6 +230,35 @@ pub struct App {
     pub name: Option<String>,
 }
 
+/// The answer to `POST /app-manifests/{code}/conversions`: a new App and its secrets.
+/// Unlike the other views, `id` and `pem` are required: without them the answer is
+/// useless, and that must be an error, not a default.
+#[derive(Clone, Deserialize)]
+pub struct ManifestApp {
+    pub id: u64,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub html_url: String,
+    /// The App's private key, PEM.
+    pub pem: String,
+    /// GitHub's schema allows `null` here.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ManifestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManifestApp")
+            .field("id", &self.id)
+            .field("slug", &self.slug)
+            .field("html_url", &self.html_url)
+            .field("pem", &"<redacted>")
+            .field("webhook_secret", &"<redacted>")
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct InstallationInfo {
     pub id: u64,

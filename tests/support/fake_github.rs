@@ -3,7 +3,8 @@
 //! [`FakeGitHub::start`] serves a small, faithful subset of GitHub's REST API on
 //! `127.0.0.1:<random port>`: App JWT and installation-token auth, repositories, contents,
 //! issues, pull requests and merges, comments, labels, reviews, check runs, issue events,
-//! collaborator permissions and webhook deliveries. Answers are GitHub's own response
+//! collaborator permissions, webhook deliveries, and the exchange of an App manifest code
+//! (single use). Answers are GitHub's own response
 //! examples (`tests/fixtures/github/`) with the fields the fake's state decides filled in,
 //! and the status codes and error messages GitHub uses.
 //!
@@ -35,7 +36,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-pub use state::{APP_SLUG, BOT_LOGIN};
+pub use state::{APP_SLUG, BOT_LOGIN, MANIFEST_CODE};
 use state::{DeliveryRec, Item, Pull, RepoKey, ReviewRec, Role, State};
 
 /// The installation `add_repo` puts repositories in, and deliveries carry by default.
@@ -613,6 +614,19 @@ impl FakeGitHub {
             installation_id: Some(DEFAULT_INSTALLATION),
         });
         id
+    }
+
+    /// Makes `code` a code of the App manifest flow that `POST /app-manifests/{code}/conversions`
+    /// accepts once ([`MANIFEST_CODE`] is one from the start).
+    pub fn add_manifest_code(&self, code: &str) {
+        self.lock().manifest_codes.insert(code.to_string());
+    }
+
+    /// What `POST /app-manifests/{code}/conversions` answers: GitHub's own example, the new
+    /// App with its `id`, `pem` and `webhook_secret` (API urls pointing at the fake).
+    pub fn manifest_conversion(&self) -> Value {
+        let base = self.lock().base_url.clone();
+        render::with_api_base(render::app_from_manifest(), &base)
     }
 
     /// Makes every installation token issued so far expired (the next use gets 401).

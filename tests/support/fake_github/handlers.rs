@@ -168,6 +168,8 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
         ("GET", ["repos", owner, repo, "installation"]) => {
             app::repo_installation(st, req, owner, repo)
         }
+        // The App manifest flow (no credentials: the code is one).
+        ("POST", ["app-manifests", code, "conversions"]) => app::convert_manifest(st, code),
 
         // Repositories (installation token from here on).
         ("GET", ["installation", "repositories"]) => repos::list_for_installation(st, req),

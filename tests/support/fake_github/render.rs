@@ -181,6 +181,11 @@ pub fn app() -> Value {
     v
 }
 
+/// A new App from a manifest: GitHub's example as it is (`id`, `pem`, `webhook_secret`, ...).
+pub fn app_from_manifest() -> Value {
+    fixture!("app-from-manifest.json")
+}
+
 pub fn installation(inst: &Installation) -> Value {
     let mut v = fixture!("installation.json");
     let account = user(&inst.account);

@@ -1,7 +1,7 @@
 //! The fake's world: one [`State`] behind a mutex, holding everything GitHub would know,
 //! and the operations shared by test setup and the API handlers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -12,6 +12,8 @@ use super::{Fault, Recorded, repo_id};
 pub const APP_SLUG: &str = "tacit-test";
 /// The login of the App's bot user, the author of everything tacit writes.
 pub const BOT_LOGIN: &str = "tacit-test[bot]";
+/// A code of the App manifest flow that the fake accepts (once) from the start.
+pub const MANIFEST_CODE: &str = "fake-manifest-code-0001";
 
 /// Repositories are keyed case-insensitively, like GitHub resolves `owner/repo`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,6 +70,8 @@ pub struct State {
     pub requests: Vec<Recorded>,
     /// Requests counted against each rate limit (by auth: "app", "installation:N", ...).
     pub rate_used: HashMap<String, u64>,
+    /// Codes of the App manifest flow not exchanged yet (each works once).
+    pub manifest_codes: BTreeSet<String>,
 }
 
 pub struct Installation {
@@ -307,6 +311,7 @@ impl State {
             faults: Vec::new(),
             requests: Vec::new(),
             rate_used: HashMap::new(),
+            manifest_codes: BTreeSet::from([MANIFEST_CODE.to_string()]),
         }
     }
 

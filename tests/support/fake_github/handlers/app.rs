@@ -1,4 +1,5 @@
-//! The App itself (App JWT): `GET /app`, installations and their tokens, webhook deliveries.
+//! The App itself (App JWT): `GET /app`, installations and their tokens, webhook deliveries;
+//! and its creation from a manifest.
 
 use serde_json::{Value, json};
 
@@ -42,6 +43,15 @@ pub fn create_token(st: &mut State, req: &Req, installation: u64) -> Answer {
         201,
         render::installation_token(&token, expires_at, repositories),
     ))
+}
+
+/// `POST /app-manifests/{code}/conversions`: 201 with GitHub's example App for a code the fake
+/// knows, which is then used up; 404 for any other code, or the same one again, as on GitHub.
+pub fn convert_manifest(st: &mut State, code: &str) -> Answer {
+    if !st.manifest_codes.remove(code) {
+        return Err(Reply::not_found());
+    }
+    Ok(Reply::json(201, render::app_from_manifest()))
 }
 
 /// `GET /repos/{owner}/{repo}/installation` (App JWT, although under `/repos`).
