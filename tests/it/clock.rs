@@ -3,14 +3,12 @@
 //! place, so a jump forward runs what became due at once, a jump back makes due work
 //! wait for the clock to reach it again, and neither loses or doubles an effect.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, JumpClock, Tacit, TestDb, settings, wait};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, JumpClock, Tacit, TestDb, settings, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";

@@ -4,14 +4,12 @@
 //! (headless Chromium, which must be installed: this test fails, never skips, without
 //! it), with a screenshot.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, Tacit, TestDb, settings, settings_with};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, Tacit, TestDb, settings, settings_with};
 use tacit::core::config::RepoConfig;
 use tacit::core::intent::{Intent, Opening};
 use tacit::store::{Cause, IntentWrite, Store, WriteOutcome, new_id};

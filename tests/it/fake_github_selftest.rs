@@ -2,15 +2,15 @@
 //! status codes, faults, pagination, conditional requests), and the delivery builders
 //! produce GitHub-shaped, correctly signed payloads.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::deliveries::{self, Delivery};
+use crate::support::fake_github::{
+    Auth, BOT_LOGIN, FakeGitHub, Fault, MANIFEST_CODE, repo_id, user_id,
+};
+use crate::support::keys;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use support::deliveries::{self, Delivery};
-use support::fake_github::{Auth, BOT_LOGIN, FakeGitHub, Fault, MANIFEST_CODE, repo_id, user_id};
-use support::keys;
 
 const OWNER: &str = "acme";
 const REPO: &str = "widgets";

@@ -1,13 +1,11 @@
 //! Several replicas on one PostgreSQL database: every delivery is sent to both, every
 //! intent is acted on exactly once.
 
-mod support;
-
 use std::time::Duration;
 
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, Tacit, TestDb, wait};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, Tacit, TestDb, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";

@@ -1,11 +1,9 @@
 //! Whole-intent scenarios: the real server (HTTP, store, engine, GitHub client)
 //! against the fake GitHub, driven with real webhook payloads, on windows of seconds.
 
-mod support;
-
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -21,14 +19,14 @@ async fn world(config: &str) -> FakeGitHub {
     gh
 }
 
-fn bot_comments(gh: &FakeGitHub, n: u64) -> Vec<support::fake_github::Comment> {
+fn bot_comments(gh: &FakeGitHub, n: u64) -> Vec<crate::support::fake_github::Comment> {
     gh.comments(O, R, n)
         .into_iter()
         .filter(|c| c.author.ends_with("[bot]"))
         .collect()
 }
 
-fn status_comments(gh: &FakeGitHub, n: u64) -> Vec<support::fake_github::Comment> {
+fn status_comments(gh: &FakeGitHub, n: u64) -> Vec<crate::support::fake_github::Comment> {
     bot_comments(gh, n)
         .into_iter()
         .filter(|c| c.body.starts_with("<!-- tacit:intent -->"))

@@ -11,18 +11,16 @@
 //! The seed is printed; `TACIT_FAULT_SEED=<n>` replays a run's choices (timing on a
 //! busy machine still varies).
 
-mod support;
-
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::support::binary::{Binary, free_port, start_with};
+use crate::support::deliveries::{self as d, Delivery};
+use crate::support::fake_github::FakeGitHub;
+use crate::support::keys;
+use crate::support::tacit::{Db, TestDb};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use support::binary::{Binary, free_port, start_with};
-use support::deliveries::{self as d, Delivery};
-use support::fake_github::FakeGitHub;
-use support::keys;
-use support::tacit::{Db, TestDb};
 
 const O: &str = "octo";
 const R: &str = "repo";

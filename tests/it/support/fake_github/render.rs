@@ -22,7 +22,7 @@ const WEB: &str = "https://github.com";
 macro_rules! fixture {
     ($file:literal) => {{
         static PARSED: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
-            serde_json::from_str(include_str!(concat!("../../fixtures/github/", $file)))
+            serde_json::from_str(include_str!(concat!("../../../fixtures/github/", $file)))
                 .expect(concat!("fixture ", $file, " is JSON"))
         });
         PARSED.clone()

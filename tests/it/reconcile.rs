@@ -1,13 +1,11 @@
 //! Nothing is lost while tacit is down: missed deliveries are redelivered, labels added
 //! meanwhile open their intents, items closed meanwhile end theirs.
 
-mod support;
-
 use std::time::Duration;
 
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, Tacit, TestDb, wait};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, Tacit, TestDb, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";

@@ -1,12 +1,10 @@
 //! The receiver's contract (SPEC section 1): what each kind of bad input gets, and that
 //! nothing is stored or acted on for it.
 
-mod support;
-
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::keys;
-use support::tacit::{Db, Tacit, TestDb, settings};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::keys;
+use crate::support::tacit::{Db, Tacit, TestDb, settings};
 use tacit::store::Store;
 
 async fn started(kind: Db) -> (FakeGitHub, TestDb, Tacit) {
@@ -165,7 +163,7 @@ async fn database_outage_gives_503_and_recovers() {
     let db = TestDb::new(Db::Postgres).await;
     let t = Tacit::start_with(settings(&gh, &db.url)).await;
     let name = db.url.rsplit('/').next().unwrap().to_string();
-    let mut admin = sqlx::PgConnection::connect(&support::tacit::postgres_admin_url())
+    let mut admin = sqlx::PgConnection::connect(&crate::support::tacit::postgres_admin_url())
         .await
         .unwrap();
     let exec = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql));

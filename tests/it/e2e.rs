@@ -2,15 +2,13 @@
 //! section 1, killed with SIGKILL and started again. Every intent that came due while
 //! it was down is acted on, exactly once.
 
-mod support;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::binary::{free_port, start};
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, TestDb, wait};
+use crate::support::binary::{free_port, start};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, TestDb, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -28,7 +26,8 @@ async fn killed_and_restarted_merges_once(kind: Db) {
     // The check run answers slowly, so the kill lands while that effect is claimed:
     // the restarted replica must take its own lease back, not wait a minute for it.
     gh.inject(
-        support::fake_github::Fault::slow("POST", "/check-runs", Duration::from_secs(30)).times(1),
+        crate::support::fake_github::Fault::slow("POST", "/check-runs", Duration::from_secs(30))
+            .times(1),
     );
     let first = start(&gh, &db, dir.path(), port).await;
     gh.set_labels_by(O, R, 5, &["intent-to-merge"], "alice");
@@ -105,7 +104,8 @@ async fn a_recorded_delivery_survives_sigkill() {
     gh.add_issue(O, R, 6, "dave");
     // GitHub is slow, so processing cannot finish before the kill.
     gh.inject(
-        support::fake_github::Fault::slow("GET", "/contents/", Duration::from_secs(3)).times(1),
+        crate::support::fake_github::Fault::slow("GET", "/contents/", Duration::from_secs(3))
+            .times(1),
     );
     let db = TestDb::new(Db::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();

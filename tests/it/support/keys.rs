@@ -13,12 +13,12 @@ pub const WEBHOOK_SECRET: &str = "tacit-test-webhook-secret";
 
 /// The App's private key, PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), as GitHub issues it.
 pub fn private_key_pem() -> &'static str {
-    include_str!("../fixtures/test-app-key.pem")
+    include_str!("../../fixtures/test-app-key.pem")
 }
 
 /// The matching public key (SPKI PEM), which the fake GitHub verifies JWTs with.
 pub fn public_key_pem() -> &'static str {
-    include_str!("../fixtures/test-app-key.pub.pem")
+    include_str!("../../fixtures/test-app-key.pub.pem")
 }
 
 /// A JWT signed with the test key carrying exactly these claims (for tests of bad tokens).

@@ -3,15 +3,13 @@
 //! callback with another state, or with a code GitHub refuses, writes nothing; the right
 //! one writes `.env`, and tacit stops.
 
-mod support;
-
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::fake_github::{FakeGitHub, Fault, MANIFEST_CODE};
 use serde_json::{Value, json};
-use support::fake_github::{FakeGitHub, Fault, MANIFEST_CODE};
 
 const CONVERSIONS: &str = "/app-manifests/{code}/conversions";
 

@@ -36,7 +36,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-pub use state::{APP_SLUG, BOT_LOGIN, MANIFEST_CODE};
+pub use state::{BOT_LOGIN, MANIFEST_CODE};
 use state::{DeliveryRec, Item, Pull, RepoKey, ReviewRec, Role, State};
 
 /// The installation `add_repo` puts repositories in, and deliveries carry by default.
@@ -217,28 +217,15 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 pub struct RepoHandle {
     pub owner: String,
     pub name: String,
-    pub id: u64,
     fake: FakeGitHub,
 }
 
 impl RepoHandle {
-    pub fn full_name(&self) -> String {
-        format!("{}/{}", self.owner, self.name)
-    }
-
     /// Moves the repository to another installation (created if unknown).
     pub fn set_installation(&self, installation: u64) -> &RepoHandle {
         let mut st = self.fake.lock();
         st.ensure_installation(installation, &self.owner);
         st.repo_mut(&self.owner, &self.name).installation = installation;
-        self
-    }
-
-    pub fn set_default_branch(&self, branch: &str) -> &RepoHandle {
-        self.fake
-            .lock()
-            .repo_mut(&self.owner, &self.name)
-            .default_branch = branch.to_string();
         self
     }
 }
@@ -301,14 +288,8 @@ impl FakeGitHub {
         RepoHandle {
             owner: owner.to_string(),
             name: repo.to_string(),
-            id: repo_id(owner, repo),
             fake: self.clone(),
         }
-    }
-
-    /// Adds an installation of the App on `account` (a user or organisation login).
-    pub fn add_installation(&self, installation: u64, account: &str) {
-        self.lock().ensure_installation(installation, account);
     }
 
     /// Suspends an installation: token requests get 403, its tokens 401.
@@ -318,14 +299,6 @@ impl FakeGitHub {
         if let Some(inst) = st.installations.get_mut(&installation) {
             inst.suspended_at = Some(st.clock.now());
         }
-    }
-
-    /// Removes an installation: token requests get 404, its tokens 401.
-    pub fn remove_installation(&self, installation: u64) {
-        let mut st = self.lock();
-        st.installations.remove(&installation);
-        st.tokens
-            .retain(|_, token| token.installation != installation);
     }
 
     /// Adds an open issue.
@@ -398,13 +371,6 @@ impl FakeGitHub {
         );
     }
 
-    pub fn remove_file(&self, owner: &str, repo: &str, path: &str) {
-        self.lock()
-            .repo_mut(owner, repo)
-            .files
-            .remove(path.trim_start_matches('/'));
-    }
-
     /// Makes the item's labels exactly `labels`, as the repository owner; adding creates
     /// `labeled` events (and repository labels), removing creates `unlabeled` events.
     pub fn set_labels(&self, owner: &str, repo: &str, number: u64, labels: &[&str]) {
@@ -440,13 +406,6 @@ impl FakeGitHub {
         st.ensure_label(&key, name);
     }
 
-    /// Deletes a repository label, removing it from every item (like GitHub).
-    pub fn delete_repo_label(&self, owner: &str, repo: &str, name: &str) {
-        let mut st = self.lock();
-        st.repo_mut(owner, repo);
-        st.delete_label(&RepoKey::new(owner, repo), name);
-    }
-
     /// Moves a pull request's head to `new_sha` (a push).
     pub fn push(&self, owner: &str, repo: &str, number: u64, new_sha: &str) {
         let mut st = self.lock();
@@ -468,27 +427,11 @@ impl FakeGitHub {
             .draft = draft;
     }
 
-    /// Changes a pull request's base branch.
-    pub fn set_base(&self, owner: &str, repo: &str, number: u64, base_ref: &str) {
-        let mut st = self.lock();
-        st.item_mut(owner, repo, number)
-            .pull
-            .as_mut()
-            .expect("set_base: not a pull request")
-            .base_ref = base_ref.to_string();
-    }
-
     /// Closes an issue (`completed`) or a pull request (unmerged), as the repository owner.
     pub fn close(&self, owner: &str, repo: &str, number: u64) {
         let mut st = self.lock();
         let key = st.existing_item(owner, repo, number);
         st.close_item(&key, number, Some("completed"), owner);
-    }
-
-    pub fn reopen(&self, owner: &str, repo: &str, number: u64) {
-        let mut st = self.lock();
-        let key = st.existing_item(owner, repo, number);
-        st.reopen_item(&key, number, owner);
     }
 
     /// Deletes an issue: the API answers 410 Gone for it from now on.
@@ -525,18 +468,6 @@ impl FakeGitHub {
         let mut st = self.lock();
         let key = st.existing_item(owner, repo, number);
         st.create_comment(&key, number, author, body)
-    }
-
-    /// Edits a comment's body, as its author would in the web UI.
-    pub fn edit_comment(&self, comment_id: u64, body: &str) {
-        let mut st = self.lock();
-        let now = st.clock.now();
-        let comment = st
-            .comments
-            .get_mut(&comment_id)
-            .expect("edit_comment: unknown comment id");
-        comment.body = body.to_string();
-        comment.updated_at = now;
     }
 
     pub fn delete_comment(&self, comment_id: u64) {
@@ -646,11 +577,6 @@ impl FakeGitHub {
 
     pub fn inject(&self, rule: Fault) {
         self.lock().faults.push(rule);
-    }
-
-    /// Drops every injected fault not used up yet.
-    pub fn clear_faults(&self) {
-        self.lock().faults.clear();
     }
 
     /// Refuses every merge of this pull request with `status` and `message` until cleared.

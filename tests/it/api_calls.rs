@@ -6,14 +6,12 @@
 //! The lifecycle is everything from the `labeled` delivery to the last write; the
 //! start-up reconciliation and the installation token (once an hour) are not part of it.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use support::deliveries as d;
-use support::fake_github::FakeGitHub;
-use support::tacit::{Db, Tacit, TestDb, wait};
+use crate::support::deliveries as d;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::tacit::{Db, Tacit, TestDb, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";

@@ -2,8 +2,6 @@
 //! `src/store/mod.rs` (one row per delivery id, leases with fencing, versioned intent
 //! writes, one open intent per item, retention), checked without a server around it.
 
-mod support;
-
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -11,7 +9,7 @@ use tacit::core::config::RepoConfig;
 use tacit::core::intent::{Intent, Opening};
 use tacit::store::{Cause, IntentWrite, NewDelivery, Store, WriteOutcome};
 
-use support::tacit::{Db, TestDb};
+use crate::support::tacit::{Db, TestDb};
 
 const LEASE: Duration = Duration::from_secs(60);
 const T0: i64 = 1_790_000_000_000;

@@ -1,14 +1,12 @@
 //! The consensus contract through the whole stack (SPEC sections 2-5): permissions,
 //! reviews, pushes, configuration errors, refused merges and GitHub failures.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::deliveries as d;
+use crate::support::fake_github::{FakeGitHub, Fault};
+use crate::support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
 use serde_json::json;
-use support::deliveries as d;
-use support::fake_github::{FakeGitHub, Fault};
-use support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";

@@ -1,0 +1,32 @@
+//! tacit's integration and end-to-end tests, in one test binary.
+//!
+//! One binary, not one per file: each Cargo integration test is linked on its own against
+//! every dependency (sqlx, octocrab, rustls, axum), which costs a link and hundreds of
+//! megabytes of disk per file. Here they share one link, and `cargo test` still runs
+//! them in parallel. Pick a group with its module path: `cargo test --test it store::`.
+//!
+//! - `support`: the in-process fake GitHub, the test App's keys, signed webhook
+//!   deliveries, and helpers that start tacit in-process or as its built binary.
+//! - in-process server against the fake GitHub: `scenarios`, `contract`, `webhook`,
+//!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
+//! - the store alone, on SQLite and PostgreSQL: `store`;
+//! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
+//!   `config_schema`;
+//! - the fake GitHub itself: `fake_github_selftest`.
+
+mod support;
+
+mod api_calls;
+mod clock;
+mod config_schema;
+mod contract;
+mod dashboard;
+mod e2e;
+mod fake_github_selftest;
+mod faults;
+mod reconcile;
+mod replicas;
+mod scenarios;
+mod setup;
+mod store;
+mod webhook;
