@@ -8,7 +8,10 @@
 //!   (`Tuning::writes_per_minute`, see [`pace`]), and a rate-limit
 //!   answer (429, or 403 with `retry-after` / exhausted `x-ratelimit-remaining`) comes
 //!   back as [`GhError::RateLimited`] with the time to wait;
-//! - paths are relative, so octocrab attaches the App's credentials only to the API host.
+//! - paths are relative, so octocrab attaches the App's credentials only to the API host;
+//! - when GitHub cannot be reached at all (connection refused, host or network
+//!   unreachable), requests fail at once without being sent for [`UNREACHABLE_PAUSE`]:
+//!   every queued effect would otherwise sign a JWT and open a connection in vain.
 
 pub mod pace;
 pub mod types;
@@ -147,6 +150,27 @@ struct Inner {
     write_pace: Mutex<HashMap<u64, pace::WritePace>>,
     write_interval: Duration,
     writes_per_minute: u32,
+    /// Until when requests fail without being sent (GitHub could not be reached).
+    unreachable_until: Mutex<Option<Instant>>,
+}
+
+/// How long requests are not sent after GitHub could not be connected to.
+pub const UNREACHABLE_PAUSE: Duration = Duration::from_secs(2);
+
+/// Whether an error means no connection could be made at all (so nothing was sent).
+fn is_unreachable(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut src = Some(e);
+    while let Some(err) = src {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            return matches!(
+                io.kind(),
+                ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable
+            );
+        }
+        src = err.source();
+    }
+    false
 }
 
 impl GitHub {
@@ -171,6 +195,7 @@ impl GitHub {
                 write_pace: Mutex::new(HashMap::new()),
                 write_interval: settings.tuning.write_interval,
                 writes_per_minute: settings.tuning.writes_per_minute,
+                unreachable_until: Mutex::new(None),
             }),
         })
     }
@@ -234,6 +259,14 @@ impl GitHub {
         body: Option<&Value>,
         headers: Option<HeaderMap>,
     ) -> GhResult<Answer> {
+        if let Some(until) = *self.inner.unreachable_until.lock().expect("poisoned")
+            && Instant::now() < until
+        {
+            self.inner.metrics.github_error("unreachable");
+            return Err(GhError::Transport(
+                "GitHub could not be reached a moment ago; not sent".into(),
+            ));
+        }
         let client = match installation {
             Some(id) => self.installation(id)?,
             None => self.inner.app.clone(),
@@ -254,6 +287,10 @@ impl GitHub {
         };
         let response = result.map_err(|e| {
             self.inner.metrics.github_error("transport");
+            if is_unreachable(&e) {
+                *self.inner.unreachable_until.lock().expect("poisoned") =
+                    Some(Instant::now() + UNREACHABLE_PAUSE);
+            }
             GhError::Transport(error_chain(&e))
         })?;
         let status = response.status();

@@ -24,6 +24,7 @@ mod dashboard;
 mod e2e;
 mod fake_github_selftest;
 mod faults;
+mod github_client;
 mod reconcile;
 mod replicas;
 mod scenarios;
