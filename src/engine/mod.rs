@@ -34,8 +34,13 @@ use crate::store::{Cause, IntentRow, IntentWrite, Store, WriteOutcome};
 pub use reconcile::Report;
 pub use repo::Permissions;
 
-/// How many pieces of work of one kind run at once per replica.
+/// How many deliveries, or effects, are worked on at once per replica.
 const CONCURRENCY: usize = 32;
+/// How many due intents are decided at once per replica. A timer is database work
+/// only (the claim returns the row, the decision is pure, the write joins a group
+/// commit), so a burst of intents due in the same second is written in large
+/// transactions instead of 32 at a time.
+const TIMER_CONCURRENCY: usize = 256;
 
 pub struct Engine {
     pub(crate) store: Store,
@@ -129,7 +134,8 @@ impl Engine {
     }
 
     async fn work_loop(self: Arc<Self>, kind: Work, mut shutdown: watch::Receiver<bool>) {
-        let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let concurrency = kind.concurrency();
+        let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = JoinSet::new();
         loop {
             if *shutdown.borrow() {
@@ -144,7 +150,7 @@ impl Engine {
             // permits are free rather than running a claim query for every finished
             // piece (under load that query, not the work, would eat the core).
             let available = permits.available_permits();
-            if available > 0 && (tasks.is_empty() || available >= CONCURRENCY / 4) {
+            if available > 0 && (tasks.is_empty() || available >= concurrency / 4) {
                 match self
                     .claim_and_spawn(kind, available, &permits, &mut tasks)
                     .await
@@ -216,7 +222,7 @@ impl Engine {
                 }
             }
             Work::Timers => {
-                for id in self
+                for row in self
                     .store
                     .claim_due_intents(&self.owner, now, lease, limit)
                     .await?
@@ -224,7 +230,7 @@ impl Engine {
                     let permit = permits.clone().acquire_owned().await?;
                     let engine = self.clone();
                     tasks.spawn(async move {
-                        engine.fire_timer(&id).await;
+                        engine.fire_timer(row).await;
                         drop(permit);
                     });
                     n += 1;
@@ -249,14 +255,18 @@ impl Engine {
         Ok(n)
     }
 
-    async fn fire_timer(&self, id: &str) {
-        if let Ok(Some(row)) = self.store.intent(id).await
-            && let Some(due) = row.intent.next_due()
-        {
+    /// Decide a due intent, from the row its claim returned (read again only if it
+    /// changed since).
+    async fn fire_timer(&self, row: IntentRow) {
+        if let Some(due) = row.intent.next_due() {
             let late = self.now().duration_since(due).as_secs_f64();
             self.metrics.lateness(late);
         }
-        let result = self.apply_to(id, vec![Event::Due], Cause::None).await;
+        let id = row.id.as_str();
+        let result = match self.apply_row(&row, vec![Event::Due], &Cause::None).await {
+            Ok(WriteOutcome::Conflict) => self.apply_to(id, vec![Event::Due], Cause::None).await,
+            other => other,
+        };
         match result {
             Ok(WriteOutcome::Written) => {}
             Ok(other) => {
@@ -332,6 +342,15 @@ enum Work {
     Deliveries,
     Timers,
     Effects,
+}
+
+impl Work {
+    fn concurrency(self) -> usize {
+        match self {
+            Work::Timers => TIMER_CONCURRENCY,
+            Work::Deliveries | Work::Effects => CONCURRENCY,
+        }
+    }
 }
 
 /// Backoff for attempt `n` (1-based): 5 s, 10 s, 20 s ... capped at 15 minutes.

@@ -446,6 +446,25 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> anyhow::Result<Vec<String>> {
+        let rows = self
+            .claim_rows(table, candidates, "id", owner, now, lease, limit)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// Lease up to `limit` of the `candidates` (a query of ids) to `owner` in one
+    /// statement, and return their `returning` columns.
+    #[allow(clippy::too_many_arguments)]
+    async fn claim_rows(
+        &self,
+        table: &str,
+        candidates: &str,
+        returning: &str,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<AnyRow>> {
         let until = now + lease.as_millis() as i64;
         // Intents are not attempts; deliveries and effects count theirs (the fencing token).
         let attempts = if table == "intents" {
@@ -457,18 +476,17 @@ impl Store {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {table} SET lease_owner = $3, lease_until = $4{attempts}
              WHERE id IN ({candidates}{lock})
-             RETURNING id"
+             RETURNING {returning}"
         )))
         .bind(now)
         .bind(limit)
         .bind(owner)
         .bind(until)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+        .await?)
     }
 
     /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
@@ -627,25 +645,28 @@ impl Store {
         Ok(row.try_get::<i64, _>("n")?)
     }
 
-    /// Claim intents whose due time has come.
+    /// Claim intents whose due time has come, returned as rows (one statement).
     pub async fn claim_due_intents(
         &self,
         owner: &str,
         now: Millis,
         lease: Duration,
         limit: i64,
-    ) -> anyhow::Result<Vec<String>> {
-        self.claim(
-            "intents",
-            "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
+    ) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = self
+            .claim_rows(
+                "intents",
+                "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
                AND (lease_until IS NULL OR lease_until < $1)
              ORDER BY due_at LIMIT $2",
-            owner,
-            now,
-            lease,
-            limit,
-        )
-        .await
+                INTENT_COLUMNS,
+                owner,
+                now,
+                lease,
+                limit,
+            )
+            .await?;
+        rows.iter().map(intent_row).collect()
     }
 
     pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
@@ -948,27 +969,20 @@ async fn write_intent(
             }
         }
     }
-    if !w.effects.is_empty() {
-        let row =
-            sqlx::query("SELECT COALESCE(MAX(seq), 0) AS s FROM effects WHERE intent_id = $1")
-                .bind(&w.id)
-                .fetch_one(&mut *conn)
-                .await?;
-        let mut seq: i64 = row.try_get("s")?;
-        for effect in &w.effects {
-            seq += 1;
-            sqlx::query(
-                "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
-                 VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-            )
-            .bind(new_id())
-            .bind(&w.id)
-            .bind(seq)
-            .bind(serde_json::to_string(effect)?)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        }
+    // Each effect takes the next sequence number of its intent, in the statement
+    // that inserts it.
+    for effect in &w.effects {
+        sqlx::query(
+            "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
+             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, 'pending', 0, $4, $4
+               FROM effects WHERE intent_id = $2",
+        )
+        .bind(new_id())
+        .bind(&w.id)
+        .bind(serde_json::to_string(effect)?)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(true)
 }
@@ -1051,10 +1065,11 @@ async fn write_batch(
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut processed: Vec<&str> = Vec::new();
     for job in batch {
-        // Only a write with an intent change can fail half-way (its cause completed,
-        // its version check lost): that one needs a savepoint. A bare completion is one
-        // statement that either happens or not.
-        let guarded = job.write.is_some();
+        // Only a write with both a cause and an intent change can fail half-way (its
+        // cause completed, its version check lost): that one needs a savepoint. A bare
+        // completion, or an intent change without a cause (a timer), fails at its first
+        // statement or not at all; a database error fails the whole batch.
+        let guarded = job.write.is_some() && !matches!(job.cause, Cause::None);
         if guarded {
             sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
         }
