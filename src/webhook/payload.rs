@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 
+use crate::core::commands::parse_commands;
 use crate::github::{LabelRef, User};
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -142,7 +143,7 @@ impl Payload {
 
     /// Whether the engine has anything to do with this delivery (`event` is its
     /// `X-GitHub-Event`). Most deliveries an App receives are not: an issue opened, a
-    /// pull request edited. Those are recorded as already done, without their body, so
+    /// pull request edited, a comment without a command. Those are recorded as already done, without their body, so
     /// that they cost one row in the intake's transaction and nothing after it.
     ///
     /// `engine::deliveries::route` starts by asking this, so an event it handles must be
@@ -169,12 +170,24 @@ impl Payload {
                         .as_ref()
                         .is_some_and(|c| c.get("base").is_some()))
             }
-            "issue_comment" => matches!(action, "created" | "edited"),
+            "issue_comment" => matches!(action, "created" | "edited") && self.may_command(),
             "pull_request_review" => matches!(action, "submitted" | "edited" | "dismissed"),
             "check_suite" | "check_run" | "status" => true,
             "label" => matches!(action, "deleted" | "edited"),
             _ => false,
         }
+    }
+
+    /// Whether the comment could be a command for tacit: it has a command line and
+    /// neither its author nor the sender is a bot (SPEC 3). The engine's
+    /// `on_comment` stops at the same test; doing it here spares the rest.
+    fn may_command(&self) -> bool {
+        let Some(comment) = &self.comment else {
+            return false;
+        };
+        let bot = comment.user.as_ref().is_some_and(User::is_bot)
+            || self.sender.as_ref().is_some_and(User::is_bot);
+        !bot && !parse_commands(comment.body.as_deref().unwrap_or("")).is_empty()
     }
 
     /// Deliveries with the same key are processed in the order received.
@@ -243,8 +256,6 @@ mod tests {
             "pull_request.closed",
             "pull_request.synchronize",
             "pull_request.ready_for_review",
-            "issue_comment.created",
-            "issue_comment.edited",
             "pull_request_review.submitted",
             "pull_request_review.dismissed",
             "installation.deleted",
@@ -259,6 +270,9 @@ mod tests {
             "issues.opened",
             "pull_request.opened",
             "issue_comment.deleted",
+            // GitHub's example comments hold no command.
+            "issue_comment.created",
+            "issue_comment.edited",
             "issues.assigned",
             "pull_request.converted_to_draft",
             "installation_repositories.added",
@@ -266,6 +280,33 @@ mod tests {
         ] {
             assert!(skipped.contains(&key.to_string()), "{key} needs nothing");
         }
+    }
+
+    #[test]
+    fn only_comments_that_hold_a_command_need_processing() {
+        let comment = |action: &str, body: &str, author_type: &str, sender_type: &str| {
+            let mut p: serde_json::Value =
+                serde_json::from_slice(&example("issue_comment/created.1.json")).unwrap();
+            p["action"] = action.into();
+            p["comment"]["body"] = body.into();
+            p["comment"]["user"]["type"] = author_type.into();
+            p["sender"]["type"] = sender_type.into();
+            Payload::parse(&serde_json::to_vec(&p).unwrap())
+                .unwrap()
+                .needs_processing("issue_comment")
+        };
+        assert!(comment("created", "/object not yet", "User", "User"));
+        assert!(comment("edited", "Looks good.\n/approve", "User", "User"));
+        assert!(!comment("created", "Looks good to me.", "User", "User"));
+        assert!(!comment(
+            "created",
+            "> /object\nquoted, not a command",
+            "User",
+            "User"
+        ));
+        assert!(!comment("created", "/object", "Bot", "User"));
+        assert!(!comment("edited", "/object", "User", "Bot"));
+        assert!(!comment("deleted", "/object", "User", "User"));
     }
 
     #[test]
