@@ -11,6 +11,10 @@
 #       issues/opened.1.json). tacit records `issues.opened` as done at intake (it has
 #       no use for it); an `issue_comment.created` is also processed (a comment may
 #       hold a command, so tacit looks for an open intent on its item).
+#   COMMENT_BODY='/approve' EVENT=issue_comment PAYLOAD=issue_comment/created.1.json ...
+#       replaces the comment's body. GitHub's example comment holds no command, so tacit
+#       records it as done at intake; with a command it is processed (claimed, parsed,
+#       an open intent looked for on its item; none here, so no GitHub call).
 #
 # Deliveries: GitHub's example `issues.opened` payload with an installation, over 1,000
 # issue numbers (bench/make_bodies.py), each signed with the webhook secret; a fresh
@@ -57,10 +61,16 @@ RESULTS="bench/results/compare-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
 # An `issues.opened` delivery (GitHub's example payload) with an installation: tacit
 # records it, then processes it (ignored: no intent, no GitHub call).
-python3 -c 'import json,sys; d=json.load(open("../shared/github/webhooks/'"$PAYLOAD"'")); d["installation"]={"id":1}; sys.stdout.write(json.dumps(d,separators=(",",":")))' > "$WORK/body.json"
+PAYLOAD_FILE="../shared/github/webhooks/$PAYLOAD"
+if [ -n "${COMMENT_BODY:-}" ]; then
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["comment"]["body"]=sys.argv[2]; json.dump(d,sys.stdout)' \
+    "$PAYLOAD_FILE" "$COMMENT_BODY" > "$WORK/payload.json"
+  PAYLOAD_FILE="$WORK/payload.json"
+fi
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["installation"]={"id":1}; sys.stdout.write(json.dumps(d,separators=(",",":")))' "$PAYLOAD_FILE" > "$WORK/body.json"
 SECRET=bench-secret
 SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r < "$WORK/body.json" | cut -d' ' -f1)"
-python3 bench/make_bodies.py "../shared/github/webhooks/$PAYLOAD" "$SECRET" "$ITEMS" "$WORK/bodies.txt"
+python3 bench/make_bodies.py "$PAYLOAD_FILE" "$SECRET" "$ITEMS" "$WORK/bodies.txt"
 CLK_TCK="$(getconf CLK_TCK)"
 
 cpu_ticks() { # utime+stime of all threads, in clock ticks
@@ -165,7 +175,7 @@ measure() { # $1 server (tacit|probot), $2 run number
 {
   echo "# bench/compare.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-  echo "# deliveries: $EVENT ($PAYLOAD)"
+  echo "# deliveries: $EVENT ($PAYLOAD${COMMENT_BODY:+, comment body: $COMMENT_BODY})"
   echo "# tacit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (release), probot $PROBOT_VERSION on node $(node --version), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "# runs=$RUNS seconds=$SECS connections=$CONNS paced_rate=$RATE server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU"
 } | tee "$RESULTS"

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""tacit alone with many intents: restart-to-ready and RSS with N open intents, and
+lateness when M intents are due in the same second. Called by bench/intents.sh, which
+builds the binaries. Prints figures; asserts nothing about their size.
+
+Restart-to-ready: from just before exec of `tacit serve` to the first 200 from
+/healthz (polled every 2 ms), on a database already holding N open intents whose
+windows close over the next 72 hours (none due during the run). RSS: VmHWM after
+/healthz answered and /metrics was read once, 3 s after start. One more run starts
+with the page cache dropped (when run as root), reported apart from the median.
+
+Lateness: M intents whose windows all close at the same millisecond T, a few seconds
+after tacit starts. An intent's lateness is `updated_at - T`, where `updated_at` is the
+time tacit recorded the window's close (the core's decision, written with its effects
+in one transaction). GitHub is unreachable (connection refused), so no intent moves on
+past that first write; the run checks this (version must be 2 on every row).
+"""
+
+import argparse
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def percentile(values, p):
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def vm(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024  # MiB
+    return float("nan")
+
+
+def env_for(args, db, port):
+    env = dict(os.environ)
+    env.update(
+        APP_ID="1",
+        PRIVATE_KEY_PATH=os.path.abspath("tests/fixtures/test-app-key.pem"),
+        WEBHOOK_SECRET="bench-secret",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        DATABASE_URL=db,
+        GITHUB_API_URL="http://127.0.0.1:9",
+        LOG_LEVEL="error",
+    )
+    return env
+
+
+def start(args, db, port, cwd):
+    cmd = [os.path.abspath(args.tacit), "serve"]
+    if args.cpu is not None:
+        cmd = ["taskset", "-c", str(args.cpu)] + cmd
+    t0 = time.monotonic()
+    log = open(os.path.join(cwd, "tacit.log"), "ab")
+    proc = subprocess.Popen(
+        cmd, env=env_for(args, db, port), cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/healthz"
+    while True:
+        if proc.poll() is not None:
+            sys.exit(f"tacit exited with {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return proc, time.monotonic() - t0
+        except OSError:
+            pass
+        if time.monotonic() - t0 > 60:
+            proc.kill()
+            sys.exit("tacit was not ready within 60 s")
+        time.sleep(0.002)
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def seed(args, db, count, mode, value):
+    t = time.monotonic()
+    subprocess.run([args.seed, db, str(count), mode, str(value)], check=True)
+    return time.monotonic() - t
+
+
+def open_case(args, work):
+    path = os.path.join(work, "open.db")
+    db = f"sqlite://{path}"
+    took = seed(args, db, args.open, "spread", 72)
+    size = sum(
+        os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)
+    ) / 2**20
+    print(f"\n## {args.open:,} open intents (SQLite, {size:,.0f} MiB on disk; seeded in {took:.1f} s)")
+    print("| run | page cache | restart-to-ready | RSS after start (VmHWM) |")
+    print("|--:|--|--:|--:|")
+    readies, rsss = [], []
+    for run in range(1, args.runs + 2):
+        # The last run starts with the page cache dropped (root only): the database is
+        # read from disk, as after a machine's reboot. Not part of the median.
+        cold = run == args.runs + 1
+        if cold:
+            os.sync()
+            try:
+                with open("/proc/sys/vm/drop_caches", "w") as f:
+                    f.write("3\n")
+            except OSError as e:
+                print(f"(cold run skipped: cannot drop the page cache: {e})")
+                break
+        proc, ready = start(args, db, args.port, work)
+        time.sleep(3)
+        urllib.request.urlopen(f"http://127.0.0.1:{args.port}/metrics", timeout=10).read()
+        rss = vm(proc.pid, "VmHWM")
+        stop(proc)
+        print(f"| {run} | {'dropped' if cold else 'warm'} | {ready * 1000:.0f} ms | {rss:.1f} MiB |")
+        if cold:
+            break
+        readies.append(ready)
+        rsss.append(rss)
+        if run == args.runs:
+            print(
+                f"| median of warm runs | | {statistics.median(readies) * 1000:.0f} ms | {statistics.median(rsss):.1f} MiB |"
+            )
+
+
+def due_case(args, work):
+    print(f"\n## {args.due:,} intents due in the same millisecond (SQLite)")
+    print("| run | all decided after T | lateness p50 | p99 | max | peak RSS |")
+    print("|--:|--:|--:|--:|--:|--:|")
+    p50s, p99s, maxs, rsss = [], [], [], []
+    for run in range(1, args.runs + 1):
+        path = os.path.join(work, f"due{run}.db")
+        db = f"sqlite://{path}"
+        due = int(time.time() * 1000) + args.lead_ms
+        seed(args, db, args.due, "at", due)
+        proc, _ = start(args, db, args.port, work)
+        if time.time() * 1000 > due - 500:
+            sys.exit("seeding and start took longer than the lead; raise --lead-ms")
+        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        deadline = time.monotonic() + (due / 1000 - time.time()) + 120
+        while True:
+            left = ro.execute("SELECT COUNT(*) FROM intents WHERE version = 1").fetchone()[0]
+            if left == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        rss = vm(proc.pid, "VmHWM")
+        stop(proc)
+        if left:
+            sys.exit(f"{left} intents were still undecided 120 s after T")
+        late = [u - due for (u,) in ro.execute("SELECT updated_at FROM intents")]
+        moved_on = ro.execute("SELECT COUNT(*) FROM intents WHERE version > 2").fetchone()[0]
+        if moved_on:
+            sys.exit(f"{moved_on} intents were written more than once; lateness unreadable")
+        ro.close()
+        p50, p99, mx = percentile(late, 50), percentile(late, 99), max(late)
+        p50s.append(p50)
+        p99s.append(p99)
+        maxs.append(mx)
+        rsss.append(rss)
+        print(f"| {run} | {mx} ms | {p50} ms | {p99} ms | {mx} ms | {rss:.1f} MiB |")
+    med = statistics.median
+    print(
+        f"| median | {med(maxs):.0f} ms | {med(p50s):.0f} ms | {med(p99s):.0f} ms | {med(maxs):.0f} ms | {med(rsss):.1f} MiB |"
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tacit", default="target/release/tacit")
+    ap.add_argument("--seed", default="target/release/examples/seed_intents")
+    ap.add_argument("--open", type=int, default=1_000_000)
+    ap.add_argument("--due", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--port", type=int, default=38124)
+    ap.add_argument("--lead-ms", type=int, default=8000)
+    ap.add_argument("--cpu", type=int, default=0, help="pin tacit to this CPU (taskset)")
+    ap.add_argument("--only", choices=["open", "due"])
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tacit-intents-") as work:
+        if args.only in (None, "open"):
+            open_case(args, work)
+        if args.only in (None, "due"):
+            due_case(args, work)
+
+
+if __name__ == "__main__":
+    main()

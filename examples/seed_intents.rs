@@ -1,0 +1,149 @@
+//! Fills a tacit database with open intents, for `bench/intents.sh`.
+//!
+//! ```text
+//! cargo run --release --example seed_intents -- DATABASE_URL COUNT spread HOURS
+//! cargo run --release --example seed_intents -- DATABASE_URL COUNT at UNIX_MS
+//! ```
+//!
+//! `spread`: windows close evenly over the next HOURS (the restart-to-ready case: many
+//! open intents, none due). `at`: every window closes at UNIX_MS (the "all due in the
+//! same second" case). Each row holds a real `Intent` (opened by the core with the
+//! default `intent-to-merge` policy, as `tacit serve` stores it), on pull requests
+//! spread over 100 repositories of installation 1. The schema comes from tacit's own
+//! migrations (`Store::connect`), so the rows are what tacit reads.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use jiff::{SignedDuration, Timestamp};
+use sqlx::QueryBuilder;
+use sqlx::any::AnyPoolOptions;
+use tacit::core::config::RepoConfig;
+use tacit::core::intent::{Intent, Opening};
+use tacit::store::Store;
+
+const REPOS: u64 = 100;
+const ROWS_PER_INSERT: usize = 500;
+const ROWS_PER_TRANSACTION: usize = 20_000;
+
+enum Due {
+    Spread { hours: i64 },
+    At { ms: i64 },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [url, count, mode, value] = args.as_slice() else {
+        bail!("usage: seed_intents DATABASE_URL COUNT (spread HOURS | at UNIX_MS)");
+    };
+    let count: u64 = count.parse().context("COUNT")?;
+    let due = match mode.as_str() {
+        "spread" => Due::Spread {
+            hours: value.parse().context("HOURS")?,
+        },
+        "at" => Due::At {
+            ms: value.parse().context("UNIX_MS")?,
+        },
+        other => bail!("unknown mode {other:?}: spread or at"),
+    };
+
+    // Runs tacit's migrations.
+    Store::connect(url).await?.close().await;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .context("connecting")?;
+
+    let policy = RepoConfig::default()
+        .policy("intent-to-merge")
+        .context("the default configuration has intent-to-merge")?;
+    let window = SignedDuration::try_from(policy.window)?;
+    let now = Timestamp::now();
+    let started = Instant::now();
+
+    let mut rows = Vec::with_capacity(ROWS_PER_INSERT);
+    let mut tx = pool.begin().await?;
+    let mut in_tx = 0;
+    for i in 0..count {
+        let close_at = match due {
+            Due::Spread { hours } => {
+                let step = hours * 3_600_000 / count.max(1) as i64;
+                now + SignedDuration::from_millis(60_000 + step * i as i64)
+            }
+            Due::At { ms } => Timestamp::from_millisecond(ms)?,
+        };
+        let (intent, _effects) = Intent::open(Opening {
+            policy: policy.clone(),
+            is_pull: true,
+            item_author: format!("author{}", i % 97),
+            author: "maintainer".into(),
+            at: close_at - window,
+            head_sha: Some(format!("{:040x}", i + 1)),
+            carried: Vec::new(),
+        });
+        let due_at = intent.next_due().context("an open intent is due")?;
+        if let Due::At { ms } = due {
+            anyhow::ensure!(
+                due_at.as_millisecond() == ms,
+                "due at {due_at}, not at {ms}"
+            );
+        }
+        let state = serde_json::to_string(&intent)?;
+        let repo = format!("bench/repo{}", i % REPOS);
+        let number = (i / REPOS + 1) as i64;
+        rows.push((
+            format!("seed-{i:08}"),
+            repo,
+            number,
+            state,
+            due_at.as_millisecond(),
+            now.as_millisecond(),
+        ));
+        if rows.len() == ROWS_PER_INSERT || i + 1 == count {
+            insert(&mut tx, &policy.label, &rows).await?;
+            in_tx += rows.len();
+            rows.clear();
+            if in_tx >= ROWS_PER_TRANSACTION {
+                tx.commit().await?;
+                tx = pool.begin().await?;
+                in_tx = 0;
+            }
+        }
+    }
+    tx.commit().await?;
+    pool.close().await;
+    eprintln!(
+        "seeded {count} open intents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+type Row = (String, String, i64, String, i64, i64);
+
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    label: &str,
+    rows: &[Row],
+) -> anyhow::Result<()> {
+    let mut q = QueryBuilder::<sqlx::Any>::new(
+        "INSERT INTO intents (id, installation_id, repo, number, label, is_open, state, due_at, version, created_at, updated_at) ",
+    );
+    q.push_values(rows, |mut b, (id, repo, number, state, due_at, created)| {
+        b.push_bind(id.clone())
+            .push("1")
+            .push_bind(repo.clone())
+            .push_bind(*number)
+            .push_bind(label.to_string())
+            .push("1")
+            .push_bind(state.clone())
+            .push_bind(*due_at)
+            .push("1")
+            .push_bind(*created)
+            .push_bind(*created);
+    });
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
