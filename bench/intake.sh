@@ -9,7 +9,7 @@ SECS="${1:-10}"; CONNS="${2:-32}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet
 WORK="$(mktemp -d)"; trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
-PORT=38123
+PORT=18123
 # `issues.opened` deliveries over 1,000 issues (bench/make_bodies.py): recorded and
 # processed (ignored), no GitHub call needed.
 SECRET=bench-secret

@@ -9,6 +9,9 @@ windows close over the next 72 hours (none due during the run). RSS: VmHWM after
 /healthz answered and /metrics was read once, 3 s after start. One more run starts
 with the page cache dropped (when run as root), reported apart from the median.
 
+Both on SQLite (a file in a temporary directory) or, with --database postgres, on a
+fresh database of the local PostgreSQL server (dropped afterwards).
+
 Lateness: M intents whose windows all close at the same millisecond T, a few seconds
 after tacit starts. An intent's lateness is `updated_at - T`, where `updated_at` is the
 time tacit recorded the window's close (the core's decision, written with its effects
@@ -26,6 +29,59 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+
+class Sqlite:
+    name = "SQLite"
+
+    def __init__(self, work, tag):
+        self.path = os.path.join(work, f"{tag}.db")
+        self.url = f"sqlite://{self.path}"
+
+    def query(self, sql):
+        c = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return c.execute(sql).fetchall()
+        finally:
+            c.close()
+
+    def size_mib(self):
+        return sum(
+            os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p)
+        ) / 2**20
+
+    def drop(self):
+        pass
+
+
+class Postgres:
+    """A fresh database on the local server (postgres@127.0.0.1:5432, trust auth)."""
+
+    name = "PostgreSQL"
+    server = "postgres://postgres@127.0.0.1:5432"
+
+    def __init__(self, work, tag):
+        self.db = f"tacit_bench_{os.getpid()}_{tag}"
+        self.psql("postgres", f"CREATE DATABASE {self.db}")
+        self.url = f"{self.server}/{self.db}"
+
+    def psql(self, db, sql):
+        out = subprocess.run(
+            ["psql", "-X", "-q", "-At", "-F", "|", f"{self.server}/{db}", "-c", sql],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return [tuple(int(v) for v in line.split("|")) for line in out.splitlines() if line]
+
+    def query(self, sql):
+        return self.psql(self.db, sql)
+
+    def size_mib(self):
+        return self.query(f"SELECT pg_database_size('{self.db}')")[0][0] / 2**20
+
+    def drop(self):
+        self.psql("postgres", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
 
 
 def percentile(values, p):
@@ -98,13 +154,12 @@ def seed(args, db, count, mode, value):
 
 
 def open_case(args, work):
-    path = os.path.join(work, "open.db")
-    db = f"sqlite://{path}"
+    store = args.store(work, "open")
+    db = store.url
     took = seed(args, db, args.open, "spread", 72)
-    size = sum(
-        os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)
-    ) / 2**20
-    print(f"\n## {args.open:,} open intents (SQLite, {size:,.0f} MiB on disk; seeded in {took:.1f} s)")
+    print(
+        f"\n## {args.open:,} open intents ({store.name}, {store.size_mib():,.0f} MiB on disk; seeded in {took:.1f} s)"
+    )
     print("| run | page cache | restart-to-ready | RSS after start (VmHWM) |")
     print("|--:|--|--:|--:|")
     readies, rsss = [], []
@@ -134,25 +189,25 @@ def open_case(args, work):
             print(
                 f"| median of warm runs | | {statistics.median(readies) * 1000:.0f} ms | {statistics.median(rsss):.1f} MiB |"
             )
+    store.drop()
 
 
 def due_case(args, work):
-    print(f"\n## {args.due:,} intents due in the same millisecond (SQLite)")
+    print(f"\n## {args.due:,} intents due in the same millisecond ({args.store.name})")
     print("| run | all decided after T | lateness p50 | p99 | max | peak RSS |")
     print("|--:|--:|--:|--:|--:|--:|")
     p50s, p99s, maxs, rsss = [], [], [], []
     for run in range(1, args.runs + 1):
-        path = os.path.join(work, f"due{run}.db")
-        db = f"sqlite://{path}"
+        store = args.store(work, f"due{run}")
+        db = store.url
         due = int(time.time() * 1000) + args.lead_ms
         seed(args, db, args.due, "at", due)
         proc, _ = start(args, db, args.port, work)
         if time.time() * 1000 > due - 500:
             sys.exit("seeding and start took longer than the lead; raise --lead-ms")
-        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         deadline = time.monotonic() + (due / 1000 - time.time()) + 120
         while True:
-            left = ro.execute("SELECT COUNT(*) FROM intents WHERE version = 1").fetchone()[0]
+            left = store.query("SELECT COUNT(*) FROM intents WHERE version = 1")[0][0]
             if left == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
@@ -160,11 +215,11 @@ def due_case(args, work):
         stop(proc)
         if left:
             sys.exit(f"{left} intents were still undecided 120 s after T")
-        late = [u - due for (u,) in ro.execute("SELECT updated_at FROM intents")]
-        moved_on = ro.execute("SELECT COUNT(*) FROM intents WHERE version > 2").fetchone()[0]
+        late = [u - due for (u,) in store.query("SELECT updated_at FROM intents")]
+        moved_on = store.query("SELECT COUNT(*) FROM intents WHERE version > 2")[0][0]
         if moved_on:
             sys.exit(f"{moved_on} intents were written more than once; lateness unreadable")
-        ro.close()
+        store.drop()
         p50, p99, mx = percentile(late, 50), percentile(late, 99), max(late)
         p50s.append(p50)
         p99s.append(p99)
@@ -184,11 +239,13 @@ def main():
     ap.add_argument("--open", type=int, default=1_000_000)
     ap.add_argument("--due", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--port", type=int, default=38124)
+    ap.add_argument("--port", type=int, default=18124)
     ap.add_argument("--lead-ms", type=int, default=8000)
     ap.add_argument("--cpu", type=int, default=0, help="pin tacit to this CPU (taskset)")
     ap.add_argument("--only", choices=["open", "due"])
+    ap.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = ap.parse_args()
+    args.store = Postgres if args.database == "postgres" else Sqlite
     with tempfile.TemporaryDirectory(prefix="tacit-intents-") as work:
         if args.only in (None, "open"):
             open_case(args, work)

@@ -390,6 +390,11 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> anyhow::Result<Vec<(DeliveryRow, Lease)>> {
+        // Ordered by `run_after` alone, the column of the index the walk uses
+        // (`deliveries_pending`), so it stops at `limit`: ordering by `received_at` made
+        // SQLite sort every pending delivery on every claim, which grew with the
+        // backlog. Deliveries of one item still go in the order received: the NOT
+        // EXISTS holds back all but the oldest pending one.
         let ids = self
             .claim(
                 "deliveries",
@@ -401,7 +406,7 @@ impl Store {
                        WHERE p.item_key = d.item_key AND p.state = 'pending'
                          AND (p.received_at < d.received_at
                               OR (p.received_at = d.received_at AND p.id < d.id)))
-                 ORDER BY d.received_at, d.id
+                 ORDER BY d.run_after
                  LIMIT $2",
                 owner,
                 now,
@@ -748,30 +753,29 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> anyhow::Result<Vec<(EffectRow, Lease)>> {
-        let ids = self
-            .claim(
+        // Ordered by the index's own column, so the candidates are walked in index
+        // order and the walk stops at `limit` (ordering by more columns made SQLite
+        // sort every runnable effect on every claim). Effects of one intent still run
+        // in `seq` order: the NOT EXISTS holds back all but the first pending one.
+        let rows = self
+            .claim_rows(
                 "effects",
                 "SELECT e.id FROM effects e
                  WHERE e.state = 'pending' AND e.run_after <= $1
                    AND (e.lease_until IS NULL OR e.lease_until < $1)
                    AND NOT EXISTS (SELECT 1 FROM effects p
                                    WHERE p.intent_id = e.intent_id AND p.state = 'pending' AND p.seq < e.seq)
-                 ORDER BY e.run_after, e.seq
+                 ORDER BY e.run_after
                  LIMIT $2",
+                "id, intent_id, seq, effect, attempts, created_at",
                 owner,
                 now,
                 lease,
                 limit,
             )
             .await?;
-        let mut claimed = Vec::new();
-        for id in ids {
-            let row = sqlx::query(
-                "SELECT id, intent_id, seq, effect, attempts, created_at FROM effects WHERE id = $1",
-            )
-            .bind(&id)
-            .fetch_one(&self.pool)
-            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
             let effect: String = row.try_get("effect")?;
             let e = EffectRow {
                 id: row.try_get("id")?,
