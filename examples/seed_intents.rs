@@ -16,7 +16,6 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
-use sqlx::QueryBuilder;
 use sqlx::any::AnyPoolOptions;
 use tacit::core::config::RepoConfig;
 use tacit::core::intent::{Intent, Opening};
@@ -128,22 +127,32 @@ async fn insert(
     label: &str,
     rows: &[Row],
 ) -> anyhow::Result<()> {
-    let mut q = QueryBuilder::<sqlx::Any>::new(
-        "INSERT INTO intents (id, installation_id, repo, number, label, is_open, state, due_at, version, created_at, updated_at) ",
+    // `$n` placeholders, as tacit's store writes them: both SQLite and PostgreSQL
+    // take them (sqlx's QueryBuilder for `Any` writes `?`, which PostgreSQL refuses).
+    let mut sql = String::from(
+        "INSERT INTO intents (id, installation_id, repo, number, label, is_open, state, due_at, version, created_at, updated_at) VALUES ",
     );
-    q.push_values(rows, |mut b, (id, repo, number, state, due_at, created)| {
-        b.push_bind(id.clone())
-            .push("1")
-            .push_bind(repo.clone())
-            .push_bind(*number)
-            .push_bind(label.to_string())
-            .push("1")
-            .push_bind(state.clone())
-            .push_bind(*due_at)
-            .push("1")
-            .push_bind(*created)
-            .push_bind(*created);
-    });
-    q.build().execute(&mut **tx).await?;
+    for n in 0..rows.len() {
+        let p = n * 7;
+        if n > 0 {
+            sql.push(',');
+        }
+        let [id, repo, number, label, state, due_at, created] = std::array::from_fn(|k| p + k + 1);
+        sql.push_str(&format!(
+            "(${id}, 1, ${repo}, ${number}, ${label}, 1, ${state}, ${due_at}, 1, ${created}, ${created})"
+        ));
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (id, repo, number, state, due_at, created) in rows {
+        q = q
+            .bind(id.clone())
+            .bind(repo.clone())
+            .bind(*number)
+            .bind(label.to_string())
+            .bind(state.clone())
+            .bind(*due_at)
+            .bind(*created);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
