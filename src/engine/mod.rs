@@ -184,6 +184,11 @@ impl Engine {
     /// Until the earliest stored due time of this loop's work, at most `max_idle`.
     async fn sleep_for(&self, kind: Work) -> Duration {
         let max = self.tuning.max_idle;
+        if kind == Work::Effects
+            && let Some(held) = self.gh.held_for()
+        {
+            return held.min(max);
+        }
         let table = match kind {
             Work::Deliveries => crate::store::Queue::Deliveries,
             Work::Timers => crate::store::Queue::Intents,
@@ -244,6 +249,11 @@ impl Engine {
                 }
             }
             Work::Effects => {
+                // GitHub refused a connection a moment ago: every effect claimed now
+                // would fail unsent and write its retry. Leave them until it may answer.
+                if self.gh.held_for().is_some() {
+                    return Ok(0);
+                }
                 for (e, l) in self
                     .store
                     .claim_effects(&self.owner, now, lease, limit)
@@ -344,7 +354,7 @@ impl Engine {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Work {
     Deliveries,
     Timers,

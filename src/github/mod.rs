@@ -216,6 +216,15 @@ impl GitHub {
         Ok(c)
     }
 
+    /// How long requests are still held after GitHub refused a connection (see
+    /// [`UNREACHABLE_PAUSE`]); `None` when they are sent.
+    pub fn held_for(&self) -> Option<Duration> {
+        let until = (*self.inner.unreachable_until.lock().expect("poisoned"))?;
+        until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+    }
+
     /// Forget an installation's client (it was removed or its token revoked).
     pub fn forget_installation(&self, id: u64) {
         self.inner
