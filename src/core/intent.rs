@@ -472,6 +472,19 @@ impl Intent {
         }
     }
 
+    /// How much more `/extend` may add. The cap is [`MAX_EXTENSION`] of wall-clock
+    /// time by which the close moves (SPEC 5), also when durations count business
+    /// days only: then it is the business time inside the 14 days after the close
+    /// without extensions.
+    fn extension_room(&self) -> Duration {
+        let cal = self.calendar();
+        let unextended = cal.add(self.window_start, self.policy.window);
+        let limit = unextended
+            .checked_add(MAX_EXTENSION)
+            .unwrap_or(Timestamp::MAX);
+        cal.elapsed(unextended, limit).saturating_sub(self.extended)
+    }
+
     /// `after_objection` after the last objection ended, if one did.
     fn gate(&self) -> Option<Timestamp> {
         self.cleared_at
@@ -659,8 +672,7 @@ impl Intent {
                     ));
                     return vec![Effect::SyncStatus];
                 };
-                let room = MAX_EXTENSION.saturating_sub(self.extended);
-                let added = d.min(room);
+                let added = d.min(self.extension_room());
                 self.extended += added;
                 if added < d {
                     self.notice(format!(

@@ -2142,6 +2142,28 @@ fn business_days_skip_the_weekend() {
 }
 
 #[test]
+fn the_extend_cap_is_wall_clock_with_business_days() {
+    // SPEC 5: durations count business time, the 14-day cap counts wall-clock time.
+    let mut intent = berlin_business(24);
+    let unextended = intent.closes_at();
+    let fri = ts("2026-03-06T15:00:00Z");
+    intent.handle(cmd("bob", "/extend 30d", 1, fri + hours(1)), fri + hours(1));
+    assert_eq!(intent.notices.len(), 1, "the clamp is explained");
+    let moved = intent.closes_at().duration_since(unextended);
+    assert!(
+        moved <= jiff::SignedDuration::from_hours(14 * 24),
+        "the close moved {moved:?}"
+    );
+    // Ten business days fit in fourteen calendar days: the close moves by all 14.
+    assert_eq!(moved, jiff::SignedDuration::from_hours(14 * 24));
+    assert_eq!(intent.extended, std_hours(10 * 24));
+    // Nothing more fits.
+    intent.handle(cmd("dave", "/extend 1h", 2, fri + hours(2)), fri + hours(2));
+    assert_eq!(intent.closes_at().duration_since(unextended), moved);
+    assert_eq!(intent.notices.len(), 2);
+}
+
+#[test]
 fn business_days_also_count_after_objection() {
     let mut intent = berlin_business(24);
     let fri = ts("2026-03-06T15:00:00Z");
