@@ -158,6 +158,8 @@ pub struct Page<'a> {
     pub intents: &'a [IntentRow],
     /// How many intents are open in all, when `intents` had to leave some out.
     pub left_out_of: Option<i64>,
+    /// Installations that are suspended or removed: their intents are paused.
+    pub frozen: &'a [i64],
     /// Where links point (see [`web_root`]).
     pub web_root: &'a str,
     pub now: Timestamp,
@@ -210,6 +212,17 @@ fn header_html(s: &mut String, page: &Page<'_>, repos: usize) {
     );
     if blocked > 0 {
         let _ = write!(s, " · <strong>{blocked}</strong> blocked by objections");
+    }
+    let paused = page
+        .intents
+        .iter()
+        .filter(|r| page.frozen.contains(&r.installation_id))
+        .count();
+    if paused > 0 {
+        let _ = write!(
+            s,
+            " · <strong>{paused}</strong> paused (the App is suspended or uninstalled there)"
+        );
     }
     let _ = writeln!(
         s,
@@ -267,6 +280,9 @@ fn row_html(s: &mut String, page: &Page<'_>, row: &IntentRow) {
             plural(r.attempts as usize),
             esc(&one_line(&r.message))
         );
+    }
+    if page.frozen.contains(&row.installation_id) {
+        s.push_str("<div class=\"muted\">paused: the App is suspended or uninstalled on this account; tacit goes on when it is back</div>");
     }
     s.push_str("</td>");
     close_html(s, intent, page.now);
@@ -538,6 +554,7 @@ mod tests {
         render(&Page {
             intents: rows,
             left_out_of: None,
+            frozen: &[],
             web_root: "https://github.com",
             now,
         })
@@ -690,10 +707,29 @@ mod tests {
     }
 
     #[test]
+    fn intents_of_a_suspended_installation_are_marked_paused() {
+        let mut other = row("o/r", 2, "intent-to-close", false);
+        other.installation_id = 7;
+        let rows = [row("o/r", 1, "intent-to-close", false), other];
+        let frozen = [7];
+        let html = render(&Page {
+            intents: &rows,
+            left_out_of: None,
+            frozen: &frozen,
+            web_root: "https://github.com",
+            now: t0(),
+        });
+        assert_eq!(html.matches("paused: the App is suspended").count(), 1);
+        assert!(html.contains("<strong>1</strong> paused"));
+        assert!(!page(&rows, t0()).contains("paused"));
+    }
+
+    #[test]
     fn a_cut_list_says_so() {
         let html = render(&Page {
             intents: &[row("o/r", 1, "intent-to-close", false)],
             left_out_of: Some(1234),
+            frozen: &[],
             web_root: "https://github.com",
             now: t0(),
         });

@@ -118,22 +118,25 @@ async fn dashboard_page(State(app): State<AppState>, headers: HeaderMap, uri: Ur
             true => Some(app.store.count_open_intents().await?),
             false => None,
         };
-        anyhow::Ok((intents, left_out_of))
+        let frozen = app.store.frozen_installations().await?;
+        anyhow::Ok((intents, left_out_of, frozen))
     };
-    let (intents, left_out_of) = match tokio::time::timeout(Duration::from_secs(5), read).await {
-        Ok(Ok(read)) => read,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "dashboard: cannot read open intents");
-            return dashboard_unavailable();
-        }
-        Err(_) => {
-            tracing::warn!("dashboard: reading open intents timed out");
-            return dashboard_unavailable();
-        }
-    };
+    let (intents, left_out_of, frozen) =
+        match tokio::time::timeout(Duration::from_secs(5), read).await {
+            Ok(Ok(read)) => read,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "dashboard: cannot read open intents");
+                return dashboard_unavailable();
+            }
+            Err(_) => {
+                tracing::warn!("dashboard: reading open intents timed out");
+                return dashboard_unavailable();
+            }
+        };
     let page = dashboard::render(&dashboard::Page {
         intents: &intents,
         left_out_of,
+        frozen: &frozen,
         web_root: &d.web_root,
         now: app.clock.now(),
     });

@@ -886,6 +886,14 @@ impl Store {
         Ok(())
     }
 
+    /// Installations that are suspended or removed (their intents are paused).
+    pub async fn frozen_installations(&self) -> anyhow::Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT id FROM installations WHERE suspended = 1 OR removed = 1")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
     /// Is this installation suspended or removed? (Unknown installations are active.)
     pub async fn installation_frozen(&self, id: i64) -> anyhow::Result<bool> {
         let row = sqlx::query("SELECT suspended, removed FROM installations WHERE id = $1")

@@ -284,6 +284,29 @@ async fn open_intents_are_read_sorted_and_bounded(kind: Db) {
     let (rows, truncated) = store.open_intents_sorted(2).await.unwrap();
     assert_eq!(items(&rows), ["acme/web#3", "acme/web#12"]);
     assert!(truncated);
+
+    // The page marks intents of suspended or removed installations as paused.
+    let t = now.as_millisecond();
+    store
+        .set_installation(1, Some("acme"), false, false, t)
+        .await
+        .unwrap();
+    store
+        .set_installation(7, Some("zeta"), true, false, t)
+        .await
+        .unwrap();
+    store
+        .set_installation(8, None, false, true, t)
+        .await
+        .unwrap();
+    let mut frozen = store.frozen_installations().await.unwrap();
+    frozen.sort();
+    assert_eq!(frozen, [7, 8]);
+    store
+        .set_installation(7, None, false, false, t)
+        .await
+        .unwrap();
+    assert_eq!(store.frozen_installations().await.unwrap(), [8]);
     store.close().await;
 }
 
