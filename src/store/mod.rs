@@ -928,6 +928,114 @@ impl Store {
     }
 }
 
+/// Whether a job can be written by [`write_bulk`]: an update of an existing intent,
+/// with no cause to complete (a timer). Its only failure is the version check.
+fn is_bulk(job: &WriteJob) -> bool {
+    matches!(job.cause, Cause::None)
+        && job
+            .write
+            .as_ref()
+            .is_some_and(|w| w.expected_version.is_some())
+}
+
+/// Rows per multi-row statement of [`write_bulk`] (7 parameters each).
+const BULK_CHUNK: usize = 128;
+
+/// Write the batch's timer updates with multi-row statements: one `UPDATE … FROM
+/// (VALUES …) … RETURNING` per chunk (each row checks its version; the rows returned
+/// are the ones written) and one `INSERT … SELECT` for their effects. Returns the
+/// outcome of each job it wrote, by index in `batch`. An intent that appears twice
+/// is left to the one-by-one path after its first appearance (which of two rows of
+/// one multi-row update wins is not defined).
+async fn write_bulk(
+    conn: &mut AnyConnection,
+    batch: &[WriteJob],
+) -> anyhow::Result<std::collections::HashMap<usize, WriteOutcome>> {
+    let mut seen = std::collections::HashSet::new();
+    let jobs: Vec<(usize, &IntentWrite, Millis)> = batch
+        .iter()
+        .enumerate()
+        .filter(|(_, job)| is_bulk(job))
+        .filter_map(|(i, job)| {
+            let w = job.write.as_ref()?;
+            seen.insert(w.id.as_str()).then_some((i, w, job.now))
+        })
+        .collect();
+    let mut outcomes = std::collections::HashMap::new();
+    if jobs.len() < 2 {
+        return Ok(outcomes); // one is written as well one by one
+    }
+    let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for chunk in jobs.chunks(BULK_CHUNK) {
+        let values = placeholders(chunk.len(), 7, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE intents SET state = v.column3, due_at = v.column4, is_open = v.column5,
+               ended_at = v.column6, version = intents.version + 1, updated_at = v.column7,
+               lease_owner = NULL, lease_until = NULL
+             FROM (VALUES {values}) AS v
+             WHERE intents.id = v.column1 AND intents.version = v.column2
+             RETURNING intents.id"
+        )));
+        for (_, w, now) in chunk {
+            q = q
+                .bind(w.id.as_str())
+                .bind(w.expected_version)
+                .bind(serde_json::to_string(&w.intent)?)
+                .bind(w.intent.next_due().map(|t| t.as_millisecond()))
+                .bind((!w.intent.is_done()) as i64)
+                .bind(w.intent.ended_at.map(|t| t.as_millisecond()))
+                .bind(*now);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            written.insert(row.try_get("id")?);
+        }
+    }
+    // The effects of the intents written, numbered after each intent's last.
+    let mut effects: Vec<(String, &str, i64, String, Millis)> = Vec::new();
+    for (i, w, now) in &jobs {
+        let ok = written.contains(&w.id);
+        outcomes.insert(
+            *i,
+            if ok {
+                WriteOutcome::Written
+            } else {
+                WriteOutcome::Conflict
+            },
+        );
+        if ok {
+            for (k, effect) in w.effects.iter().enumerate() {
+                effects.push((
+                    new_id(),
+                    w.id.as_str(),
+                    k as i64 + 1,
+                    serde_json::to_string(effect)?,
+                    *now,
+                ));
+            }
+        }
+    }
+    for chunk in effects.chunks(BULK_CHUNK) {
+        let values = placeholders(chunk.len(), 5, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
+             SELECT v.column1, v.column2,
+                    COALESCE((SELECT MAX(e.seq) FROM effects e WHERE e.intent_id = v.column2), 0) + v.column3,
+                    v.column4, 'pending', 0, v.column5, v.column5
+             FROM (VALUES {values}) AS v"
+        )));
+        for (id, intent_id, k, effect, now) in chunk {
+            q = q
+                .bind(id.as_str())
+                .bind(*intent_id)
+                .bind(*k)
+                .bind(effect.as_str())
+                .bind(*now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(outcomes)
+}
+
 async fn write_intent(
     conn: &mut AnyConnection,
     w: &IntentWrite,
@@ -1074,9 +1182,17 @@ async fn write_batch(
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => pool.begin().await?,
     };
+    // Timers' writes (an intent update without a cause) go first, several to a
+    // statement: on PostgreSQL each statement is a round trip, on SQLite a hop to its
+    // thread, and a burst of intents due at once is thousands of them.
+    let mut bulk_outcomes = write_bulk(&mut tx, batch).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut processed: Vec<&str> = Vec::new();
-    for job in batch {
+    for (i, job) in batch.iter().enumerate() {
+        if let Some(outcome) = bulk_outcomes.remove(&i) {
+            outcomes.push(Ok(outcome));
+            continue;
+        }
         // Only a write with both a cause and an intent change can fail half-way (its
         // cause completed, its version check lost): that one needs a savepoint. A bare
         // completion, or an intent change without a cause (a timer), fails at its first

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use tacit::core::config::RepoConfig;
-use tacit::core::intent::{Intent, Opening};
+use tacit::core::intent::{Effect, Intent, Opening};
 use tacit::store::{Cause, IntentWrite, NewDelivery, Store, WriteOutcome};
 
 use crate::support::tacit::{Db, TestDb};
@@ -81,6 +81,7 @@ both!(
     a_restarted_replica_takes_its_leases_back,
     old_finished_work_is_pruned,
     concurrent_writes_commit_together_and_fail_alone,
+    timer_writes_share_statements_and_still_check_versions,
 );
 
 async fn a_delivery_id_is_recorded_once(kind: Db) {
@@ -329,4 +330,78 @@ async fn concurrent_writes_commit_together_and_fail_alone(kind: Db) {
     let later = T0 + LEASE.as_millis() as i64 + 10;
     let again = s.claim_deliveries("me", later, LEASE, 100).await.unwrap();
     assert_eq!(again.len(), 19);
+}
+
+/// Timer writes (an intent update without a cause) arriving together are written with
+/// multi-row statements: each still checks its version, a second write to the same
+/// intent in the batch still loses, and effects are numbered after the intent's own.
+async fn timer_writes_share_statements_and_still_check_versions(kind: Db) {
+    let (s, db) = store(kind).await;
+    let mut opened_writes = Vec::new();
+    for n in 1..=30 {
+        let w = opened(n, T0);
+        assert_eq!(
+            s.write(Some(&w), &Cause::None, T0).await.unwrap(),
+            WriteOutcome::Written
+        );
+        opened_writes.push(w);
+    }
+    let first_effects = opened_writes[0].effects.len() as i64;
+    // Intents 1-5 get two racing updates; 26-30 one from a stale reader.
+    let mut tasks = Vec::new();
+    for w in &opened_writes {
+        let copies = if w.number <= 5 { 2 } else { 1 };
+        for copy in 0..copies {
+            let update = IntentWrite {
+                expected_version: Some(if w.number > 25 { 0 } else { 1 }),
+                effects: vec![Effect::SyncStatus, Effect::SyncCheck],
+                ..w.clone()
+            };
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let outcome = s.write(Some(&update), &Cause::None, T0 + 1 + copy).await;
+                (update.number, outcome.unwrap())
+            }));
+        }
+    }
+    let mut written = std::collections::BTreeMap::<i64, usize>::new();
+    for t in tasks {
+        let (n, outcome) = t.await.unwrap();
+        match outcome {
+            WriteOutcome::Written => *written.entry(n).or_default() += 1,
+            WriteOutcome::Conflict => {}
+            other => panic!("intent {n}: {other:?}"),
+        }
+    }
+    let expected: std::collections::BTreeMap<i64, usize> = (1..=25).map(|n| (n, 1)).collect();
+    assert_eq!(
+        written, expected,
+        "one write per intent, none from stale readers"
+    );
+
+    // Effects: numbered 1.. without a gap or a repeat, per intent.
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT intent_id, seq FROM effects ORDER BY intent_id, seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for w in &opened_writes {
+        let seqs: Vec<i64> = rows
+            .iter()
+            .filter(|(id, _)| *id == w.id)
+            .map(|(_, seq)| *seq)
+            .collect();
+        let n = first_effects + if w.number <= 25 { 2 } else { 0 };
+        assert_eq!(seqs, (1..=n).collect::<Vec<_>>(), "intent {}", w.number);
+    }
+    let versions: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT number, version FROM intents ORDER BY number")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for (n, v) in versions {
+        assert_eq!(v, if n <= 25 { 2 } else { 1 }, "intent {n}");
+    }
+    pool.close().await;
 }
