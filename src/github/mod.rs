@@ -268,9 +268,7 @@ impl GitHub {
         body: Option<&Value>,
         headers: Option<HeaderMap>,
     ) -> GhResult<Answer> {
-        if let Some(until) = *self.inner.unreachable_until.lock().expect("poisoned")
-            && Instant::now() < until
-        {
+        if self.held_for().is_some() {
             self.inner.metrics.github_error("unreachable");
             return Err(GhError::Transport(
                 "GitHub could not be reached a moment ago; not sent".into(),

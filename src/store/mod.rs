@@ -977,21 +977,21 @@ async fn write_bulk(
              RETURNING intents.id"
         )));
         for (_, w, now) in chunk {
+            let stored = Stored::of(&w.intent)?;
             q = q
                 .bind(w.id.as_str())
                 .bind(w.expected_version)
-                .bind(serde_json::to_string(&w.intent)?)
-                .bind(w.intent.next_due().map(|t| t.as_millisecond()))
-                .bind((!w.intent.is_done()) as i64)
-                .bind(w.intent.ended_at.map(|t| t.as_millisecond()))
+                .bind(stored.state)
+                .bind(stored.due)
+                .bind(stored.is_open)
+                .bind(stored.ended)
                 .bind(*now);
         }
         for row in q.fetch_all(&mut *conn).await? {
             written.insert(row.try_get("id")?);
         }
     }
-    // The effects of the intents written, numbered after each intent's last.
-    let mut effects: Vec<(String, &str, i64, String, Millis)> = Vec::new();
+    let mut effects = Vec::new();
     for (i, w, now) in &jobs {
         let ok = written.contains(&w.id);
         outcomes.insert(
@@ -1003,36 +1003,10 @@ async fn write_bulk(
             },
         );
         if ok {
-            for (k, effect) in w.effects.iter().enumerate() {
-                effects.push((
-                    new_id(),
-                    w.id.as_str(),
-                    k as i64 + 1,
-                    serde_json::to_string(effect)?,
-                    *now,
-                ));
-            }
+            effects.push((w.id.as_str(), w.effects.as_slice(), *now));
         }
     }
-    for chunk in effects.chunks(BULK_CHUNK) {
-        let values = placeholders(chunk.len(), 5, "");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
-             SELECT v.column1, v.column2,
-                    COALESCE((SELECT MAX(e.seq) FROM effects e WHERE e.intent_id = v.column2), 0) + v.column3,
-                    v.column4, 'pending', 0, v.column5, v.column5
-             FROM (VALUES {values}) AS v"
-        )));
-        for (id, intent_id, k, effect, now) in chunk {
-            q = q
-                .bind(id.as_str())
-                .bind(*intent_id)
-                .bind(*k)
-                .bind(effect.as_str())
-                .bind(*now);
-        }
-        q.execute(&mut *conn).await?;
-    }
+    insert_effects(conn, &effects).await?;
     Ok(outcomes)
 }
 
@@ -1041,10 +1015,12 @@ async fn write_intent(
     w: &IntentWrite,
     now: Millis,
 ) -> anyhow::Result<bool> {
-    let state = serde_json::to_string(&w.intent)?;
-    let due = w.intent.next_due().map(|t| t.as_millisecond());
-    let is_open = (!w.intent.is_done()) as i64;
-    let ended = w.intent.ended_at.map(|t| t.as_millisecond());
+    let Stored {
+        state,
+        due,
+        is_open,
+        ended,
+    } = Stored::of(&w.intent)?;
     match w.expected_version {
         None => {
             // The partial unique index refuses a second open intent on the same item.
@@ -1089,22 +1065,66 @@ async fn write_intent(
             }
         }
     }
-    // Each effect takes the next sequence number of its intent, in the statement
-    // that inserts it.
-    for effect in &w.effects {
-        sqlx::query(
-            "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
-             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, 'pending', 0, $4, $4
-               FROM effects WHERE intent_id = $2",
-        )
-        .bind(new_id())
-        .bind(&w.id)
-        .bind(serde_json::to_string(effect)?)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
+    insert_effects(conn, &[(w.id.as_str(), w.effects.as_slice(), now)]).await?;
     Ok(true)
+}
+
+/// The columns of an intent row derived from the intent itself.
+struct Stored {
+    state: String,
+    due: Option<Millis>,
+    is_open: i64,
+    ended: Option<Millis>,
+}
+
+impl Stored {
+    fn of(intent: &Intent) -> anyhow::Result<Stored> {
+        Ok(Stored {
+            state: serde_json::to_string(intent)?,
+            due: intent.next_due().map(|t| t.as_millisecond()),
+            is_open: (!intent.is_done()) as i64,
+            ended: intent.ended_at.map(|t| t.as_millisecond()),
+        })
+    }
+}
+
+/// Queue the effects of intents just written, each numbered after its intent's last
+/// effect, in the statement that inserts it (`BULK_CHUNK` effects to a statement).
+async fn insert_effects(
+    conn: &mut AnyConnection,
+    of: &[(&str, &[Effect], Millis)],
+) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for (intent_id, effects, now) in of {
+        for (k, effect) in effects.iter().enumerate() {
+            rows.push((
+                *intent_id,
+                k as i64 + 1,
+                serde_json::to_string(effect)?,
+                *now,
+            ));
+        }
+    }
+    for chunk in rows.chunks(BULK_CHUNK) {
+        let values = placeholders(chunk.len(), 5, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
+             SELECT v.column1, v.column2,
+                    COALESCE((SELECT MAX(e.seq) FROM effects e WHERE e.intent_id = v.column2), 0) + v.column3,
+                    v.column4, 'pending', 0, v.column5, v.column5
+             FROM (VALUES {values}) AS v"
+        )));
+        for (intent_id, k, effect, now) in chunk {
+            q = q
+                .bind(new_id())
+                .bind(*intent_id)
+                .bind(*k)
+                .bind(effect.as_str())
+                .bind(*now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 fn delivery_row(r: &AnyRow) -> anyhow::Result<DeliveryRow> {
