@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::support::deliveries as d;
-use crate::support::fake_github::FakeGitHub;
+use crate::support::fake_github::{DEFAULT_INSTALLATION, FakeGitHub};
 use crate::support::tacit::{Db, Tacit, TestDb, settings, settings_with};
 use tacit::core::config::RepoConfig;
 use tacit::core::intent::{Intent, Opening};
@@ -226,7 +226,17 @@ async fn token_guards_the_page_that_lists_open_intents(kind: Db) {
         assert!(!page.contains("<script"), "GitHub text is escaped");
         // acme/site sorts before octo/repo.
         assert!(page.find(">acme/site</a>") < page.find(">octo/repo</a>"));
+        assert!(!page.contains("paused"), "nothing is paused yet");
     }
+
+    // The App is uninstalled: its intents stay listed, marked paused.
+    let removed = d::installation_deleted(DEFAULT_INSTALLATION);
+    assert_eq!(t.deliver(&removed).await, 202);
+    let page = page_until(&t, "the intents marked paused", |p| {
+        p.contains("<strong>3</strong> paused")
+    })
+    .await;
+    assert_eq!(page.matches("paused: the App is suspended").count(), 3);
     t.stop().await;
 }
 
