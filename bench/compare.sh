@@ -61,7 +61,7 @@ RESULTS="bench/results/compare-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
 # An `issues.opened` delivery (GitHub's example payload) with an installation: tacit
 # records it, then processes it (ignored: no intent, no GitHub call).
-PAYLOAD_FILE="../shared/github/webhooks/$PAYLOAD"
+PAYLOAD_FILE="tests/fixtures/webhooks/$PAYLOAD"
 if [ -n "${COMMENT_BODY:-}" ]; then
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["comment"]["body"]=sys.argv[2]; json.dump(d,sys.stdout)' \
     "$PAYLOAD_FILE" "$COMMENT_BODY" > "$WORK/payload.json"

@@ -13,7 +13,7 @@ PORT=18123
 # `issues.opened` deliveries over 1,000 issues (bench/make_bodies.py): recorded and
 # processed (ignored), no GitHub call needed.
 SECRET=bench-secret
-python3 bench/make_bodies.py ../shared/github/webhooks/issues/opened.1.json "$SECRET" 1000 "$WORK/bodies.txt"
+python3 bench/make_bodies.py tests/fixtures/webhooks/issues/opened.1.json "$SECRET" 1000 "$WORK/bodies.txt"
 ( cd "$WORK" && APP_ID=1 PRIVATE_KEY_PATH="$OLDPWD/tests/fixtures/test-app-key.pem" WEBHOOK_SECRET="$SECRET" \
   HOST=127.0.0.1 PORT=$PORT DATABASE_URL="sqlite://$WORK/bench.db" GITHUB_API_URL=http://127.0.0.1:9 LOG_LEVEL=error \
   taskset -c 0 "$OLDPWD/target/release/tacit" serve ) &

@@ -52,7 +52,7 @@ mkdir -p "$corpus" "$artifacts"
 find "$fuzz_dir/seeds/$target" -maxdepth 1 -type f ! -name 'crash-*' \
     -exec cp -n -t "$corpus" {} +
 
-shared=$repo/../shared/github/webhooks
+shared=$repo/tests/fixtures/webhooks
 if [[ -d $shared ]]; then
     case $target in
     webhook_payload)

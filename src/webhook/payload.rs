@@ -209,7 +209,7 @@ mod tests {
 
     fn example(path: &str) -> Vec<u8> {
         let p = format!(
-            "{}/../shared/github/webhooks/{path}",
+            "{}/tests/fixtures/webhooks/{path}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn every_example_payload_parses() {
-        let root = format!("{}/../shared/github/webhooks", env!("CARGO_MANIFEST_DIR"));
+        let root = format!("{}/tests/fixtures/webhooks", env!("CARGO_MANIFEST_DIR"));
         let mut n = 0;
         for event in std::fs::read_dir(&root).unwrap() {
             for file in std::fs::read_dir(event.unwrap().path()).unwrap() {
@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn only_deliveries_the_engine_uses_need_processing() {
-        let root = format!("{}/../shared/github/webhooks", env!("CARGO_MANIFEST_DIR"));
+        let root = format!("{}/tests/fixtures/webhooks", env!("CARGO_MANIFEST_DIR"));
         let (mut used, mut skipped) = (Vec::new(), Vec::new());
         for event in std::fs::read_dir(&root).unwrap() {
             let event = event.unwrap();

@@ -106,7 +106,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// SPEC, and every string literal of the sources and tests.
 fn examples() -> Vec<(String, String)> {
     let mut examples = Vec::new();
-    let mut markdown = vec![root().join("README.md"), root().join("../shared/SPEC.md")];
+    let mut markdown = vec![root().join("README.md")];
     for entry in std::fs::read_dir(root().join("docs")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "md") {

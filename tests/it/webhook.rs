@@ -128,7 +128,7 @@ async fn unknown_events_and_actions_are_accepted_and_ignored() {
 #[tokio::test]
 async fn every_example_payload_is_accepted() {
     let (_gh, db, t) = started(Db::Sqlite).await;
-    let root = format!("{}/../shared/github/webhooks", env!("CARGO_MANIFEST_DIR"));
+    let root = format!("{}/tests/fixtures/webhooks", env!("CARGO_MANIFEST_DIR"));
     let mut n = 0;
     for event in std::fs::read_dir(&root).unwrap() {
         let event = event.unwrap();

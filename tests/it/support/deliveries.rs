@@ -1,5 +1,5 @@
 //! Signed webhook deliveries for tests, built from GitHub's real payloads
-//! (`../shared/github/webhooks/<event>/<action>.<n>.json`, read at test time) and retargeted
+//! (`tests/fixtures/webhooks/<event>/<action>.<n>.json`, read at test time) and retargeted
 //! at the test world: repository, numbers, labels, users, timestamps (now), and
 //! `installation: {id, node_id}` (installation 1 unless [`with_installation`] says otherwise).
 //!
@@ -509,9 +509,8 @@ pub fn installation_deleted(installation_id: u64) -> Delivery {
 fn example(event: &str, file: &str) -> Value {
     let path: PathBuf = [
         env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "shared",
-        "github",
+        "tests",
+        "fixtures",
         "webhooks",
         event,
         file,
