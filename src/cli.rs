@@ -163,7 +163,8 @@ fn healthcheck() -> ExitCode {
         }
     };
     let addr = SocketAddr::new(ip, port);
-    let timeout = Duration::from_secs(5);
+    // Within the image's HEALTHCHECK timeout (5 s).
+    let timeout = Duration::from_secs(2);
     let answer = (|| -> std::io::Result<String> {
         let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
         stream.set_read_timeout(Some(timeout))?;
