@@ -1,5 +1,5 @@
 //! The command line: `tacit serve`, `tacit setup`, `tacit check-config`,
-//! `tacit config-schema` (and `tacit help`).
+//! `tacit config-schema`, `tacit backup`, `tacit healthcheck` (and `tacit help`).
 
 use std::process::ExitCode;
 
@@ -15,6 +15,10 @@ Usage:
                               and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
   tacit check-config [FILE]   check a configuration file (default .github/tacit.yml)
   tacit config-schema         print the JSON Schema of .github/tacit.yml
+  tacit backup PATH           copy the SQLite database (DATABASE_URL) to a new file
+                              PATH, consistently, while tacit runs
+  tacit healthcheck           exit 0 if the tacit serving on PORT here answers
+                              /healthz with 200 (for container health checks)
   tacit help                  show this help
 
 Configuration comes from the environment and from .env in the working directory:
@@ -32,6 +36,8 @@ pub fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("setup") => setup(&args[1..]),
         Some("check-config") => check_config(args.get(1).map(String::as_str)),
+        Some("backup") => backup(&args[1..]),
+        Some("healthcheck") => healthcheck(),
         Some("config-schema") => {
             print!("{}", crate::core::config::json_schema_text());
             ExitCode::SUCCESS
@@ -93,6 +99,97 @@ fn check_config(path: Option<&str>) -> ExitCode {
         Err(e) => {
             eprintln!("{path}: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// `tacit backup PATH`: exit 0 with a copy at PATH, 1 if none was made, 2 on usage.
+fn backup(args: &[String]) -> ExitCode {
+    let [path] = args else {
+        eprintln!("tacit backup: give one path for the copy\n\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let _ = dotenvy::dotenv();
+    let url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "sqlite://tacit.db".into());
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tacit backup: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dest = std::path::Path::new(path);
+    match runtime.block_on(crate::store::backup::backup_sqlite(&url, dest)) {
+        Ok(bytes) => {
+            println!("tacit backup: wrote {path} ({bytes} bytes)");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tacit backup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `tacit healthcheck`: ask the tacit serving on this machine (`PORT`, default 3000,
+/// on loopback unless `HOST` names one address) for `/healthz`. Exit 0 on 200, 1
+/// otherwise. Plain HTTP/1.0 over a socket: the image needs no curl.
+fn healthcheck() -> ExitCode {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    let _ = dotenvy::dotenv();
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let port = var("PORT").unwrap_or_else(|| "3000".into());
+    let Ok(port) = port.trim().parse::<u16>() else {
+        eprintln!("tacit healthcheck: PORT must be a port number, got {port:?}");
+        return ExitCode::from(2);
+    };
+    let host = var("HOST").unwrap_or_else(|| "0.0.0.0".into());
+    let ip = match host.trim().trim_matches(['[', ']']).parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Ok(IpAddr::V6(ip)) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        Ok(ip) => ip,
+        Err(_) => {
+            eprintln!("tacit healthcheck: HOST must be an IP address, got {host:?}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = SocketAddr::new(ip, port);
+    // Within the image's HEALTHCHECK timeout (5 s).
+    let timeout = Duration::from_secs(2);
+    let answer = (|| -> std::io::Result<String> {
+        let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut head = Vec::new();
+        stream.take(256).read_to_end(&mut head)?;
+        Ok(String::from_utf8_lossy(&head)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string())
+    })();
+    match answer {
+        Ok(status) if status.split_whitespace().nth(1) == Some("200") => {
+            println!("tacit healthcheck: {addr}: {status}");
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("tacit healthcheck: {addr}: {status:?}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("tacit healthcheck: {addr}: {e}");
+            ExitCode::FAILURE
         }
     }
 }

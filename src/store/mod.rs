@@ -1304,3 +1304,6 @@ async fn write_one(
     }
     Ok(WriteOutcome::Written)
 }
+
+/// `tacit backup`: a consistent copy of the SQLite database.
+pub mod backup;

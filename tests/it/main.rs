@@ -11,7 +11,7 @@
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
 //! - the store alone, on SQLite and PostgreSQL: `store`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
-//!   `config_schema`;
+//!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`);
 //! - the fake GitHub itself: `fake_github_selftest`.
 
 mod support;
@@ -25,6 +25,7 @@ mod e2e;
 mod fake_github_selftest;
 mod faults;
 mod github_client;
+mod operations;
 mod reconcile;
 mod replicas;
 mod scenarios;
