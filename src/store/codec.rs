@@ -83,8 +83,10 @@ pub fn decode_intent(json: &str) -> anyhow::Result<Intent> {
     .context("stored intent state")
 }
 
-/// The `effects.effect` column of an effect. Identical effects encode identically
-/// (`Store::has_later_pending` compares the text).
+/// The `effects.effect` column of an effect. Identical effects encode identically:
+/// `Store::has_later_pending` compares the text. (An effect still pending from
+/// release 7d8afd3 has no `"v"` and so matches none written now: at worst one status
+/// edit after the upgrade is not coalesced.)
 pub fn encode_effect(effect: &Effect) -> anyhow::Result<String> {
     encode(effect)
 }
