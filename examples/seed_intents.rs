@@ -89,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
                 "due at {due_at}, not at {ms}"
             );
         }
-        let state = serde_json::to_string(&intent)?;
+        let state = tacit::store::codec::encode_intent(&intent)?;
         let repo = format!("bench/repo{}", i % REPOS);
         let number = (i / REPOS + 1) as i64;
         rows.push((

@@ -179,7 +179,12 @@ impl CloseReason {
 
 /// Everything one intent needs, resolved from the file (per-intent overrides
 /// applied) — snapshotted into the intent when it opens.
+///
+/// Stored inside each intent: a field missing from a stored snapshot (added after
+/// it was written) takes its value from [`Policy::default`], the default
+/// configuration's, so a new field needs no attribute of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Policy {
     /// The intent label, spelled as configured.
     pub label: String,
@@ -209,6 +214,18 @@ pub struct Policy {
     pub business_days: bool,
     /// Sorted, without duplicates.
     pub holidays: Vec<jiff::civil::Date>,
+}
+
+impl Default for Policy {
+    /// The default configuration's `intent-to-merge` policy (no `tacit.yml`).
+    fn default() -> Policy {
+        static DEFAULT: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(|| {
+            RepoConfig::default()
+                .policy("intent-to-merge")
+                .expect("the default configuration has intent-to-merge")
+        });
+        DEFAULT.clone()
+    }
 }
 
 /// A parsed `tacit.yml`: the intents it defines, each fully resolved.

@@ -43,16 +43,18 @@ pub const MAX_CONCERNS: usize = 10;
 pub const MAX_NOTICES: usize = 5;
 
 /// Where a command or review came from; also the key that makes it count once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Comment(u64),
     Review(u64),
     /// Carried over from an earlier intent on the same item that ended blocked.
+    #[default]
     CarriedOver,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Objection {
     pub who: String,
     pub reason: String,
@@ -61,7 +63,8 @@ pub struct Objection {
     pub source: Source,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Approval {
     pub who: String,
     pub url: Option<String>,
@@ -70,7 +73,8 @@ pub struct Approval {
 }
 
 /// A command that was not counted, listed so that its author learns why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Concern {
     pub who: String,
     /// What they asked, e.g. "/object: too risky".
@@ -81,7 +85,8 @@ pub struct Concern {
 }
 
 /// A merge the repository refused; the intent waits and retries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Refusal {
     pub message: String,
     pub first_at: Timestamp,
@@ -93,10 +98,11 @@ pub struct Refusal {
     pub nudged: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// The window is running, blocked, or waiting to retry a refused merge.
+    #[default]
     Open,
     /// Due: the shell is re-reading GitHub before acting.
     Verifying,
@@ -357,7 +363,13 @@ pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
 }
 
 /// The whole durable state of one intent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored as JSON (`store::codec`), so it is a contract: a field added here (or to
+/// `Policy` or the structs inside) reads, in rows written before it existed, as its
+/// value in `Default` (`#[serde(default)]` on the container); fields are never
+/// renamed or retyped. See ARCHITECTURE.md, "Stored state stays compatible".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Intent {
     pub policy: Policy,
     pub is_pull: bool,

@@ -13,6 +13,8 @@
 //! - work (deliveries, effects) is claimed with a lease; completing it checks the lease
 //!   owner and attempt number (the fencing token) in the same transaction.
 
+pub mod codec;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -174,6 +176,18 @@ const DELIVERY_SELECT: &str = "SELECT d.id, d.event, d.action, d.installation_id
      FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id";
 const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, updated_at";
 
+/// The schema migrations of `migrations/`, run at every start. A database that a
+/// newer release migrated further is accepted (`ignore_missing`): migrations are
+/// additive only (new tables, columns that are nullable or have a default, indexes),
+/// so this release's queries still work on it, and a rollback to this release keeps
+/// its successor's database. A migration of this release that the database lacks is
+/// still applied, and one whose text changed after it was applied is still refused.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
 impl Store {
     /// Connect (creating the SQLite file if needed) and run the migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
@@ -234,7 +248,7 @@ impl Store {
             backend,
             writer,
         };
-        sqlx::migrate!("./migrations")
+        migrator()
             .run(&store.pool)
             .await
             .context("running database migrations")?;
@@ -781,7 +795,7 @@ impl Store {
                 id: row.try_get("id")?,
                 intent_id: row.try_get("intent_id")?,
                 seq: row.try_get("seq")?,
-                effect: serde_json::from_str(&effect).context("stored effect")?,
+                effect: codec::decode_effect(&effect)?,
                 attempts: row.try_get("attempts")?,
                 created_at: row.try_get("created_at")?,
             };
@@ -831,7 +845,7 @@ impl Store {
         )
         .bind(intent_id)
         .bind(seq)
-        .bind(serde_json::to_string(effect)?)
+        .bind(codec::encode_effect(effect)?)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some())
@@ -1080,7 +1094,7 @@ struct Stored {
 impl Stored {
     fn of(intent: &Intent) -> anyhow::Result<Stored> {
         Ok(Stored {
-            state: serde_json::to_string(intent)?,
+            state: codec::encode_intent(intent)?,
             due: intent.next_due().map(|t| t.as_millisecond()),
             is_open: (!intent.is_done()) as i64,
             ended: intent.ended_at.map(|t| t.as_millisecond()),
@@ -1100,7 +1114,7 @@ async fn insert_effects(
             rows.push((
                 *intent_id,
                 k as i64 + 1,
-                serde_json::to_string(effect)?,
+                codec::encode_effect(effect)?,
                 *now,
             ));
         }
@@ -1148,7 +1162,7 @@ fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
         repo: r.try_get("repo")?,
         number: r.try_get("number")?,
         label: r.try_get("label")?,
-        intent: serde_json::from_str(&state).context("stored intent state")?,
+        intent: codec::decode_intent(&state)?,
         version: r.try_get("version")?,
         status_comment_id: r.try_get("status_comment_id")?,
         check_run_id: r.try_get("check_run_id")?,

@@ -9,7 +9,8 @@
 //!   deliveries, and helpers that start tacit in-process or as its built binary.
 //! - in-process server against the fake GitHub: `scenarios`, `contract`, `webhook`,
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
-//! - the store alone, on SQLite and PostgreSQL: `store`;
+//! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
+//!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
 //!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`);
 //! - the fake GitHub itself: `fake_github_selftest`.
@@ -31,4 +32,5 @@ mod replicas;
 mod scenarios;
 mod setup;
 mod store;
+mod stored;
 mod webhook;
