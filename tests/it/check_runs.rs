@@ -87,9 +87,18 @@ async fn a_refused_merge_after_success_shows_in_a_new_run() {
 /// The run's completion is stored: a restarted tacit creates a new run instead of
 /// editing the completed one.
 #[tokio::test]
-async fn a_restarted_tacit_does_not_edit_a_completed_run() {
+async fn a_restarted_tacit_does_not_edit_a_completed_run_sqlite() {
+    restarted(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_restarted_tacit_does_not_edit_a_completed_run_postgres() {
+    restarted(Db::Postgres).await;
+}
+
+async fn restarted(kind: Db) {
     let gh = world().await;
-    let db = TestDb::new(Db::Sqlite).await;
+    let db = TestDb::new(kind).await;
     let t = Tacit::start(&gh, &db).await;
     gh.set_merge_refusal(O, R, 6, 405, "Required status check \"ci\" is failing.");
     // The merge answers slowly: tacit is stopped after the run was completed, before the
