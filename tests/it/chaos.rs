@@ -201,6 +201,11 @@ async fn run(r: Run) {
     chaos.flush_late(&t).await;
     t.settle().await;
     t.reconcile().await;
+    assert_eq!(
+        gh.redelivery_requests().len(),
+        chaos.stats.dropped,
+        "every dropped delivery is asked for again"
+    );
     wait(&gh, "redeliveries answered", 10, |g| {
         g.redeliveries_in_flight() == 0
     })
@@ -293,4 +298,30 @@ async fn chaotic_delivery_with_withdrawals_and_late_labels() {
         })
         .await;
     }
+}
+
+/// The fake's side of redelivery: a delivery GitHub failed to make is listed, the
+/// reconciler asks for it, and the same body comes again under the same id.
+#[tokio::test]
+async fn a_dropped_delivery_is_redelivered_when_the_reconciler_asks() {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.add_issue(O, R, 1, "dave");
+    let db = TestDb::new(Db::Sqlite).await;
+    let t = Tacit::start(&gh, &db).await;
+    gh.set_webhook(&t.url, keys::WEBHOOK_SECRET);
+    t.settle().await;
+
+    let id = gh.add_comment(O, R, 1, "dave", "hello");
+    let dropped = d::comment_created(O, R, 1, false, id, "dave", "hello");
+    gh.failed_delivery(&dropped);
+    assert_eq!(t.reconcile().await.redelivered, 1);
+    wait(&gh, "redelivered", 10, |g| g.redeliveries_in_flight() == 0).await;
+    assert_eq!(gh.redelivery_requests().len(), 1);
+    // Recorded under its own id: sending it again is a duplicate.
+    assert_eq!(t.deliver(&dropped).await, 200);
+    // And not asked for again.
+    assert_eq!(t.reconcile().await.redelivered, 0);
+    t.stop().await;
 }
