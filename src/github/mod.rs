@@ -259,13 +259,11 @@ impl GitHub {
             )
             .await?
             .json()?;
-        // GitHub's clock says when it expires; the time left is measured on ours.
-        let left = minted
-            .expires_at
-            .duration_since(jiff::Timestamp::now())
-            .unsigned_abs()
-            .checked_sub(TOKEN_RENEW_BEFORE)
-            .unwrap_or_default();
+        // GitHub's clock says when it expires; the time left is measured on ours (an
+        // expiry already past, by our clock, leaves none: used once, then renewed).
+        let left = Duration::try_from(minted.expires_at.duration_since(jiff::Timestamp::now()))
+            .unwrap_or_default()
+            .saturating_sub(TOKEN_RENEW_BEFORE);
         Ok(Token {
             secret: minted.token,
             renew_at: Instant::now() + left,
