@@ -536,6 +536,7 @@ mod tests {
             status_comment_id: None,
             check_run_id: None,
             check_run_sha: None,
+            check_run_conclusion: None,
             updated_at: 0,
         }
     }

@@ -119,6 +119,9 @@ pub struct IntentRow {
     pub status_comment_id: Option<i64>,
     pub check_run_id: Option<i64>,
     pub check_run_sha: Option<String>,
+    /// The stored check run's conclusion once tacit completed it; `None` while it is in
+    /// progress. A completed run is never edited into another state (GitHub refuses).
+    pub check_run_conclusion: Option<String>,
     pub updated_at: Millis,
 }
 
@@ -174,7 +177,7 @@ pub enum WriteOutcome {
 const DELIVERY_SELECT: &str = "SELECT d.id, d.event, d.action, d.installation_id, d.item_key,
        COALESCE(p.payload, d.payload) AS payload, d.received_at, d.attempts
      FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id";
-const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, updated_at";
+const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, check_run_conclusion, updated_at";
 
 /// The schema migrations of `migrations/`, run at every start. A database that a
 /// newer release migrated further is accepted (`ignore_missing`): migrations are
@@ -728,6 +731,21 @@ impl Store {
         })
     }
 
+    /// How many pieces of work are due at `now` and not finished, claimed or not:
+    /// pending deliveries and effects whose time came, open intents whose due time came.
+    pub async fn due_work(&self, now: Millis) -> anyhow::Result<i64> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND run_after <= $1)
+                  + (SELECT COUNT(*) FROM effects WHERE state = 'pending' AND run_after <= $1)
+                  + (SELECT COUNT(*) FROM intents
+                     WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1) AS n",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
     /// Write an intent change, its effects and the completion of its cause, atomically.
     ///
     /// Writes from concurrent workers are committed together (group commit): one
@@ -865,13 +883,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_check_run(&self, intent_id: &str, id: i64, sha: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE intents SET check_run_id = $1, check_run_sha = $2 WHERE id = $3")
-            .bind(id)
-            .bind(sha)
-            .bind(intent_id)
-            .execute(&self.pool)
-            .await?;
+    /// Remember the intent's check run, and its conclusion once completed (`None`: in
+    /// progress).
+    pub async fn set_check_run(
+        &self,
+        intent_id: &str,
+        id: i64,
+        sha: &str,
+        conclusion: Option<&str>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE intents SET check_run_id = $1, check_run_sha = $2, check_run_conclusion = $3
+             WHERE id = $4",
+        )
+        .bind(id)
+        .bind(sha)
+        .bind(conclusion)
+        .bind(intent_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -1167,6 +1197,7 @@ fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
         status_comment_id: r.try_get("status_comment_id")?,
         check_run_id: r.try_get("check_run_id")?,
         check_run_sha: r.try_get("check_run_sha")?,
+        check_run_conclusion: r.try_get("check_run_conclusion")?,
         updated_at: r.try_get("updated_at")?,
     })
 }

@@ -8,7 +8,8 @@
 //! - `support`: the in-process fake GitHub, the test App's keys, signed webhook
 //!   deliveries, and helpers that start tacit in-process or as its built binary.
 //! - in-process server against the fake GitHub: `scenarios`, `contract`, `webhook`,
-//!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
+//!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`, `check_runs`,
+//!   `chaos` (seeded histories through GitHub's real delivery behaviour);
 //! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
 //!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
@@ -18,6 +19,8 @@
 mod support;
 
 mod api_calls;
+mod chaos;
+mod check_runs;
 mod clock;
 mod config_schema;
 mod contract;
