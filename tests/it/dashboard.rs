@@ -263,8 +263,10 @@ async fn open_intents_are_read_sorted_and_bounded(kind: Db) {
             item_author: "dave".into(),
             author: "alice".into(),
             at: now,
+            now,
             head_sha: None,
             carried: Vec::new(),
+            config_note: None,
         });
         let write = IntentWrite {
             id: new_id(),

@@ -7,7 +7,7 @@
 //!
 //! - `support`: the in-process fake GitHub, the test App's keys, signed webhook
 //!   deliveries, and helpers that start tacit in-process or as its built binary.
-//! - in-process server against the fake GitHub: `scenarios`, `contract`, `webhook`,
+//! - in-process server against the fake GitHub: `scenarios`, `contract`, `consent`, `webhook`,
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
 //! - the store alone, on SQLite and PostgreSQL: `store`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
@@ -19,6 +19,7 @@ mod support;
 mod api_calls;
 mod clock;
 mod config_schema;
+mod consent;
 mod contract;
 mod dashboard;
 mod e2e;
