@@ -395,3 +395,51 @@ async fn without_any_readable_file_the_status_comment_names_the_defaults() {
     assert!(status(&gh, 61).contains("installed on that repository"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn missed_deliveries_are_asked_for_oldest_first() {
+    let gh = world(Some("window: 1h\n")).await;
+    let now = Timestamp::now();
+    let at = |mins: i64| (now - jiff::SignedDuration::from_mins(mins)).to_string();
+    let oldest = gh.add_failed_delivery("missed-a", "issue_comment", "created", &at(30));
+    let newest = gh.add_failed_delivery("missed-c", "issue_comment", "created", &at(10));
+    let middle = gh.add_failed_delivery("missed-b", "issues", "labeled", &at(20));
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    wait(&gh, "three redeliveries", 10, |g| {
+        g.redelivery_requests().len() == 3
+    })
+    .await;
+    assert_eq!(gh.redelivery_requests(), vec![oldest, middle, newest]);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_replayed_repositories_removed_does_not_freeze_a_repository_still_installed() {
+    let gh = world(Some("window: 1h\n")).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 62, "s62").await;
+    // The installation still covers octo/repo: the payload is stale.
+    let removed =
+        d::installation_deleted(crate::support::fake_github::DEFAULT_INSTALLATION).edit(|v| {
+            v["action"] = json!("removed");
+            v["repository_selection"] = json!("selected");
+            v["repositories_added"] = json!([]);
+            v["repositories_removed"] = json!([{
+                "id": 1, "node_id": "R_1", "name": R, "full_name": format!("{O}/{R}"),
+                "private": false
+            }]);
+        });
+    let removed = d::Delivery {
+        event: "installation_repositories".into(),
+        ..removed
+    };
+    assert_eq!(t.deliver(&removed).await, 202);
+    // Deliveries of the installation and of the item are not ordered with each other.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    comment(&gh, &t, 62, "bob", "/approve").await;
+    wait(&gh, "merge: the intent was not frozen", 10, |g| {
+        g.merges(O, R, 62).len() == 1
+    })
+    .await;
+    t.stop().await;
+}
