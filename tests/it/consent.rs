@@ -443,3 +443,31 @@ async fn a_replayed_repositories_removed_does_not_freeze_a_repository_still_inst
     .await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_status_comment_that_cannot_be_posted_ends_the_intent_instead_of_waiting_forever() {
+    let gh = world(Some("window: 2s\n")).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    gh.add_pull(O, R, 63, "dave", "s63");
+    // The conversation is locked, say: GitHub refuses every new comment.
+    gh.inject(Fault::new("POST", "/issues/63/comments", 403).times(1000));
+    gh.set_labels_by(O, R, 63, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 63, "intent-to-merge", "alice", "s63"))
+            .await,
+        202
+    );
+    // Without its notice the window never opens; the intent ends and takes its label off.
+    wait(&gh, "label removed", 15, |g| {
+        g.issue(O, R, 63).labels.is_empty()
+    })
+    .await;
+    let runs = gh.check_runs(O, R);
+    assert!(
+        runs.iter()
+            .any(|r| r["conclusion"] == "failure" && r["head_sha"] == "s63"),
+        "{runs:?}"
+    );
+    assert!(gh.merges(O, R, 63).is_empty());
+    t.stop().await;
+}
