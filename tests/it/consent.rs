@@ -279,6 +279,8 @@ async fn a_second_intent_label_stays_ignored_after_the_first_ends() {
     let gh = world(Some("window: 1h\n")).await;
     let (db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 55, "s55").await;
+    // Added seconds after the first label (GitHub's times have whole seconds).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     gh.set_labels_by(O, R, 55, &["intent-to-merge", "intent-to-close"], "bob");
     assert_eq!(
         t.deliver(&d::pr_labeled(O, R, 55, "intent-to-close", "bob", "s55"))
