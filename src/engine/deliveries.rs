@@ -289,6 +289,30 @@ impl Engine {
         if let Some(inst) = &p.installation {
             let account = inst.account.as_ref().map(|a| a.login.as_str());
             let action = p.action.as_deref().unwrap_or("");
+            let freeze_or_thaw = matches!(
+                (d.event.as_str(), action),
+                (
+                    "installation",
+                    "deleted" | "suspend" | "unsuspend" | "created" | "new_permissions_accepted"
+                )
+            );
+            if freeze_or_thaw {
+                // A payload is a hint (a replayed body has a new delivery id): freeze
+                // only an installation GitHub no longer lists as active, thaw only one
+                // it does.
+                let active = match self.gh.app_installations().await {
+                    Ok(list) => list
+                        .iter()
+                        .any(|i| i.id == inst.id && i.suspended_at.is_none()),
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    Err(_) => false,
+                };
+                let freezes = matches!(action, "deleted" | "suspend");
+                if freezes == active {
+                    tracing::info!(action, "GitHub says otherwise: ignored");
+                    return self.done(d, lease).await;
+                }
+            }
             match (d.event.as_str(), action) {
                 ("installation", "deleted") => {
                     self.store

@@ -473,3 +473,20 @@ async fn a_status_comment_that_cannot_be_posted_ends_the_intent_instead_of_waiti
     assert!(gh.merges(O, R, 63).is_empty());
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_replayed_installation_deleted_does_not_freeze_an_installation_still_active() {
+    let gh = world(Some("window: 1h\n")).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 64, "s64").await;
+    let deleted = d::installation_deleted(crate::support::fake_github::DEFAULT_INSTALLATION);
+    assert_eq!(t.deliver(&deleted).await, 202);
+    // Deliveries of the installation and of the item are not ordered with each other.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    comment(&gh, &t, 64, "bob", "/approve").await;
+    wait(&gh, "merge: nothing was frozen", 10, |g| {
+        g.merges(O, R, 64).len() == 1
+    })
+    .await;
+    t.stop().await;
+}
