@@ -16,6 +16,11 @@
 //!
 //! `Verifying` exists because a payload is only a hint: before acting, the shell
 //! re-reads the item from GitHub and reports what it found ([`Facts`]).
+//!
+//! An intent opens awaiting its notice: the window starts when the status comment
+//! appears ([`Event::Noticed`], SPEC 2). Commands and reviews carry GitHub's times and
+//! count from when the label was added (`opened_at`), in GitHub's order, whatever
+//! order they arrive in (SPEC 3).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -689,7 +694,18 @@ impl Intent {
                 }
                 Vec::new()
             }
-            Event::Failed { step, error } => self.end(Outcome::Failed { step, error }, now, true),
+            Event::Failed { step, error } => {
+                // Only a failure of what the intent waits for ends it.
+                let waiting = match step {
+                    Step::Notice => self.notice == Notice::Awaiting,
+                    Step::Verify => self.phase == Phase::Verifying,
+                    Step::Merge => self.phase == Phase::Acting,
+                };
+                if !waiting {
+                    return Vec::new();
+                }
+                self.end(Outcome::Failed { step, error }, now, true)
+            }
             Event::OtherIntentLabel { label, by } => {
                 self.notice(format!(
                     "@{by} added `{label}`, but `{}` is already open here, so it was ignored. \

@@ -2506,6 +2506,14 @@ fn a_failure_that_cannot_be_retried_ends_the_intent_with_the_reason() {
         }
         let outcome = render::outcome_comment(&intent, "id");
         assert!(outcome.contains("422: Unprocessable"), "{outcome}");
+        // A late failure of something the intent no longer waits for changes nothing.
+        let mut open = merge_intent();
+        let failed = Event::Failed {
+            step,
+            error: "x".into(),
+        };
+        assert!(open.handle(failed, at_h(1)).is_empty());
+        assert!(!open.is_done());
         assert!(
             render::check_run(&intent, at_h(72))
                 .title
