@@ -522,8 +522,10 @@ mod tests {
             item_author: "dave".into(),
             author: "alice".into(),
             at: t0(),
+            now: t0(),
             head_sha: is_pull.then(|| "abc123".into()),
             carried: Vec::new(),
+            config_note: None,
         });
         IntentRow {
             id: format!("id-{repo}-{number}"),
@@ -548,6 +550,7 @@ mod tests {
             url: url.map(Into::into),
             at: t0(),
             source: Source::Comment(1),
+            edited_from: None,
         }
     }
 

@@ -16,8 +16,13 @@
 //!
 //! `Verifying` exists because a payload is only a hint: before acting, the shell
 //! re-reads the item from GitHub and reports what it found ([`Facts`]).
+//!
+//! An intent opens awaiting its notice: the window starts when the status comment
+//! appears ([`Event::Noticed`], SPEC 2). Commands and reviews carry GitHub's times and
+//! count from when the label was added (`opened_at`), in GitHub's order, whatever
+//! order they arrive in (SPEC 3).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -61,6 +66,10 @@ pub struct Objection {
     pub url: Option<String>,
     pub at: Timestamp,
     pub source: Source,
+    /// Set when the objection was added by someone editing another person's comment:
+    /// that comment's author (the objection is the editor's, SPEC 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -96,6 +105,41 @@ pub struct Refusal {
     pub soon: bool,
     /// Checks or reviews changed since the last attempt: retry now.
     pub nudged: bool,
+}
+
+/// The status comment's notice: the window opens when it appears (SPEC 2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Notice {
+    /// Stored by a release that did not track notices: its status comment was posted
+    /// when its window started, so it behaves as posted at `window_start`.
+    #[default]
+    Legacy,
+    /// Opened, but the status comment has not appeared yet: never due, never acts.
+    Awaiting,
+    /// The status comment appeared at `at` (GitHub's time).
+    Posted { at: Timestamp },
+}
+
+/// What tacit was doing when a failure it cannot retry ended an intent (SPEC 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Posting the status comment (the notice that opens the window).
+    Notice,
+    /// Re-reading the item before acting.
+    Verify,
+    /// Merging.
+    Merge,
+}
+
+/// Facts about the configuration an intent runs with, shown in its status comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ConfigNote {
+    /// Neither the repository nor `shared_repo` (the owner's `.github`) had a file that
+    /// tacit could read, so the defaults apply (SPEC 5).
+    Defaults { shared_repo: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -141,6 +185,11 @@ pub enum Outcome {
         reason: String,
     },
     InstallationRemoved,
+    /// A failure tacit cannot retry (an unexpected 4xx, an unreadable answer).
+    Failed {
+        step: Step,
+        error: String,
+    },
     /// The label opened nothing; `message` says why (already rendered).
     NotOpened {
         message: String,
@@ -220,8 +269,10 @@ pub enum MergeResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
-    /// A command from a comment or review body. `sender_is_author` is false when
-    /// someone edited another person's comment: then only `/object` counts.
+    /// A command from a comment or review body. `at` is GitHub's time (`created_at`,
+    /// `updated_at` of an edit, `submitted_at`). `sender_is_author` is false when
+    /// someone edited another person's comment: then `actor` is the editor (the
+    /// webhook's sender), `edited_from` the comment's author, and only `/object` counts.
     Command {
         actor: Actor,
         command: Command,
@@ -229,6 +280,7 @@ pub enum Event {
         url: Option<String>,
         at: Timestamp,
         sender_is_author: bool,
+        edited_from: Option<String>,
     },
     Review {
         actor: Actor,
@@ -239,8 +291,26 @@ pub enum Event {
         url: Option<String>,
         at: Timestamp,
     },
+    /// A changes-requested review that still stands when the intent opens (or when it
+    /// is re-read before acting): an objection whenever it was submitted (SPEC 3).
+    StandingReview {
+        actor: Actor,
+        review_id: u64,
+        body: String,
+        url: Option<String>,
+        at: Timestamp,
+    },
     ReviewDismissed {
         review_id: u64,
+    },
+    /// The status comment appeared at `at` (GitHub's `created_at`): the window opens.
+    Noticed {
+        at: Timestamp,
+    },
+    /// A failure that retrying cannot fix, during `step`.
+    Failed {
+        step: Step,
+        error: String,
     },
     /// Another intent label was added while this intent is open.
     OtherIntentLabel {
@@ -295,11 +365,15 @@ pub struct Opening {
     pub is_pull: bool,
     pub item_author: String,
     pub author: String,
-    /// When the window opens: when the label was added.
+    /// When the label was added, by GitHub's time: commands before it do not count.
     pub at: Timestamp,
+    /// When tacit opens it. The window opens later, when the status comment appears
+    /// ([`Event::Noticed`]); until then it is shown as starting now.
+    pub now: Timestamp,
     pub head_sha: Option<String>,
     /// Objections of an earlier intent on this item that ended blocked (SPEC 2).
     pub carried: Vec<Objection>,
+    pub config_note: Option<ConfigNote>,
 }
 
 /// The facts that decide whether a label may open an intent at all.
@@ -375,8 +449,10 @@ pub struct Intent {
     pub is_pull: bool,
     pub item_author: String,
     pub author: String,
+    /// When the label was added, by GitHub's time (commands before it do not count).
     pub opened_at: Timestamp,
-    /// When the current window started (moves on a push under `restart_on_push`).
+    /// When the current window started: when the status comment appeared, and later on
+    /// a push under `restart_on_push`.
     pub window_start: Timestamp,
     pub head_sha: Option<String>,
     /// When the current head was first seen; approvals before it do not count.
@@ -395,6 +471,17 @@ pub struct Intent {
     pub refusal: Option<Refusal>,
     pub outcome: Option<Outcome>,
     pub ended_at: Option<Timestamp>,
+    #[serde(default)]
+    pub notice: Notice,
+    /// The window closed on a draft pull request: waiting for ready-for-review (SPEC 4).
+    #[serde(default)]
+    pub draft_wait: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_note: Option<ConfigNote>,
+    /// Each person's latest counted `/withdraw` (login in lower case -> GitHub's time):
+    /// an objection of theirs made before it, delivered late, is already withdrawn.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub withdrawn: BTreeMap<String, Timestamp>,
 }
 
 impl Intent {
@@ -405,7 +492,8 @@ impl Intent {
             item_author: o.item_author,
             author: o.author,
             opened_at: o.at,
-            window_start: o.at,
+            // Provisional: the window starts when the status comment appears.
+            window_start: o.at.max(o.now),
             head_sha: o.head_sha,
             head_at: o.at,
             extended: Duration::ZERO,
@@ -419,6 +507,10 @@ impl Intent {
             refusal: None,
             outcome: None,
             ended_at: None,
+            notice: Notice::Awaiting,
+            draft_wait: false,
+            config_note: o.config_note,
+            withdrawn: BTreeMap::new(),
             policy: o.policy,
         };
         for mut carried in o.carried {
@@ -453,8 +545,10 @@ impl Intent {
             item_author: String::new(),
             author: author.to_string(),
             at,
+            now: at,
             head_sha: None,
             carried: Vec::new(),
+            config_note: None,
         });
         intent.finish(Outcome::NotOpened { message }, at);
         (intent, vec![Effect::PostOutcome])
@@ -522,7 +616,7 @@ impl Intent {
     /// When the shell should deliver [`Event::Due`]; `None` when nothing is scheduled
     /// (blocked by objections, waiting for an effect's answer, or done).
     pub fn next_due(&self) -> Option<Timestamp> {
-        if self.phase != Phase::Open {
+        if self.phase != Phase::Open || self.notice == Notice::Awaiting || self.draft_wait {
             return None;
         }
         let ready = self.ready_at()?;
@@ -542,6 +636,20 @@ impl Intent {
         Some(ready.max(retry.min(give_up)))
     }
 
+    /// Apply `events` in order after `effects` (already due), at time `now`; the
+    /// effects come back in order, each once.
+    pub fn handle_all(
+        &mut self,
+        mut effects: Vec<Effect>,
+        events: Vec<Event>,
+        now: Timestamp,
+    ) -> Vec<Effect> {
+        for event in events {
+            effects.extend(self.handle(event, now));
+        }
+        dedup(effects)
+    }
+
     /// Apply one event at time `now`; returns the effects to perform, in order.
     pub fn handle(&mut self, event: Event, now: Timestamp) -> Vec<Effect> {
         if self.phase == Phase::Done {
@@ -555,7 +663,15 @@ impl Intent {
                 url,
                 at,
                 sender_is_author,
-            } => self.on_command(actor, command, source, url, at, sender_is_author),
+                edited_from,
+            } => self.on_command(
+                actor,
+                command,
+                source,
+                url,
+                at,
+                (sender_is_author, edited_from),
+            ),
             Event::Review {
                 actor,
                 review_id,
@@ -564,8 +680,44 @@ impl Intent {
                 commit_id,
                 url,
                 at,
-            } => self.on_review(actor, review_id, verdict, body, commit_id, url, at),
+            } => self.on_review(actor, review_id, verdict, body, commit_id, url, at, false),
+            Event::StandingReview {
+                actor,
+                review_id,
+                body,
+                url,
+                at,
+            } => self.on_review(
+                actor,
+                review_id,
+                Verdict::ChangesRequested,
+                body,
+                None,
+                url,
+                at,
+                true,
+            ),
             Event::ReviewDismissed { review_id } => self.on_review_dismissed(review_id, now),
+            Event::Noticed { at } => {
+                if self.notice == Notice::Awaiting {
+                    // A status comment deleted and posted again restarts nothing.
+                    self.notice = Notice::Posted { at };
+                    self.window_start = self.window_start.max(at);
+                }
+                Vec::new()
+            }
+            Event::Failed { step, error } => {
+                // Only a failure of what the intent waits for ends it.
+                let waiting = match step {
+                    Step::Notice => self.notice == Notice::Awaiting,
+                    Step::Verify => self.phase == Phase::Verifying,
+                    Step::Merge => self.phase == Phase::Acting,
+                };
+                if !waiting {
+                    return Vec::new();
+                }
+                self.end(Outcome::Failed { step, error }, now, true)
+            }
             Event::OtherIntentLabel { label, by } => {
                 let open = super::render::inert(&self.policy.label);
                 self.notice(format!(
@@ -576,7 +728,7 @@ impl Intent {
                 ));
                 vec![Effect::SyncStatus]
             }
-            Event::HeadChanged { sha, at } => self.on_head_changed(sha, at),
+            Event::HeadChanged { sha, at } => self.on_head_changed(sha, at, now),
             Event::ChecksChanged => {
                 if let Some(r) = &mut self.refusal {
                     r.nudged = true;
@@ -611,12 +763,16 @@ impl Intent {
         source: Source,
         url: Option<String>,
         at: Timestamp,
-        sender_is_author: bool,
+        (sender_is_author, edited_from): (bool, Option<String>),
     ) -> Vec<Effect> {
         if at < self.opened_at {
-            return Vec::new();
+            return Vec::new(); // made before the label was added (GitHub's time)
         }
-        let key = count_key(&source, &command);
+        let mut key = count_key(&source, &command);
+        if !sender_is_author {
+            // An edit by someone else counts in the editor's name, once per editor.
+            key = format!("{key}:{}", actor.login.to_lowercase());
+        }
         if self.counted.contains(&key) {
             return Vec::new();
         }
@@ -660,9 +816,15 @@ impl Intent {
                     url,
                     at,
                     source,
+                    edited_from: edited_from.filter(|_| !sender_is_author),
                 })
             }
-            Command::Withdraw => self.withdraw(&who, at, |_| true),
+            // Only objections made before the withdrawal (GitHub's order) end.
+            Command::Withdraw => {
+                let last = self.withdrawn.entry(who.to_lowercase()).or_insert(at);
+                *last = (*last).max(at);
+                self.withdraw(&who, at, |o| o.at <= at)
+            }
             Command::Approve => {
                 if !may_object {
                     let c = not_allowed(self, "/approve".to_string());
@@ -733,9 +895,10 @@ impl Intent {
         commit_id: Option<String>,
         url: Option<String>,
         at: Timestamp,
+        standing: bool,
     ) -> Vec<Effect> {
         let key = format!("r:{review_id}");
-        if at < self.opened_at || self.counted.contains(&key) {
+        if (at < self.opened_at && !standing) || self.counted.contains(&key) {
             return Vec::new();
         }
         self.counted.insert(key);
@@ -760,12 +923,14 @@ impl Intent {
                     url,
                     at,
                     source: Source::Review(review_id),
+                    edited_from: None,
                 })
             }
             Verdict::Approved => {
                 // An approving review ends that reviewer's review objection.
-                let mut effects =
-                    self.withdraw(&who, at, |o| matches!(o.source, Source::Review(_)));
+                let mut effects = self.withdraw(&who, at, |o| {
+                    matches!(o.source, Source::Review(_)) && o.at <= at
+                });
                 if !may_object {
                     let c = Concern {
                         who,
@@ -805,7 +970,16 @@ impl Intent {
         self.status_effects()
     }
 
-    fn add_objection(&mut self, objection: Objection) -> Vec<Effect> {
+    fn add_objection(&mut self, mut objection: Objection) -> Vec<Effect> {
+        if self
+            .withdrawn
+            .get(&objection.who.to_lowercase())
+            .is_some_and(|w| objection.at <= *w)
+        {
+            // Made before a withdrawal of theirs that was delivered first: by GitHub's
+            // order it is withdrawn already.
+            return Vec::new();
+        }
         if let Some(existing) = self
             .objections
             .iter_mut()
@@ -815,9 +989,14 @@ impl Intent {
             // objection: it ends only by `/withdraw`, not by approving or dismissal.
             let explicit = matches!(objection.source, Source::Comment(_));
             if explicit && matches!(existing.source, Source::Review(_)) {
+                // It stands for both: only a withdrawal after both ends it.
+                objection.at = objection.at.max(existing.at);
                 *existing = objection;
                 return self.status_effects();
             }
+            // The first stays shown; but a later one (delivered out of order) keeps it
+            // standing past a withdrawal made between the two.
+            existing.at = existing.at.max(objection.at);
             return Vec::new();
         }
         self.objections.push(objection);
@@ -854,6 +1033,7 @@ impl Intent {
         } else if self.is_pull && same_login(&who, &self.item_author) {
             Some("the pull request's author cannot approve it")
         } else if self.is_pull && approval.at < self.head_at {
+            // GitHub's time of the push, where known; else when tacit learned of it.
             Some("it was given before the latest push")
         } else {
             None
@@ -873,13 +1053,24 @@ impl Intent {
         self.status_effects()
     }
 
-    fn on_head_changed(&mut self, sha: Option<String>, at: Timestamp) -> Vec<Effect> {
+    /// A push at `at` (GitHub's time, where known) that tacit learns of at `now`.
+    fn on_head_changed(
+        &mut self,
+        sha: Option<String>,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Vec<Effect> {
         if !self.is_pull {
             return Vec::new();
         }
         if sha.is_some() && sha == self.head_sha && self.phase != Phase::Acting {
             return Vec::new(); // a redelivered push we already applied
         }
+        if sha.is_some() && at < self.head_at && self.phase == Phase::Open {
+            // A push older than the head tacit knows (GitHub's time), delivered late.
+            return Vec::new();
+        }
+        self.draft_wait = false;
         // Consent is given to the code that was shown: approvals before this head
         // no longer count.
         self.approvals.clear();
@@ -887,7 +1078,9 @@ impl Intent {
         self.head_at = at;
         self.refusal = None;
         if self.policy.action == Action::Merge && self.policy.restart_on_push {
-            self.window_start = at;
+            // Approvals count from the push; the new window from when people can see
+            // that it started again (a push learned late still gets a whole window).
+            self.window_start = at.max(now);
             self.notice(format!(
                 "New commits were pushed at {}, so the window started again.",
                 at.strftime("%Y-%m-%d %H:%M UTC")
@@ -947,7 +1140,7 @@ impl Intent {
             return self.end(Outcome::AuthorLostPermission { author }, now, true);
         }
         if self.is_pull && facts.head_sha.is_some() && facts.head_sha != self.head_sha {
-            return self.on_head_changed(facts.head_sha, now);
+            return self.on_head_changed(facts.head_sha, now, now);
         }
         let before = self.approvals.len();
         self.approvals
@@ -965,12 +1158,15 @@ impl Intent {
             }
         }
         if self.is_pull && self.policy.action == Action::Merge && facts.draft {
+            // Not a refusal: wait, without retries or a limit, for ready-for-review
+            // (which counts as a push and restarts the window).
             self.phase = Phase::Open;
-            return self.refused(
-                "the pull request is a draft; mark it ready for review".into(),
-                false,
-                now,
-            );
+            self.refusal = None;
+            if self.draft_wait {
+                return Vec::new();
+            }
+            self.draft_wait = true;
+            return self.status_effects();
         }
         self.act(now)
     }
@@ -1035,7 +1231,7 @@ impl Intent {
                     Effect::SyncStatus,
                 ]
             }
-            MergeResult::HeadMoved { sha } => self.on_head_changed(sha, now),
+            MergeResult::HeadMoved { sha } => self.on_head_changed(sha, now, now),
             MergeResult::Refused { message, soon } => {
                 self.phase = Phase::Open;
                 self.refused(message, soon, now)
@@ -1125,16 +1321,17 @@ impl Intent {
     pub fn check(&self) -> CheckState {
         match (&self.phase, &self.outcome) {
             (Phase::Done, Some(o)) if o.succeeded() => CheckState::Success,
-            (Phase::Done, Some(Outcome::GaveUp { .. } | Outcome::Refused { .. })) => {
-                CheckState::Failure
-            }
+            (
+                Phase::Done,
+                Some(Outcome::GaveUp { .. } | Outcome::Refused { .. } | Outcome::Failed { .. }),
+            ) => CheckState::Failure,
             (Phase::Done, _) if !self.objections.is_empty() => CheckState::Failure,
             (Phase::Done, _) => CheckState::Cancelled,
             // An objection raised while the merge is in flight is shown, not hidden.
             (Phase::Acting, _) if !self.objections.is_empty() => CheckState::Blocked,
             (Phase::Acting, _) => CheckState::Success,
             _ if !self.objections.is_empty() => CheckState::Blocked,
-            _ if self.refusal.is_some() => CheckState::Waiting,
+            _ if self.refusal.is_some() || self.draft_wait => CheckState::Waiting,
             _ => CheckState::Open,
         }
     }

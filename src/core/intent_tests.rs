@@ -60,13 +60,26 @@ fn opening(policy: Policy, is_pull: bool) -> Opening {
         item_author: PR_AUTHOR.to_string(),
         author: AUTHOR.to_string(),
         at: t0(),
+        now: t0(),
         head_sha: is_pull.then(|| HEAD.to_string()),
         carried: Vec::new(),
+        config_note: None,
     }
 }
 
+/// Opened at [`t0`], with its status comment posted at once (the window opens then).
 fn open_with(policy: Policy, is_pull: bool) -> Intent {
-    Intent::open(opening(policy, is_pull)).0
+    let mut intent = Intent::open(opening(policy, is_pull)).0;
+    intent.handle(Event::Noticed { at: t0() }, t0());
+    intent
+}
+
+/// Opened from `o`, with its status comment posted as it opens.
+fn noticed(o: Opening) -> Intent {
+    let at = o.at.max(o.now);
+    let mut intent = Intent::open(o).0;
+    intent.handle(Event::Noticed { at }, at);
+    intent
 }
 
 /// `intent-to-merge` on a pull request, default policy (72h window, 1 approval).
@@ -115,6 +128,7 @@ fn cmd_as(login: &str, role: Option<Role>, command: Command, comment: u64, at: T
         url: url(comment),
         at,
         sender_is_author: true,
+        edited_from: None,
     }
 }
 
@@ -152,6 +166,7 @@ fn edited_by_other(event: Event) -> Event {
             url,
             at,
             sender_is_author: false,
+            edited_from: Some("someone".into()),
         },
         other => other,
     }
@@ -1682,28 +1697,39 @@ fn merge_results_when_not_merging_are_ignored() {
 }
 
 #[test]
-fn a_draft_pull_request_waits() {
+fn a_draft_pull_request_waits_for_ready_for_review_without_retries() {
     let mut intent = merge_intent();
     intent.handle(Event::Due, at_h(72));
     let mut facts = good_facts(&intent);
     facts.draft = true;
     let effects = intent.handle(Event::Verified(facts), at_h(72));
     assert!(!has_action(&effects, &intent.policy), "{effects:?}");
+    assert!(effects.contains(&Effect::SyncStatus));
     assert_eq!(intent.phase, Phase::Open);
-    let r = intent.refusal.as_ref().expect("waiting");
-    assert!(r.message.contains("draft"));
-    assert_eq!(intent.next_due(), Some(at_h(72) + mins(15)));
+    // Not a refusal: no retries, no 7-day limit; it waits visibly.
+    assert!(intent.refusal.is_none());
+    assert!(intent.draft_wait);
+    assert_eq!(intent.next_due(), None);
+    assert_eq!(intent.check(), CheckState::Waiting);
+    let text = render::status_comment(&intent, "id", at_h(72));
+    assert!(text.contains("is a draft"), "{text}");
+    assert!(text.contains("ready for review"), "{text}");
+    assert!(!text.contains("refused"), "{text}");
+    assert!(render::check_run(&intent, at_h(72)).title.contains("draft"));
+    // Long after, nothing has given up.
+    assert!(intent.handle(Event::Due, at_h(72 + 24 * 30)).is_empty());
+    assert!(!intent.is_done());
     // ready_for_review counts as a push: the window starts again.
     intent.handle(
         Event::HeadChanged {
             sha: None,
-            at: at_h(73),
+            at: at_h(800),
         },
-        at_h(73),
+        at_h(800),
     );
-    assert!(intent.refusal.is_none());
+    assert!(!intent.draft_wait);
     assert_eq!(intent.head_sha.as_deref(), Some(HEAD));
-    assert_eq!(intent.next_due(), Some(at_h(73 + 72)));
+    assert_eq!(intent.next_due(), Some(at_h(800 + 72)));
 }
 
 #[test]
@@ -1720,7 +1746,7 @@ fn a_draft_does_not_stop_close_or_accept() {
 fn merge_without_a_known_head_never_merges() {
     let mut o = opening(policy("intent-to-merge"), true);
     o.head_sha = None;
-    let (mut intent, _) = Intent::open(o);
+    let mut intent = noticed(o);
     intent.handle(Event::Due, at_h(72));
     let facts = good_facts(&intent);
     let effects = intent.handle(Event::Verified(facts), at_h(72));
@@ -2085,8 +2111,9 @@ fn a_carried_objection_can_be_withdrawn_by_its_owner() {
         url: None,
         at: t0() - hours(48),
         source: Source::Comment(1),
+        edited_from: None,
     }];
-    let (mut intent, _) = Intent::open(o);
+    let mut intent = noticed(o);
     intent.handle(withdraw("dave", 2, at_h(1)), at_h(1));
     assert_eq!(intent.objections.len(), 1);
     intent.handle(withdraw("bob", 3, at_h(1)), at_h(1));
@@ -2105,7 +2132,7 @@ fn berlin_business(window_h: u64) -> Intent {
     let mut o = opening(p, false);
     // Friday 2026-03-06 16:00 in Berlin (CET, +01:00).
     o.at = ts("2026-03-06T15:00:00Z");
-    Intent::open(o).0
+    noticed(o)
 }
 
 #[test]
@@ -2237,6 +2264,291 @@ fn serde_round_trip_keeps_everything() {
     intent.handle(cmd(AUTHOR, "/cancel", 9, now + secs(2)), now + secs(2));
     let back: Intent = serde_json::from_str(&serde_json::to_string(&intent).unwrap()).unwrap();
     assert_eq!(back, intent);
+}
+
+// ---------------------------------------------------------------------------
+// GitHub's order, notices, failures (SPEC 2-4)
+
+#[test]
+fn an_objection_made_after_the_label_counts_even_when_delivered_late() {
+    let mut intent = merge_intent();
+    // Written at 1h, delivered at 70h: it counts, by GitHub's time.
+    intent.handle(object("bob", "late news", 1, at_h(1)), at_h(70));
+    assert_eq!(intent.objections.len(), 1);
+    assert_eq!(intent.objections[0].at, at_h(1));
+    // An approval written before the label does not count, whenever delivered.
+    intent.handle(approve("dave", 2, t0() - secs(1)), at_h(2));
+    assert!(intent.approvals.is_empty() && intent.concerns.is_empty());
+}
+
+#[test]
+fn a_withdrawal_lifts_only_objections_made_before_it() {
+    let mut intent = merge_intent();
+    // Delivered out of order: the objection at 3h arrives before the withdrawal at 2h.
+    intent.handle(object("bob", "second thoughts", 2, at_h(3)), at_h(4));
+    intent.handle(withdraw("bob", 1, at_h(2)), at_h(4));
+    assert_eq!(intent.objections.len(), 1, "the later objection stands");
+    intent.handle(withdraw("bob", 3, at_h(5)), at_h(5));
+    assert!(intent.objections.is_empty());
+    // An approving review before a review objection does not end it either.
+    let mut intent = merge_intent();
+    intent.handle(
+        review(
+            "bob",
+            7,
+            Verdict::ChangesRequested,
+            "no",
+            Some(HEAD),
+            at_h(3),
+        ),
+        at_h(3),
+    );
+    intent.handle(
+        review("bob", 6, Verdict::Approved, "", Some(HEAD), at_h(2)),
+        at_h(4),
+    );
+    assert_eq!(intent.objections.len(), 1);
+}
+
+#[test]
+fn an_edit_by_someone_else_objects_in_the_editors_name() {
+    let mut intent = merge_intent();
+    intent.handle(object("bob", "mine", 1, at_h(1)), at_h(1));
+    // erin (write) edits bob's comment 1 to add an objection: it is erin's.
+    let edit = Event::Command {
+        actor: Actor {
+            login: "erin".into(),
+            role: Some(Role::Write),
+        },
+        command: parsed("/object added by erin"),
+        source: Source::Comment(1),
+        url: url(1),
+        at: at_h(2),
+        sender_is_author: false,
+        edited_from: Some("bob".into()),
+    };
+    intent.handle(edit.clone(), at_h(2));
+    assert_eq!(intent.objections.len(), 2);
+    let erin = &intent.objections[1];
+    assert_eq!(erin.who, "erin");
+    assert_eq!(erin.edited_from.as_deref(), Some("bob"));
+    let text = render::status_comment(&intent, "id", at_h(2));
+    assert!(text.contains("added by @erin to @bob's comment"), "{text}");
+    // The same edit delivered again counts once.
+    assert!(intent.handle(edit, at_h(3)).is_empty());
+    // bob's withdrawal lifts only bob's objection.
+    intent.handle(withdraw("bob", 5, at_h(4)), at_h(4));
+    assert_eq!(intent.objections.len(), 1);
+    assert_eq!(intent.objections[0].who, "erin");
+}
+
+#[test]
+fn a_replayed_body_cannot_count_again_or_after_the_fact() {
+    let mut intent = merge_intent();
+    intent.handle(approve("dave", 1, at_h(1)), at_h(1));
+    assert_eq!(intent.approvals.len(), 1);
+    intent.handle(push("sha-1", at_h(2)), at_h(2));
+    assert!(intent.approvals.is_empty());
+    // The same signed body under a new delivery id: already counted.
+    assert!(
+        intent
+            .handle(approve("dave", 1, at_h(1)), at_h(3))
+            .is_empty()
+    );
+    assert!(intent.approvals.is_empty());
+    // An approval in another old comment, seen only now: before the push, so not counted.
+    intent.handle(approve("dave", 2, at_h(1) + mins(30)), at_h(3));
+    assert!(intent.approvals.is_empty());
+}
+
+#[test]
+fn a_push_older_than_the_known_head_is_ignored() {
+    let mut intent = merge_intent();
+    intent.handle(push("sha-2", at_h(5)), at_h(5));
+    let before = intent.clone();
+    // The push of sha-1 at 3h, delivered late.
+    assert!(intent.handle(push("sha-1", at_h(3)), at_h(6)).is_empty());
+    assert_eq!(intent, before);
+}
+
+#[test]
+fn an_intent_waits_for_its_notice_and_the_window_opens_then() {
+    let (mut intent, effects) = Intent::open(opening(policy("intent-to-merge"), true));
+    assert!(effects.contains(&Effect::SyncStatus));
+    assert_eq!(intent.notice, Notice::Awaiting);
+    // Never due, never acts, even with an early approval.
+    assert_eq!(intent.next_due(), None);
+    intent.handle(approve("dave", 1, t0() + secs(1)), t0() + secs(1));
+    assert_eq!(intent.next_due(), None);
+    assert!(intent.handle(Event::Due, at_h(500)).is_empty());
+    // The status comment appeared 5 seconds after the label.
+    intent.handle(Event::Noticed { at: t0() + secs(5) }, t0() + secs(6));
+    assert_eq!(intent.notice, Notice::Posted { at: t0() + secs(5) });
+    assert_eq!(intent.window_start, t0() + secs(5));
+    assert_eq!(intent.closes_at(), at_h(72) + secs(5));
+    // The early approval now proceeds.
+    assert_eq!(intent.next_due(), Some(t0() + secs(5)));
+}
+
+#[test]
+fn a_label_learned_late_gets_a_whole_window_from_its_notice() {
+    let mut o = opening(policy("intent-to-close"), false);
+    // Added 100 hours before tacit learned of it (an outage, or before install).
+    o.at = t0() - hours(100);
+    o.now = t0();
+    let (mut intent, _) = Intent::open(o);
+    // Shown as opening now, never as a window that is already over.
+    assert_eq!(intent.closes_at(), at_h(72));
+    // An objection made during the outage, after the label, counts.
+    intent.handle(object("bob", "from the outage", 1, t0() - hours(50)), t0());
+    assert_eq!(intent.objections.len(), 1);
+    intent.handle(withdraw("bob", 2, t0() + secs(1)), t0() + secs(1));
+    intent.handle(Event::Noticed { at: t0() + secs(3) }, t0() + secs(3));
+    assert_eq!(intent.window_start, t0() + secs(3));
+    assert_eq!(intent.next_due(), Some(at_h(72) + secs(3)));
+    assert!(intent.handle(Event::Due, at_h(71)).is_empty());
+}
+
+#[test]
+fn a_reposted_status_comment_does_not_restart_the_window() {
+    let mut intent = merge_intent(); // noticed at t0
+    intent.handle(Event::Noticed { at: at_h(10) }, at_h(10));
+    assert_eq!(intent.window_start, t0());
+    assert_eq!(intent.notice, Notice::Posted { at: t0() });
+}
+
+#[test]
+fn an_intent_stored_without_a_notice_behaves_as_posted() {
+    let mut intent = merge_intent();
+    intent.handle(object("bob", "x", 1, at_h(1)), at_h(1));
+    let mut json: serde_json::Value = serde_json::to_value(&intent).unwrap();
+    let map = json.as_object_mut().unwrap();
+    for new_field in ["notice", "draft_wait", "config_note"] {
+        map.remove(new_field);
+    }
+    for o in map["objections"].as_array_mut().unwrap() {
+        o.as_object_mut().unwrap().remove("edited_from");
+    }
+    let old: Intent = serde_json::from_value(json).expect("the previous release's row loads");
+    assert_eq!(old.notice, Notice::Legacy);
+    assert_eq!(old.window_start, t0());
+    let mut old = old;
+    old.handle(withdraw("bob", 2, at_h(2)), at_h(2));
+    assert_eq!(old.next_due(), Some(at_h(72)));
+    // A late `Noticed` (its status comment reposted) changes nothing.
+    old.handle(Event::Noticed { at: at_h(3) }, at_h(3));
+    assert_eq!(old.next_due(), Some(at_h(72)));
+}
+
+#[test]
+fn a_standing_changes_requested_review_objects_whenever_submitted() {
+    let mut intent = merge_intent();
+    let standing = Event::StandingReview {
+        actor: Actor {
+            login: "bob".into(),
+            role: Some(Role::Write),
+        },
+        review_id: 40,
+        body: "needs tests".into(),
+        url: None,
+        at: t0() - hours(300),
+    };
+    intent.handle(standing.clone(), t0());
+    assert_eq!(intent.objections.len(), 1);
+    assert_eq!(intent.objections[0].reason, "needs tests");
+    // Counted once; it ends when bob approves after it, or it is dismissed.
+    assert!(intent.handle(standing, at_h(1)).is_empty());
+    intent.handle(Event::ReviewDismissed { review_id: 40 }, at_h(2));
+    assert!(intent.objections.is_empty());
+    // The same review delivered as a plain (old) review event does not count.
+    let mut intent = merge_intent();
+    intent.handle(
+        review(
+            "bob",
+            41,
+            Verdict::ChangesRequested,
+            "old",
+            Some(HEAD),
+            t0() - hours(1),
+        ),
+        t0(),
+    );
+    assert!(intent.objections.is_empty());
+}
+
+#[test]
+fn a_failure_that_cannot_be_retried_ends_the_intent_with_the_reason() {
+    for step in [Step::Verify, Step::Merge] {
+        let mut intent = merge_intent();
+        intent.handle(Event::Due, at_h(72));
+        if step == Step::Merge {
+            let facts = good_facts(&intent);
+            intent.handle(Event::Verified(facts), at_h(72));
+            assert_eq!(intent.phase, Phase::Acting);
+        }
+        let effects = intent.handle(
+            Event::Failed {
+                step,
+                error: "GitHub answered 422: Unprocessable".into(),
+            },
+            at_h(72),
+        );
+        assert!(intent.is_done());
+        assert!(matches!(intent.outcome, Some(Outcome::Failed { .. })));
+        assert_eq!(intent.check(), CheckState::Failure);
+        for e in [
+            Effect::SyncStatus,
+            Effect::SyncCheck,
+            remove_label("intent-to-merge"),
+            Effect::PostOutcome,
+        ] {
+            assert!(effects.contains(&e), "{step:?}: {effects:?}");
+        }
+        let outcome = render::outcome_comment(&intent, "id");
+        assert!(outcome.contains("422: Unprocessable"), "{outcome}");
+        // A late failure of something the intent no longer waits for changes nothing.
+        let mut open = merge_intent();
+        let failed = Event::Failed {
+            step,
+            error: "x".into(),
+        };
+        assert!(open.handle(failed, at_h(1)).is_empty());
+        assert!(!open.is_done());
+        assert!(
+            render::check_run(&intent, at_h(72))
+                .title
+                .contains("could not")
+        );
+    }
+}
+
+#[test]
+fn the_status_comment_says_which_defaults_apply() {
+    let mut o = opening(policy("intent-to-merge"), true);
+    o.config_note = Some(ConfigNote::Defaults {
+        shared_repo: "octo/.github".into(),
+    });
+    let intent = noticed(o);
+    let text = render::status_comment(&intent, "id", t0());
+    assert!(text.contains("uses its defaults: a 3d window"), "{text}");
+    assert!(text.contains("installed on that repository"), "{text}");
+    assert!(text.contains("`octo/.github`"), "{text}");
+}
+
+#[test]
+fn commands_read_when_an_intent_opens_are_applied_in_order() {
+    let (mut intent, effects) = Intent::open(opening(policy("intent-to-merge"), true));
+    let effects = intent.handle_all(
+        effects,
+        vec![
+            object("bob", "during the outage", 1, at_h(1)),
+            approve("dave", 2, at_h(2)),
+        ],
+        at_h(3),
+    );
+    assert_eq!(effects, vec![Effect::SyncStatus, Effect::SyncCheck]);
+    assert_eq!(intent.objections.len(), 1);
+    assert_eq!(intent.approvals.len(), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2739,8 +3051,20 @@ impl Run {
                 command: command @ Command::Object { .. },
                 source,
                 at,
+                sender_is_author,
                 ..
-            } if !before.counted.contains(&count_key(source, command)) => Some((actor, *at)),
+            } if !before.counted.contains(&if *sender_is_author {
+                count_key(source, command)
+            } else {
+                format!(
+                    "{}:{}",
+                    count_key(source, command),
+                    actor.login.to_lowercase()
+                )
+            }) =>
+            {
+                Some((actor, *at))
+            }
             Event::Review {
                 actor,
                 review_id,
@@ -2753,6 +3077,11 @@ impl Run {
         if let Some((actor, at)) = objector
             && !before.is_done()
             && at >= before.opened_at
+            // Made before a withdrawal of theirs already counted: withdrawn by GitHub's order.
+            && before
+                .withdrawn
+                .get(&actor.login.to_lowercase())
+                .is_none_or(|w| at > *w)
             && actor.role.is_some_and(|r| r >= before.policy.objectors)
         {
             prop_assert!(
@@ -2878,6 +3207,7 @@ impl Run {
                     url: url(*comment),
                     at: now - mins(*ago_mins),
                     sender_is_author: *by_author,
+                    edited_from: (!*by_author).then(|| "someone".to_string()),
                 }
             }
             Op::Review {
@@ -2971,7 +3301,8 @@ proptest! {
         if !pg.is_pull {
             o.item_author = "someone".into();
         }
-        let (intent, effects) = Intent::open(o);
+        let (mut intent, effects) = Intent::open(o);
+        intent.handle(Event::Noticed { at: t0() }, t0());
         prop_assert!(!has_action(&effects, &intent.policy));
         let mut run = Run {
             intent,
@@ -2991,7 +3322,7 @@ proptest! {
     /// A quiet intent always ends by acting at exactly its close, whatever the policy.
     #[test]
     fn an_unopposed_intent_acts_exactly_when_the_window_closes(pg in policy_strategy()) {
-        let (mut intent, _) = Intent::open(opening(pg.policy(), pg.is_pull));
+        let mut intent = noticed(opening(pg.policy(), pg.is_pull));
         let close = intent.closes_at();
         prop_assert_eq!(intent.next_due(), Some(close));
         prop_assert!(close > t0());
@@ -3138,5 +3469,381 @@ mod snapshots {
         let mut intent = proceed_intent();
         due_and_verify(&mut intent, at_h(72));
         snap("consent_recorded", &intent, at_h(72));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// GitHub's order over random histories (SPEC 2-3)
+//
+// A history is what happened on GitHub, each thing at its own GitHub time: comments
+// with commands (some of them edits adding a line to an earlier comment), approving
+// and changes-requested reviews, and pushes. tacit learns of it through deliveries
+// in random order, late, duplicated and replayed, and through the re-read before
+// acting (which finds objections and standing reviews that were not delivered yet).
+// The status comment appears at a random time after the label.
+
+/// One thing that happened on GitHub, `at_s` seconds after the label (may be before).
+#[derive(Debug, Clone)]
+enum Happened {
+    Comment {
+        who: usize,
+        kind: u8, // 0 object, 1 withdraw, 2 approve
+        /// An edit adding this line to this person's earlier comment (by index).
+        edit_of: Option<usize>,
+        at_s: i64,
+    },
+    Review {
+        who: usize,
+        approve: bool,
+        at_s: i64,
+    },
+    Push {
+        at_s: i64,
+    },
+}
+
+const PEOPLE: [&str; 4] = ["bob", "dave", "erin", AUTHOR];
+
+fn happened_strategy(objections: bool) -> impl Strategy<Value = Happened> {
+    let kinds = if objections { 0u8..3 } else { 1u8..3 };
+    prop_oneof![
+        4 => (0..PEOPLE.len(), kinds, prop::option::of(0usize..40), -7200i64..400_000)
+            .prop_map(|(who, kind, edit_of, at_s)| Happened::Comment { who, kind, edit_of, at_s }),
+        2 => (0..PEOPLE.len(), any::<bool>(), -7200i64..400_000)
+            .prop_map(move |(who, approve, at_s)| Happened::Review {
+                who,
+                approve: approve || !objections,
+                at_s,
+            }),
+        1 => (0i64..400_000).prop_map(|at_s| Happened::Push { at_s }),
+    ]
+}
+
+/// One delivery: the index of what happened, and how long after it tacit learns of it.
+fn schedule_strategy(n: usize) -> impl Strategy<Value = Vec<(usize, i64)>> {
+    prop::collection::vec((0..n.max(1), 0i64..300_000), 0..(n * 2 + 1))
+}
+
+struct World {
+    history: Vec<Happened>,
+    label: Timestamp,
+}
+
+impl World {
+    /// Unique GitHub times: `at_s` plus the index in milliseconds.
+    fn time(&self, i: usize) -> Timestamp {
+        let at_s = match self.history[i] {
+            Happened::Comment { at_s, .. }
+            | Happened::Review { at_s, .. }
+            | Happened::Push { at_s } => at_s,
+        };
+        self.label + secs(at_s) + SignedDuration::from_millis(i as i64 + 1)
+    }
+
+    /// The comment id of a comment (an edit keeps its original's id, when the original
+    /// is an earlier comment by the same person with another command).
+    fn comment_id(&self, i: usize) -> u64 {
+        if let Happened::Comment {
+            who,
+            kind,
+            edit_of: Some(j),
+            ..
+        } = self.history[i]
+            && j < i
+            && let Happened::Comment {
+                who: w, kind: k, ..
+            } = self.history[j]
+            && w == who
+            && k != kind
+            && self.time(j) < self.time(i)
+        {
+            return self.comment_id(j);
+        }
+        1000 + i as u64
+    }
+
+    fn event(&self, i: usize) -> Option<Event> {
+        let at = self.time(i);
+        match self.history[i] {
+            Happened::Comment { who, kind, .. } => {
+                let body = ["/object not yet", "/withdraw", "/approve"][kind as usize];
+                Some(cmd(PEOPLE[who], body, self.comment_id(i), at))
+            }
+            Happened::Review { who, approve, .. } => Some(review(
+                PEOPLE[who],
+                2000 + i as u64,
+                if approve {
+                    Verdict::Approved
+                } else {
+                    Verdict::ChangesRequested
+                },
+                "review",
+                None,
+                at,
+            )),
+            Happened::Push { .. } => Some(push(&format!("p{i}"), at)),
+        }
+    }
+
+    /// The head at `now`, and when it was pushed.
+    fn head(&self, now: Timestamp) -> (String, Timestamp) {
+        let mut head = (HEAD.to_string(), self.label);
+        for i in 0..self.history.len() {
+            if matches!(self.history[i], Happened::Push { .. })
+                && self.time(i) <= now
+                && self.time(i) >= head.1
+                && self.time(i) >= self.label
+            {
+                head = (format!("p{i}"), self.time(i));
+            }
+        }
+        head
+    }
+
+    /// Whether, by GitHub's order, someone's objection made after the label is open at
+    /// `now`: their latest counted `/object` or changes-requested review after the
+    /// label is later than their latest `/withdraw` (or approving review, for reviews).
+    fn objection_open(&self, now: Timestamp) -> Option<String> {
+        for (p, name) in PEOPLE.iter().enumerate() {
+            let mut seen_ids: Vec<(u64, u8)> = Vec::new();
+            let (mut object, mut withdraw, mut review_obj, mut review_ok) =
+                (None, None, None, None);
+            let mut order: Vec<usize> = (0..self.history.len()).collect();
+            order.sort_by_key(|&i| self.time(i));
+            for i in order {
+                let t = self.time(i);
+                if t < self.label || t > now {
+                    continue;
+                }
+                match self.history[i] {
+                    Happened::Comment { who, kind, .. } if who == p => {
+                        // A command counts once per comment.
+                        let key = (self.comment_id(i), kind);
+                        if seen_ids.contains(&key) {
+                            continue;
+                        }
+                        seen_ids.push(key);
+                        match kind {
+                            0 => object = Some(t),
+                            1 => withdraw = Some(t),
+                            _ => {}
+                        }
+                    }
+                    Happened::Review { who, approve, .. } if who == p => {
+                        if approve {
+                            review_ok = Some(t);
+                        } else {
+                            review_obj = Some(t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let open_comment = object.is_some_and(|o| withdraw.is_none_or(|w| o > w));
+            let open_review = review_obj
+                .is_some_and(|o| withdraw.is_none_or(|w| o > w) && review_ok.is_none_or(|a| o > a));
+            if open_comment || open_review {
+                return Some(name.to_string());
+            }
+        }
+        None
+    }
+}
+
+struct OrderRun<'a> {
+    world: &'a World,
+    intent: Intent,
+    now: Timestamp,
+    notice_at: Timestamp,
+    merges: u32,
+}
+
+impl OrderRun<'_> {
+    fn step(&mut self, event: Event) -> Result<(), TestCaseError> {
+        let effects = self.intent.handle(event, self.now);
+        self.follow(effects)
+    }
+
+    /// Perform effects as the shell would: a re-read answers `Verify`, GitHub answers
+    /// `Merge`; every act is checked against the history.
+    fn follow(&mut self, effects: Vec<Effect>) -> Result<(), TestCaseError> {
+        for effect in effects {
+            match effect {
+                Effect::Verify => {
+                    // The re-read: objections and reviews made so far, by GitHub's time.
+                    let mut events = Vec::new();
+                    for i in 0..self.world.history.len() {
+                        if self.world.time(i) > self.now {
+                            continue;
+                        }
+                        let blocks = matches!(
+                            self.world.history[i],
+                            Happened::Comment { kind: 0, .. }
+                                | Happened::Review { approve: false, .. }
+                        );
+                        if blocks && let Some(e) = self.world.event(i) {
+                            events.push(e);
+                        }
+                    }
+                    for e in events {
+                        let effects = self.intent.handle(e, self.now);
+                        self.follow(effects)?;
+                    }
+                    let mut facts = good_facts(&self.intent);
+                    facts.head_sha = Some(self.world.head(self.now).0);
+                    let effects = self.intent.handle(Event::Verified(facts), self.now);
+                    self.follow(effects)?;
+                }
+                Effect::Merge { sha, .. } => {
+                    self.check_act(&sha)?;
+                    let (head, _) = self.world.head(self.now);
+                    let result = if head == sha {
+                        self.merges += 1;
+                        MergeResult::Merged { sha }
+                    } else {
+                        MergeResult::HeadMoved { sha: Some(head) }
+                    };
+                    let effects = self.intent.handle(Event::MergeResult(result), self.now);
+                    self.follow(effects)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_act(&self, sha: &str) -> Result<(), TestCaseError> {
+        let i = &self.intent;
+        prop_assert!(
+            self.world.objection_open(self.now).is_none(),
+            "acted at {} while {:?} objected (GitHub's order)",
+            self.now,
+            self.world.objection_open(self.now)
+        );
+        prop_assert!(self.now >= self.notice_at, "acted before the notice");
+        if !i.early_proceed() {
+            let whole = add_wall(self.notice_at, i.policy.window);
+            prop_assert!(self.now >= whole, "acted at {} before {whole}", self.now);
+        }
+        let pushed = self.world.head(self.now);
+        prop_assert_eq!(sha, pushed.0.as_str(), "merged a head nobody saw");
+        for a in &i.approvals {
+            prop_assert!(a.at >= self.world.label, "approval before the label: {a:?}");
+            prop_assert!(a.at >= pushed.1, "approval before the head: {a:?}");
+        }
+        prop_assert_eq!(self.merges, 0, "acted twice");
+        Ok(())
+    }
+
+    /// Wake the intent whenever it is due, until `until`.
+    fn run_timers(&mut self, until: Timestamp) -> Result<(), TestCaseError> {
+        for _ in 0..50 {
+            match self.intent.next_due() {
+                Some(due) if due <= until => {
+                    self.now = self.now.max(due);
+                    self.step(Event::Due)?;
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn run_history(
+    history: Vec<Happened>,
+    delays: Vec<i64>,
+    schedule: Vec<(usize, i64)>,
+    notice_delay_s: i64,
+) -> Result<OrderRun<'static>, TestCaseError> {
+    let world: &'static World = Box::leak(Box::new(World {
+        history,
+        label: t0(),
+    }));
+    let mut p = policy("intent-to-merge");
+    p.window = std_hours(24);
+    let mut o = opening(p, true);
+    o.now = t0() + secs(notice_delay_s / 2);
+    let (intent, _) = Intent::open(o);
+    let mut run = OrderRun {
+        world,
+        intent,
+        now: t0(),
+        notice_at: t0() + secs(notice_delay_s),
+        merges: 0,
+    };
+    // Deliveries in time order of arrival; each thing happened delivered at least once
+    // (the original, late by its delay: after an outage, in any order), plus the
+    // schedule's late copies and replays.
+    let n = world.history.len();
+    let mut arrivals: Vec<(Timestamp, Option<usize>)> = (0..n)
+        .map(|i| {
+            (
+                world.time(i) + secs(1 + delays.get(i).copied().unwrap_or(0)),
+                Some(i),
+            )
+        })
+        .chain(
+            schedule
+                .iter()
+                .filter(|(i, _)| *i < n)
+                .map(|&(i, late)| (world.time(i) + secs(late), Some(i))),
+        )
+        .collect();
+    arrivals.push((run.notice_at, None));
+    arrivals.sort_by_key(|(t, _)| *t);
+    for (t, what) in arrivals {
+        run.run_timers(t)?;
+        run.now = run.now.max(t);
+        let event = match what {
+            None => Event::Noticed { at: run.notice_at },
+            Some(i) => match world.event(i) {
+                Some(e) => e,
+                None => continue,
+            },
+        };
+        run.step(event)?;
+    }
+    let end = run.now + hours(24 * 60);
+    run.run_timers(end)?;
+    run.now = run.now.max(end);
+    Ok(run)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(384))]
+
+    /// Never acts while an objection made after the label (GitHub's time) is open,
+    /// never sooner than a whole window after the status comment appeared (early
+    /// approvals aside), counts approvals only after the label and the current head,
+    /// and every intent ends or waits visibly.
+    #[test]
+    fn githubs_order_holds_over_random_histories(
+        history in prop::collection::vec(happened_strategy(true), 0..24),
+        delays in prop::collection::vec(prop_oneof![3 => Just(0i64), 1 => 0i64..300_000], 24),
+        schedule in schedule_strategy(24),
+        notice_delay_s in 0i64..200_000,
+    ) {
+        let run = run_history(history, delays, schedule, notice_delay_s)?;
+        let i = &run.intent;
+        prop_assert!(run.merges <= 1);
+        let visible = i.is_done() || !i.objections.is_empty() || i.draft_wait;
+        prop_assert!(visible, "neither ended nor visibly waiting: {i:?}");
+        if i.is_done() {
+            prop_assert_eq!(run.merges, 1);
+        }
+    }
+
+    /// With nobody objecting, whatever the order, it acts exactly once.
+    #[test]
+    fn an_unopposed_history_acts_exactly_once(
+        history in prop::collection::vec(happened_strategy(false), 0..24),
+        delays in prop::collection::vec(prop_oneof![3 => Just(0i64), 1 => 0i64..300_000], 24),
+        schedule in schedule_strategy(24),
+        notice_delay_s in 0i64..200_000,
+    ) {
+        let run = run_history(history, delays, schedule, notice_delay_s)?;
+        prop_assert_eq!(run.merges, 1, "{:?}", run.intent);
+        prop_assert!(run.intent.is_done());
     }
 }

@@ -10,4 +10,5 @@ pub mod commands;
 pub mod config;
 pub mod duration;
 pub mod intent;
+pub mod order;
 pub mod render;

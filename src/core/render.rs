@@ -9,7 +9,9 @@ use jiff::Timestamp;
 
 use super::config::{Action, Role};
 use super::duration::format_duration;
-use super::intent::{CheckState, Intent, MERGE_GIVE_UP_AFTER, NotOpened, Outcome, Phase, role_str};
+use super::intent::{
+    CheckState, ConfigNote, Intent, MERGE_GIVE_UP_AFTER, NotOpened, Outcome, Phase, Step, role_str,
+};
 
 /// The first line of every status comment (SPEC 4). tacit never searches for it: it
 /// finds its comment by the stored id.
@@ -243,6 +245,7 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         (Phase::Done, Some(o)) => outcome_headline(intent, o),
         _ if !intent.objections.is_empty() => "⛔ Blocked by objections".to_string(),
         (Phase::Acting, _) => "🔄 Consent reached: merging".to_string(),
+        _ if intent.draft_wait => "⏸️ Consent reached: waiting for the draft".to_string(),
         _ if intent.refusal.is_some() => "⏸️ Consent reached: waiting for GitHub".to_string(),
         _ => "⏳ Objection window open".to_string(),
     };
@@ -254,7 +257,9 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         what(intent)
     );
 
-    if intent.phase != Phase::Done {
+    if intent.phase != Phase::Done && intent.draft_wait {
+        let _ = writeln!(s, "{}\n", draft_wait_sentence());
+    } else if intent.phase != Phase::Done {
         match intent.ready_at() {
             Some(t) if intent.early_proceed() && t <= now => {
                 let _ = writeln!(s, "Enough approvals are in: tacit proceeds now.\n");
@@ -324,9 +329,17 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
             } else {
                 ""
             };
+            let edited = match &o.edited_from {
+                Some(author) => format!(
+                    " (added by {} to {}'s comment)",
+                    mention(&o.who),
+                    mention(author)
+                ),
+                None => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "- {}: {reason}{carried}{}",
+                "- {}: {reason}{carried}{edited}{}",
                 mention(&o.who),
                 link("comment", &o.url)
             );
@@ -359,6 +372,9 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         // Written by tacit, with user text already made inert; a line break would
         // still leave the quote, so none is kept.
         let _ = writeln!(s, "> {}\n", n.replace(['\n', '\r'], " "));
+    }
+    if let Some(note) = &intent.config_note {
+        let _ = writeln!(s, "> {}\n", config_note(intent, note));
     }
     if let (Phase::Done, Some(o)) = (&intent.phase, &intent.outcome) {
         let _ = writeln!(s, "{}\n", outcome_sentence(intent, o));
@@ -433,6 +449,7 @@ fn outcome_headline(intent: &Intent, o: &Outcome) -> String {
         Outcome::Refused { .. } => "❌ Ended: merge refused".into(),
         Outcome::GaveUp { .. } => "❌ Ended: tacit gave up merging".into(),
         Outcome::InstallationRemoved => "🚫 Ended: tacit was removed".into(),
+        Outcome::Failed { step, .. } => format!("❌ Ended: tacit could not {}", step_verb(*step)),
         Outcome::NotOpened { .. } => "ℹ️ Not opened".into(),
     }
 }
@@ -528,7 +545,42 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
         Outcome::InstallationRemoved => {
             "tacit was removed from this repository, so this intent stopped.".into()
         }
+        Outcome::Failed { step, error } => format!(
+            "tacit could not {} ({}), and trying again would not help, so the intent ended and nothing was done. tacit removed `{label}`; add it again to start over.",
+            step_verb(*step),
+            inert(error.trim_end_matches('.'))
+        ),
         Outcome::NotOpened { message } => message.clone(),
+    }
+}
+
+fn step_verb(step: Step) -> &'static str {
+    match step {
+        Step::Notice => "post its status comment",
+        Step::Verify => "re-read GitHub before acting",
+        Step::Merge => "merge",
+    }
+}
+
+/// The window closed on a draft pull request (SPEC 4).
+fn draft_wait_sentence() -> &'static str {
+    "The window has closed, but this pull request is a draft, and tacit never merges a draft. Mark it ready for review when it is: that starts the window again."
+}
+
+/// Which configuration applies, when it is not the repository's own file (SPEC 5).
+fn config_note(intent: &Intent, note: &ConfigNote) -> String {
+    match note {
+        ConfigNote::Defaults { shared_repo } => format!(
+            "No `.github/tacit.yml` was found in this repository or in `{shared_repo}`, so tacit uses its defaults: a {} window, {} approval{} to proceed early, and objections from anyone with {} permission. A shared file in `{shared_repo}` counts only if tacit is installed on that repository.",
+            format_duration(intent.policy.window),
+            intent.policy.approvals,
+            if intent.policy.approvals == 1 {
+                ""
+            } else {
+                "s"
+            },
+            role_phrase(intent.policy.objectors)
+        ),
     }
 }
 
@@ -555,6 +607,9 @@ pub fn check_run(intent: &Intent, now: Timestamp) -> CheckView {
             None => "Objection window open".into(),
         },
         CheckState::Blocked => format!("Blocked by {n} objection{}", if n == 1 { "" } else { "s" }),
+        CheckState::Waiting if intent.draft_wait => {
+            "Consent reached; waiting for the draft to be marked ready for review".into()
+        }
         CheckState::Waiting => "Consent reached; waiting until GitHub allows the merge".into(),
         CheckState::Success => "Consent reached".into(),
         CheckState::Cancelled => "Intent cancelled".into(),
@@ -562,6 +617,7 @@ pub fn check_run(intent: &Intent, now: Timestamp) -> CheckView {
             Some(Outcome::GaveUp { .. } | Outcome::Refused { .. }) => {
                 "tacit could not merge".into()
             }
+            Some(Outcome::Failed { step, .. }) => format!("tacit could not {}", step_verb(*step)),
             _ => "Ended with objections open".into(),
         },
     };

@@ -6,16 +6,18 @@
 use jiff::Timestamp;
 use tracing::Instrument;
 
-use crate::core::commands::parse_commands;
+use crate::core::commands::{Command, parse_commands};
 use crate::core::config::RepoConfig;
 use crate::core::intent::{
     Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict, admit,
 };
+use crate::core::order::{commands_added, label_was_ignored};
 use crate::core::render;
 use crate::github::{GhError, User};
 use crate::store::{Cause, DeliveryRow, IntentWrite, Lease, WriteOutcome, new_id};
 use crate::webhook::payload::Payload;
 
+use super::history::Reread;
 use super::{Engine, backoff};
 
 /// After this many failed attempts a delivery is marked failed (kept, not lost).
@@ -29,8 +31,22 @@ pub(crate) struct LabelAdded<'a> {
     pub is_pull: bool,
     pub label: &'a str,
     pub sender: &'a User,
-    /// When the label was added: the window opens then.
+    /// When the label was added, by GitHub's time where known: commands before it do
+    /// not count. (The window opens later, when the status comment appears.)
     pub at: Timestamp,
+}
+
+/// A payload saying an item's intent may have ended: a label removed, the item closed,
+/// deleted or transferred.
+struct Ending<'a> {
+    inst: u64,
+    repo: &'a str,
+    number: u64,
+    /// The label removed (`unlabeled`).
+    label: Option<&'a str>,
+    removed: bool,
+    by: &'a str,
+    merged: bool,
 }
 
 /// What a label added to an item leads to.
@@ -150,6 +166,9 @@ impl Engine {
         };
         let sender = p.sender.clone().unwrap_or_default();
         let number = p.item().map(|i| i.number);
+        // GitHub's time of the item's change (a label added, a push, ready for review),
+        // else when the delivery arrived.
+        let github_time = p.item().and_then(|i| i.updated_at).unwrap_or(received);
         match (d.event.as_str(), action, number) {
             ("issues" | "pull_request", "labeled", Some(n)) => {
                 let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
@@ -162,46 +181,28 @@ impl Engine {
                     is_pull,
                     label: &label,
                     sender: &sender,
-                    at: received,
+                    at: github_time,
                 };
                 self.on_labeled(d, lease, l).await
             }
-            ("issues" | "pull_request", "unlabeled", Some(n)) => {
-                let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
-                let by = Some(sender.login.clone());
-                self.to_open_intent(d, lease, &repo, n, |i| {
-                    if i.policy.label.eq_ignore_ascii_case(&label) {
-                        vec![Event::Ended(EndReason::LabelRemoved { by: by.clone() })]
-                    } else {
-                        vec![]
-                    }
-                })
-                .await
-            }
-            ("issues" | "pull_request", "closed", Some(n)) => {
+            ("issues" | "pull_request", "unlabeled" | "closed", Some(n))
+            | ("issues", "deleted" | "transferred", Some(n)) => {
+                let label = p.label.as_ref().map(|l| l.name.clone());
                 let merged = p
                     .pull_request
                     .as_ref()
                     .and_then(|x| x.merged)
                     .unwrap_or(false);
-                let by = Some(sender.login.clone());
-                self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::Ended(EndReason::ItemClosed {
-                        by: by.clone(),
-                        merged,
-                    })]
-                })
-                .await
-            }
-            ("issues", "deleted" | "transferred", Some(n)) => {
-                let by = Some(sender.login.clone());
-                self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::Ended(EndReason::ItemClosed {
-                        by: by.clone(),
-                        merged: false,
-                    })]
-                })
-                .await
+                let ending = Ending {
+                    inst,
+                    repo: &repo,
+                    number: n,
+                    label: label.as_deref(),
+                    removed: action == "unlabeled",
+                    by: &sender.login,
+                    merged,
+                };
+                self.on_ending(d, lease, ending).await
             }
             ("pull_request", "synchronize", Some(n)) => {
                 let sha = p
@@ -213,7 +214,7 @@ impl Engine {
                 self.to_open_intent(d, lease, &repo, n, |_| {
                     vec![Event::HeadChanged {
                         sha: sha.clone(),
-                        at: received,
+                        at: github_time,
                     }]
                 })
                 .await
@@ -223,7 +224,7 @@ impl Engine {
                 self.to_open_intent(d, lease, &repo, n, |_| {
                     vec![Event::HeadChanged {
                         sha: None,
-                        at: received,
+                        at: github_time,
                     }]
                 })
                 .await
@@ -234,7 +235,7 @@ impl Engine {
                 self.to_open_intent(d, lease, &repo, n, |_| {
                     vec![Event::HeadChanged {
                         sha: None,
-                        at: received,
+                        at: github_time,
                     }]
                 })
                 .await
@@ -288,6 +289,30 @@ impl Engine {
         if let Some(inst) = &p.installation {
             let account = inst.account.as_ref().map(|a| a.login.as_str());
             let action = p.action.as_deref().unwrap_or("");
+            let freeze_or_thaw = matches!(
+                (d.event.as_str(), action),
+                (
+                    "installation",
+                    "deleted" | "suspend" | "unsuspend" | "created" | "new_permissions_accepted"
+                )
+            );
+            if freeze_or_thaw {
+                // A payload is a hint (a replayed body has a new delivery id): freeze
+                // only an installation GitHub no longer lists as active, thaw only one
+                // it does.
+                let active = match self.gh.app_installations().await {
+                    Ok(list) => list
+                        .iter()
+                        .any(|i| i.id == inst.id && i.suspended_at.is_none()),
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    Err(_) => false,
+                };
+                let freezes = matches!(action, "deleted" | "suspend");
+                if freezes == active {
+                    tracing::info!(action, "GitHub says otherwise: ignored");
+                    return self.done(d, lease).await;
+                }
+            }
             match (d.event.as_str(), action) {
                 ("installation", "deleted") => {
                     self.store
@@ -307,7 +332,19 @@ impl Engine {
                         .await?;
                 }
                 ("installation_repositories", "removed") => {
+                    // Confirm from the API first: a replayed payload must not freeze
+                    // intents of a repository that is still installed.
+                    let still: Vec<String> = match self.gh.installation_repositories(inst.id).await
+                    {
+                        Ok(repos) => repos.into_iter().map(|r| r.full_name).collect(),
+                        Err(e) if e.is_transient() => return Err(e.into()),
+                        Err(_) => Vec::new(), // the installation itself is gone
+                    };
                     for r in p.repositories_removed.iter().flatten() {
+                        if still.iter().any(|s| s.eq_ignore_ascii_case(&r.full_name)) {
+                            tracing::info!(repo = %r.full_name, "still installed: not frozen");
+                            continue;
+                        }
                         for row in self.store.open_intents(Some(&r.full_name)).await? {
                             let event = Event::Ended(EndReason::InstallationRemoved);
                             self.apply_to(&row.id, vec![event], Cause::None).await?;
@@ -324,7 +361,7 @@ impl Engine {
     /// and for labels found by the reconciliation sweep.
     pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
         let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
-        let config = self.repo_config(inst, repo).await?;
+        let (config, config_note) = self.repo_config_noted(inst, repo).await?;
         let policy = match &config {
             Ok(c) => c.policy(label),
             Err(_) => None,
@@ -344,6 +381,25 @@ impl Engine {
                 by: sender.login.clone(),
             };
             return Ok(LabelDecision::Apply(Box::new(row), event));
+        }
+        // A label added while another intent was open was answered as ignored: it
+        // opens nothing, then or later (SPEC 2), whoever sees it again (a late or
+        // replayed delivery, the reconciler).
+        let history = self
+            .store
+            .recent_ended_intents(repo, number as i64, 10)
+            .await?;
+        let others: Vec<&Intent> = history.iter().map(|r| &r.intent).collect();
+        if label_was_ignored(label, l.at, &others) {
+            tracing::info!(label, "added while another intent was open: stays ignored");
+            return Ok(LabelDecision::Nothing);
+        }
+        // A replayed `labeled` body: an intent already ran for this label event.
+        if others
+            .iter()
+            .any(|i| i.policy.label.eq_ignore_ascii_case(label) && i.opened_at >= l.at)
+        {
+            return Ok(LabelDecision::Nothing);
         }
         let not_opened = |policy, is_pull, message| {
             let (intent, effects) =
@@ -393,23 +449,29 @@ impl Engine {
         let now = self.now();
         // Objections of the last real intent carry over (labels that opened nothing
         // are skipped).
-        let carried = self
-            .store
-            .recent_ended_intents(repo, number as i64, 10)
-            .await?
-            .into_iter()
+        let carried = history
+            .iter()
             .find(|prev| !matches!(prev.intent.outcome, Some(Outcome::NotOpened { .. })))
             .map(|prev| prev.intent.carried_objections(now))
             .unwrap_or_default();
-        let (intent, effects) = Intent::open(Opening {
+        let (mut intent, mut effects) = Intent::open(Opening {
             policy,
             is_pull,
             item_author: item.author.clone(),
             author: sender.login.clone(),
             at: l.at,
+            now,
             head_sha,
             carried,
+            config_note,
         });
+        // Comments and reviews made after the label, before tacit knew of the intent
+        // (an outage, a late label), count; so does a changes-requested review that
+        // still stands (SPEC 3).
+        let backlog = self
+            .history(inst, repo, number, &intent, Reread::Opening)
+            .await?;
+        effects = intent.handle_all(effects, backlog.events, now);
         Ok(LabelDecision::Insert(Box::new(intent), effects))
     }
 
@@ -461,6 +523,44 @@ impl Engine {
         }
     }
 
+    /// A payload is a hint (a replayed body carries a new delivery id): an intent ends
+    /// only when the API confirms that its label is gone or its item closed.
+    async fn on_ending(&self, d: &DeliveryRow, lease: &Lease, e: Ending<'_>) -> Processed {
+        let Some(row) = self.store.open_intent_for(e.repo, e.number as i64).await? else {
+            return self.done(d, lease).await;
+        };
+        let label = row.intent.policy.label.clone();
+        if e.removed && !e.label.is_some_and(|l| l.eq_ignore_ascii_case(&label)) {
+            return self.done(d, lease).await; // another label
+        }
+        let reason = match self
+            .gh
+            .item(e.inst, e.repo, e.number, row.intent.is_pull)
+            .await
+        {
+            Err(err) if err.is_not_found() || err.status() == Some(410) => EndReason::ItemClosed {
+                by: Some(e.by.to_string()),
+                merged: false,
+            },
+            Err(err) => return Err(err.into()),
+            Ok(item) if !item.open => EndReason::ItemClosed {
+                by: Some(e.by.to_string()),
+                merged: e.merged,
+            },
+            Ok(item) if !item.has_label(&label) => EndReason::LabelRemoved {
+                by: e.removed.then(|| e.by.to_string()),
+            },
+            Ok(_) => {
+                tracing::info!("the payload says the intent ended, but GitHub says not: ignored");
+                return self.done(d, lease).await;
+            }
+        };
+        self.to_open_intent(d, lease, e.repo, e.number, |_| {
+            vec![Event::Ended(reason.clone())]
+        })
+        .await
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn on_comment(
         &self,
@@ -471,7 +571,7 @@ impl Engine {
         number: u64,
         p: &Payload,
         sender: &User,
-        at: Timestamp,
+        received: Timestamp,
     ) -> Processed {
         let Some(comment) = &p.comment else {
             return self.done(d, lease).await;
@@ -480,7 +580,18 @@ impl Engine {
         if author.is_bot() || sender.is_bot() {
             return self.done(d, lease).await; // bots, tacit included, never command
         }
-        let commands = parse_commands(comment.body.as_deref().unwrap_or(""));
+        let body = comment.body.as_deref().unwrap_or("");
+        let edited = p.action.as_deref() == Some("edited");
+        // A new comment counts by its `created_at`; an edit counts only the command
+        // lines it added, by its `updated_at` (SPEC 3).
+        let (commands, at) = if edited {
+            (
+                commands_added(p.body_before_edit(), body),
+                comment.updated_at,
+            )
+        } else {
+            (parse_commands(body), comment.created_at)
+        };
         if commands.is_empty()
             || self
                 .store
@@ -490,16 +601,33 @@ impl Engine {
         {
             return self.done(d, lease).await;
         }
-        let role = self.role(inst, repo, &author.login, false).await?;
+        let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
+        // An edit by someone else counts in the editor's name (SPEC 3).
+        let who = if sender_is_author { &author } else { sender };
+        let role = self.role(inst, repo, &who.login, false).await?;
         let actor = Actor {
-            login: author.login.clone(),
+            login: who.login.clone(),
             role,
         };
-        let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
+        let edited_from = (!sender_is_author).then(|| author.login.clone());
         let url = comment.html_url.clone();
         let source = Source::Comment(comment.id);
         self.to_open_intent(d, lease, repo, number, |_| {
-            command_events(&commands, &actor, &source, &url, at, sender_is_author)
+            let mut events = command_events(
+                &commands,
+                &actor,
+                &source,
+                &url,
+                at,
+                received,
+                sender_is_author,
+            );
+            for e in &mut events {
+                if let Event::Command { edited_from: f, .. } = e {
+                    f.clone_from(&edited_from);
+                }
+            }
+            events
         })
         .await
     }
@@ -514,7 +642,7 @@ impl Engine {
         number: u64,
         p: &Payload,
         sender: &User,
-        at: Timestamp,
+        received: Timestamp,
     ) -> Processed {
         let Some(review) = &p.review else {
             return self.done(d, lease).await;
@@ -545,12 +673,33 @@ impl Engine {
             _ => None,
         };
         let body = review.body.clone().unwrap_or_default();
-        let commands = parse_commands(&body);
+        let edited = p.action.as_deref() == Some("edited");
+        let commands = if edited {
+            commands_added(p.body_before_edit(), &body)
+        } else {
+            parse_commands(&body)
+        };
+        // Reviews count by GitHub's `submitted_at`. Unknown: the safe side (a
+        // changes-requested review counts, an approval does not).
+        let at = review.submitted_at;
+        let verdict = match (verdict, at) {
+            (Some(Verdict::Approved), None) => None,
+            (v, _) => v,
+        };
+        let at = at.unwrap_or(received);
         let sender_is_author = sender.login.eq_ignore_ascii_case(&reviewer.login);
         let (id, url, commit_id) = (review.id, review.html_url.clone(), review.commit_id.clone());
         self.to_open_intent(d, lease, repo, number, |_| {
             let source = Source::Review(id);
-            let mut events = command_events(&commands, &actor, &source, &url, at, sender_is_author);
+            let mut events = command_events(
+                &commands,
+                &actor,
+                &source,
+                &url,
+                Some(at),
+                received,
+                sender_is_author,
+            );
             if let Some(verdict) = verdict {
                 events.push(Event::Review {
                     actor: actor.clone(),
@@ -610,24 +759,29 @@ impl Engine {
     }
 }
 
-/// One event per command of a comment or review body, in line order.
+/// One event per command of a comment or review body, in line order, at GitHub's time
+/// `at`. Without it the order cannot be told: objections count (as of `received`),
+/// nothing else does (SPEC 3).
 fn command_events(
-    commands: &[crate::core::commands::Command],
+    commands: &[Command],
     actor: &Actor,
     source: &Source,
     url: &Option<String>,
-    at: Timestamp,
+    at: Option<Timestamp>,
+    received: Timestamp,
     sender_is_author: bool,
 ) -> Vec<Event> {
     commands
         .iter()
+        .filter(|c| at.is_some() || matches!(c, Command::Object { .. }))
         .map(|c| Event::Command {
             actor: actor.clone(),
             command: c.clone(),
             source: source.clone(),
             url: url.clone(),
-            at,
+            at: at.unwrap_or(received),
             sender_is_author,
+            edited_from: None,
         })
         .collect()
 }

@@ -15,13 +15,13 @@ use jiff::Timestamp;
 use serde_json::json;
 use tracing::Instrument;
 
-use crate::core::commands::{Command, parse_commands};
 use crate::core::config::{MergeMethod, Role};
-use crate::core::intent::{Actor, CheckState, Effect, Event, Facts, MergeResult, Source};
+use crate::core::intent::{CheckState, Effect, Event, Facts, MergeResult, Notice, Source, Step};
 use crate::core::render;
 use crate::github::{Comment, GhError};
 use crate::store::{Cause, EffectRow, IntentRow, Lease};
 
+use super::history::{History, Reread};
 use super::{Engine, backoff};
 
 /// Comments and labels that still fail after this many attempts are dropped (logged).
@@ -97,7 +97,36 @@ impl Engine {
                 .await;
             return;
         }
-        let done = self.perform(&e, &row).await;
+        let mut done = self.perform(&e, &row).await;
+        // Nothing is ever stuck (SPEC 4): a failure that retrying cannot fix, on an
+        // effect the intent waits for, ends the intent with the reason.
+        let failed_step = match &e.effect {
+            Effect::Verify => Some(Step::Verify),
+            Effect::Merge { .. } => Some(Step::Merge),
+            // Until its status comment appears, an intent waits for it.
+            Effect::SyncStatus if row.intent.notice == Notice::Awaiting => Some(Step::Notice),
+            _ => None,
+        };
+        if let Some(step) = failed_step {
+            let exhausted = step == Step::Notice && e.attempts >= MAX_ATTEMPTS;
+            match &done {
+                Done::Dead(error) => {
+                    tracing::error!(%error, ?step, "effect cannot be performed; ending the intent");
+                    done = Done::Events(vec![Event::Failed {
+                        step,
+                        error: error.clone(),
+                    }]);
+                }
+                Done::Retry(error, _) if exhausted => {
+                    tracing::error!(%error, ?step, "effect kept failing; ending the intent");
+                    done = Done::Events(vec![Event::Failed {
+                        step,
+                        error: error.clone(),
+                    }]);
+                }
+                _ => {}
+            }
+        }
         let result = match &done {
             Done::Events(_) => "done",
             Done::Retry(..) => "retry",
@@ -234,15 +263,13 @@ impl Engine {
         let body = render::status_comment(&row.intent, &row.id, now);
         if let Some(id) = row.status_comment_id {
             // `None`: deleted by someone, so a new one is posted below.
-            if tri!(
+            if let Some(c) = tri!(
                 self.gh
                     .edit_comment(inst, &row.repo, id as u64, &body)
                     .await
-            )
-            .is_some()
-            {
+            ) {
                 self.note_edit(&row.id, now);
-                return Done::Events(vec![]);
+                return Done::Events(noticed(row, &c, now));
             }
         } else if e.attempts > 1
             && let Some(c) = tri!(
@@ -258,7 +285,7 @@ impl Engine {
             );
             tri!(self.gh.edit_comment(inst, &row.repo, c.id, &body).await);
             self.note_edit(&row.id, now);
-            return Done::Events(vec![]);
+            return Done::Events(noticed(row, &c, now));
         }
         let c = tri!(
             self.gh
@@ -271,7 +298,7 @@ impl Engine {
                 .await
         );
         self.note_edit(&row.id, now);
-        Done::Events(vec![])
+        Done::Events(noticed(row, &c, now))
     }
 
     fn note_edit(&self, intent_id: &str, now: Timestamp) {
@@ -381,59 +408,14 @@ impl Engine {
         };
         let author_role = tri!(self.role(inst, repo, &intent.author, true).await);
 
-        // Objections and approvals it has not seen: re-read comments and reviews.
-        let mut events = Vec::new();
-        let comments = tri!(self.gh.comments(inst, repo, number).await);
-        let reviews = if intent.is_pull {
-            tri!(self.gh.reviews(inst, repo, number).await)
-        } else {
-            Vec::new()
-        };
-        let mut approvals_standing: BTreeSet<String> = BTreeSet::new();
-        for c in &comments {
-            if c.user.is_bot() {
-                continue;
-            }
-            let commands = parse_commands(&c.body);
-            if commands.contains(&Command::Approve) {
-                approvals_standing.insert(format!("c:{}", c.id));
-            }
-            // GitHub's timestamps have whole seconds; ours have milliseconds.
-            let at = c.updated_at.or(c.created_at).unwrap_or(intent.opened_at);
-            if at + jiff::SignedDuration::from_secs(2) < intent.opened_at {
-                continue; // written before this intent opened
-            }
-            let at = at.max(intent.opened_at);
-            let unseen: Vec<&Command> = commands
-                .iter()
-                .filter(|cmd| {
-                    matches!(cmd, Command::Object { .. })
-                        && !intent.counted.contains(&format!("c:{}:object", c.id))
-                })
-                .collect();
-            if unseen.is_empty() {
-                continue;
-            }
-            let role = tri!(self.role(inst, repo, &c.user.login, false).await);
-            for cmd in unseen {
-                events.push(Event::Command {
-                    actor: Actor {
-                        login: c.user.login.clone(),
-                        role,
-                    },
-                    command: cmd.clone(),
-                    source: Source::Comment(c.id),
-                    url: Some(c.html_url.clone()),
-                    at,
-                    sender_is_author: true,
-                });
-            }
-        }
-        for r in &reviews {
-            if r.state.eq_ignore_ascii_case("approved") {
-                approvals_standing.insert(format!("r:{}", r.id));
-            }
-        }
+        // Objections and reviews it has not seen, made after the label (GitHub's time).
+        let History {
+            mut events,
+            approvals_standing,
+        } = tri!(
+            self.history(inst, repo, number, intent, Reread::BeforeActing)
+                .await
+        );
         // Approvals still standing, by people who may still approve.
         let mut valid_approvers = BTreeSet::new();
         for a in &intent.approvals {
@@ -576,6 +558,17 @@ impl Engine {
             soon: false,
         })])
     }
+}
+
+/// The window opens when the status comment appears (SPEC 2): tell the core when,
+/// by GitHub's `created_at` (a comment posted again later changes nothing there).
+fn noticed(row: &IntentRow, c: &Comment, now: Timestamp) -> Vec<Event> {
+    if row.intent.notice != Notice::Awaiting {
+        return Vec::new();
+    }
+    vec![Event::Noticed {
+        at: c.created_at.unwrap_or(now),
+    }]
 }
 
 fn effect_kind(e: &Effect) -> &'static str {

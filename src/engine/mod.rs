@@ -14,6 +14,7 @@
 
 mod deliveries;
 mod effects;
+mod history;
 mod reconcile;
 mod repo;
 

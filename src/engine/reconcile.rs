@@ -6,8 +6,11 @@
 //!    not recorded are redelivered (`POST /app/hook/deliveries/{id}/attempts`).
 //! 2. Open intents are compared with their items: an item closed or a label removed
 //!    while tacit was not listening ends the intent.
+//! 1. (cont.) They are asked for oldest first, so that they arrive in GitHub's order.
 //! 3. Open items of installed repositories that carry an intent label but have no
-//!    intent are opened, with the window starting at the label event's `created_at`.
+//!    intent are opened: commands count from the label event's `created_at`, and the
+//!    window opens when the status comment appears (a whole window, never one that is
+//!    already over). A label added while another intent was open stays ignored.
 //! 4. Finished deliveries and effects older than [`RETENTION`] are deleted, so that the
 //!    database does not grow with every delivery ever received.
 
@@ -77,6 +80,9 @@ impl Engine {
             .unwrap_or(horizon)
             .max(horizon);
         let mut asked: HashSet<String> = HashSet::new();
+        // GitHub lists deliveries newest first; they are asked for oldest first, so
+        // that after an outage they arrive in the order they happened.
+        let mut missed: Vec<(u64, String)> = Vec::new();
         let mut cursor: Option<String> = None;
         let mut n = 0;
         'pages: for _ in 0..50 {
@@ -94,16 +100,17 @@ impl Engine {
                     continue; // recorded (a redelivery we already got, say)
                 }
                 asked.insert(hd.guid.clone());
-                match self.gh.redeliver(hd.id).await {
-                    Ok(()) => n += 1,
-                    Err(e) => {
-                        tracing::warn!(guid = %hd.guid, error = %e, "redelivery request failed")
-                    }
-                }
+                missed.push((hd.id, hd.guid.clone()));
             }
             match next {
                 Some(c) if !page.is_empty() => cursor = Some(c),
                 _ => break,
+            }
+        }
+        for (id, guid) in missed.into_iter().rev() {
+            match self.gh.redeliver(id).await {
+                Ok(()) => n += 1,
+                Err(e) => tracing::warn!(%guid, error = %e, "redelivery request failed"),
             }
         }
         self.store.kv_set(CURSOR_KEY, &now.to_string()).await?;

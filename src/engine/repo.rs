@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::core::config::{RepoConfig, Role};
+use crate::core::intent::ConfigNote;
 use crate::github::{FileAnswer, GhError, GhResult};
 
 use super::Engine;
@@ -87,21 +88,34 @@ impl Engine {
         inst: u64,
         repo: &str,
     ) -> GhResult<Result<RepoConfig, ConfigProblem>> {
+        Ok(self.repo_config_noted(inst, repo).await?.0)
+    }
+
+    /// [`Engine::repo_config`], and a note when the defaults apply because neither the
+    /// repository nor the owner's `.github` had a file tacit could read. GitHub answers
+    /// 404 both for a missing file and for a repository the installation does not
+    /// cover, so the note says both (SPEC 5); 403 likewise goes on with the defaults.
+    pub(crate) async fn repo_config_noted(
+        &self,
+        inst: u64,
+        repo: &str,
+    ) -> GhResult<(Result<RepoConfig, ConfigProblem>, Option<ConfigNote>)> {
         if let Some(found) = self.config_file(inst, repo).await? {
-            return Ok(found);
+            return Ok((found, None));
         }
         let owner = repo.split('/').next().unwrap_or_default();
         let shared = format!("{owner}/.github");
         if shared.eq_ignore_ascii_case(repo) {
-            return Ok(Ok(RepoConfig::default()));
+            return Ok((Ok(RepoConfig::default()), None));
         }
+        let note = Some(ConfigNote::Defaults {
+            shared_repo: shared.clone(),
+        });
         match self.config_file(inst, &shared).await {
-            Ok(Some(found)) => Ok(found),
-            Ok(None) => Ok(Ok(RepoConfig::default())),
-            Err(GhError::Status { status: 403, .. }) => Ok(Err(ConfigProblem(format!(
-                "tacit cannot read the `{shared}` repository, where a shared `{CONFIG_PATH}` may live. \
-                 Give the tacit App access to it, or add `{CONFIG_PATH}` to this repository."
-            )))),
+            Ok(Some(found)) => Ok((found, None)),
+            Ok(None) | Err(GhError::Status { status: 403, .. }) => {
+                Ok((Ok(RepoConfig::default()), note))
+            }
             Err(e) => Err(e),
         }
     }

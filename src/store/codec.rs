@@ -114,6 +114,7 @@ mod tests {
             item_author: "carol".into(),
             author: "alice".into(),
             at,
+            now: at,
             head_sha: Some("sha-0".into()),
             carried: vec![Objection {
                 who: "dave".into(),
@@ -121,7 +122,9 @@ mod tests {
                 url: None,
                 at,
                 source: Source::Comment(1),
+                edited_from: None,
             }],
+            config_note: None,
         })
         .0
     }

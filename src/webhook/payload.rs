@@ -76,6 +76,10 @@ pub struct Item {
     pub head: Option<crate::github::GitRef>,
     #[serde(default)]
     pub html_url: Option<String>,
+    /// GitHub's time of the item's last change: for a `labeled` delivery, when the
+    /// label was added (the best time the payload carries).
+    #[serde(default)]
+    pub updated_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -188,6 +192,14 @@ impl Payload {
         let bot = comment.user.as_ref().is_some_and(User::is_bot)
             || self.sender.as_ref().is_some_and(User::is_bot);
         !bot && !parse_commands(comment.body.as_deref().unwrap_or("")).is_empty()
+    }
+
+    /// The body before an edit (`changes.body.from`), if GitHub said.
+    pub fn body_before_edit(&self) -> Option<&str> {
+        self.changes
+            .as_ref()
+            .and_then(|c| c.pointer("/body/from"))
+            .and_then(|v| v.as_str())
     }
 
     /// Deliveries with the same key are processed in the order received.

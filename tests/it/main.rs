@@ -7,7 +7,7 @@
 //!
 //! - `support`: the in-process fake GitHub, the test App's keys, signed webhook
 //!   deliveries, and helpers that start tacit in-process or as its built binary.
-//! - in-process server against the fake GitHub: `scenarios`, `contract`, `webhook`,
+//! - in-process server against the fake GitHub: `scenarios`, `contract`, `consent`, `webhook`,
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`, `check_runs`,
 //!   `chaos` (seeded histories through GitHub's real delivery behaviour);
 //! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
@@ -23,6 +23,7 @@ mod chaos;
 mod check_runs;
 mod clock;
 mod config_schema;
+mod consent;
 mod contract;
 mod dashboard;
 mod e2e;

@@ -46,8 +46,10 @@ fn opened(number: i64, at_ms: i64) -> IntentWrite {
         item_author: "dave".into(),
         author: "alice".into(),
         at: Timestamp::from_millisecond(at_ms).unwrap(),
+        now: Timestamp::from_millisecond(at_ms).unwrap(),
         head_sha: None,
         carried: vec![],
+        config_note: None,
     });
     IntentWrite {
         id: format!("intent-{number}-{at_ms}"),

@@ -57,6 +57,7 @@ fn cmd(login: &str, body: &str, id: u64, when: Timestamp) -> Event {
         url: None,
         at: when,
         sender_is_author: true,
+        edited_from: None,
     }
 }
 
@@ -428,8 +429,10 @@ fn opened(id: &str, number: i64) -> IntentWrite {
         item_author: "dave".into(),
         author: "alice".into(),
         at: at(0, 0),
+        now: at(0, 0),
         head_sha: None,
         carried: vec![],
+        config_note: None,
     });
     IntentWrite {
         id: id.into(),
