@@ -159,7 +159,7 @@ async fn an_edit_by_someone_else_objects_in_the_editors_name_and_cannot_approve(
     assert_eq!(t.deliver(&by_carol).await, 202);
     wait(&gh, "carol's objection", 10, |g| {
         status(g, 51)
-            .contains("@carol: the migration is missing (added by @carol to @bob's comment)")
+            .contains("@carol: `the migration is missing` (added by @carol to @bob's comment)")
     })
     .await;
     // alice edits carol's... no: alice edits bob's comment to add an approval for him.
