@@ -285,7 +285,6 @@ async fn chaotic_delivery_with_edited_in_objections() {
 /// carol's objection after "carol objects, carol withdraws, carol objects", and with the
 /// labels first, seed 21 leaves bob's objection open after "bob objects, bob withdraws".)
 #[tokio::test]
-#[ignore = "needs the consent branch: GitHub's order (commands ordered by GitHub's times, not by arrival)"]
 async fn chaotic_delivery_with_withdrawals_and_late_labels() {
     for seed in [11, 13, 21] {
         run(Run {
