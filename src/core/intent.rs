@@ -157,6 +157,11 @@ pub struct Actor {
     pub login: String,
     /// Their role on the repository (`None`: unknown or no access).
     pub role: Option<Role>,
+    /// Whether they are among the policy's `approvers` through a team, as the shell
+    /// found (an active member); logins listed by name the core checks itself. Only
+    /// read when the policy lists approvers.
+    #[serde(default)]
+    pub approver: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -466,10 +471,34 @@ impl Intent {
     pub fn closes_at(&self) -> Timestamp {
         let cal = self.calendar();
         let close = cal.add(self.window_start, self.policy.window + self.extended);
-        match self.gate() {
+        let close = match self.gate() {
             Some(gate) if gate > close => gate,
             _ => close,
+        };
+        self.within_hours(close)
+    }
+
+    /// `act_within` (SPEC 5): `t`, or when it falls outside the hours tacit may act in,
+    /// the moment they next begin.
+    fn within_hours(&self, t: Timestamp) -> Timestamp {
+        match self.policy.act_within {
+            Some(hours) => self.calendar().within_hours(t, hours),
+            None => t,
         }
+    }
+
+    /// Why `actor`'s approval does not count under `approvers` (SPEC 5), if it does not.
+    fn not_an_approver(&self, actor: &Actor, what: &str, url: &Option<String>) -> Option<Concern> {
+        let approvers = &self.policy.approvers;
+        let listed = approvers.is_empty()
+            || actor.approver
+            || approvers.iter().any(|a| same_login(a, &actor.login));
+        (!listed).then(|| Concern {
+            who: actor.login.clone(),
+            what: what.to_string(),
+            why: super::render::not_an_approver(approvers),
+            url: url.clone(),
+        })
     }
 
     /// How much more `/extend` may add. The cap is [`MAX_EXTENSION`] of wall-clock
@@ -653,6 +682,9 @@ impl Intent {
                     let c = not_allowed(self, "/approve".to_string());
                     return self.concern(c);
                 }
+                if let Some(c) = self.not_an_approver(&actor, "/approve", &url) {
+                    return self.concern(c);
+                }
                 self.add_approval(Approval {
                     who,
                     url,
@@ -759,6 +791,10 @@ impl Intent {
                     return dedup(effects);
                 }
                 if commit_id.is_some() && commit_id != self.head_sha {
+                    return dedup(effects);
+                }
+                if let Some(c) = self.not_an_approver(&actor, "approved", &url) {
+                    effects.extend(self.concern(c));
                     return dedup(effects);
                 }
                 effects.extend(self.add_approval(Approval {

@@ -109,6 +109,7 @@ fn cmd_as(login: &str, role: Option<Role>, command: Command, comment: u64, at: T
         actor: Actor {
             login: login.to_string(),
             role,
+            approver: false,
         },
         command,
         source: Source::Comment(comment),
@@ -169,6 +170,7 @@ fn review(
         actor: Actor {
             login: login.to_string(),
             role: Some(Role::Write),
+            approver: false,
         },
         review_id: id,
         verdict,
@@ -1360,6 +1362,7 @@ fn reviews_from_people_below_objectors_are_concerns() {
                 actor: Actor {
                     login: "erin".into(),
                     role: Some(Role::Read),
+                    approver: false,
                 },
                 review_id: id,
                 verdict,
@@ -2872,6 +2875,7 @@ impl Run {
                     actor: Actor {
                         login: USERS[*user].to_string(),
                         role: *role,
+                        approver: false,
                     },
                     command,
                     source: Source::Comment(*comment),
@@ -2890,6 +2894,7 @@ impl Run {
                 actor: Actor {
                     login: USERS[*user].to_string(),
                     role: *role,
+                    approver: false,
                 },
                 review_id: *id,
                 verdict: if *approve {

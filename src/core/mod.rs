@@ -11,3 +11,6 @@ pub mod config;
 pub mod duration;
 pub mod intent;
 pub mod render;
+
+#[cfg(test)]
+mod people_tests;

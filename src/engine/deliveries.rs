@@ -305,6 +305,14 @@ impl Engine {
                     self.store
                         .set_installation(inst.id as i64, account, false, false, now)
                         .await?;
+                    if action == "created" {
+                        self.create_labels_in(inst.id, &names(&p.repositories), true)
+                            .await;
+                    }
+                }
+                ("installation_repositories", "added") => {
+                    self.create_labels_in(inst.id, &names(&p.repositories_added), true)
+                        .await;
                 }
                 ("installation_repositories", "removed") => {
                     for r in p.repositories_removed.iter().flatten() {
@@ -481,19 +489,22 @@ impl Engine {
             return self.done(d, lease).await; // bots, tacit included, never command
         }
         let commands = parse_commands(comment.body.as_deref().unwrap_or(""));
-        if commands.is_empty()
-            || self
-                .store
-                .open_intent_for(repo, number as i64)
-                .await?
-                .is_none()
-        {
+        let open = match commands.is_empty() {
+            true => None,
+            false => self.store.open_intent_for(repo, number as i64).await?,
+        };
+        let Some(open) = open else {
             return self.done(d, lease).await;
-        }
+        };
         let role = self.role(inst, repo, &author.login, false).await?;
+        let approves = commands.contains(&crate::core::commands::Command::Approve);
         let actor = Actor {
             login: author.login.clone(),
             role,
+            approver: approves
+                && self
+                    .approver(inst, &open.intent.policy, &author.login, false)
+                    .await?,
         };
         let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
         let url = comment.html_url.clone();
@@ -520,19 +531,18 @@ impl Engine {
             return self.done(d, lease).await;
         };
         let reviewer = review.user.clone().unwrap_or_default();
-        if reviewer.is_bot()
-            || self
-                .store
-                .open_intent_for(repo, number as i64)
-                .await?
-                .is_none()
-        {
+        let open = match reviewer.is_bot() {
+            true => None,
+            false => self.store.open_intent_for(repo, number as i64).await?,
+        };
+        let Some(open) = open else {
             return self.done(d, lease).await;
-        }
+        };
         let role = self.role(inst, repo, &reviewer.login, false).await?;
-        let actor = Actor {
+        let mut actor = Actor {
             login: reviewer.login.clone(),
             role,
+            approver: false,
         };
         let verdict = match review
             .state
@@ -546,6 +556,13 @@ impl Engine {
         };
         let body = review.body.clone().unwrap_or_default();
         let commands = parse_commands(&body);
+        if verdict == Some(Verdict::Approved)
+            || commands.contains(&crate::core::commands::Command::Approve)
+        {
+            actor.approver = self
+                .approver(inst, &open.intent.policy, &reviewer.login, false)
+                .await?;
+        }
         let sender_is_author = sender.login.eq_ignore_ascii_case(&reviewer.login);
         let (id, url, commit_id) = (review.id, review.html_url.clone(), review.commit_id.clone());
         self.to_open_intent(d, lease, repo, number, |_| {
@@ -608,6 +625,15 @@ impl Engine {
         }
         self.done(d, lease).await
     }
+}
+
+/// The full names of a payload's repository list.
+fn names(repos: &Option<Vec<crate::webhook::payload::Repo>>) -> Vec<String> {
+    repos
+        .iter()
+        .flatten()
+        .map(|r| r.full_name.clone())
+        .collect()
 }
 
 /// One event per command of a comment or review body, in line order.

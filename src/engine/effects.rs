@@ -386,6 +386,7 @@ impl Engine {
                     actor: Actor {
                         login: c.user.login.clone(),
                         role,
+                        approver: false,
                     },
                     command: cmd.clone(),
                     source: Source::Comment(c.id),
@@ -412,7 +413,9 @@ impl Engine {
                 continue; // deleted or edited away
             }
             let role = tri!(self.role(inst, repo, &a.who, true).await);
-            if role.is_some_and(|r: Role| r >= intent.policy.objectors) {
+            if role.is_some_and(|r: Role| r >= intent.policy.objectors)
+                && tri!(self.still_an_approver(inst, &intent.policy, &a.who).await)
+            {
                 valid_approvers.insert(a.who.clone());
             }
         }

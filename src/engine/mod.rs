@@ -14,6 +14,7 @@
 
 mod deliveries;
 mod effects;
+mod labels;
 mod reconcile;
 mod repo;
 
@@ -54,6 +55,7 @@ pub struct Engine {
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     pub(crate) perms: Permissions,
     pub(crate) configs: repo::ConfigCache,
+    pub(crate) labelled: labels::Labelled,
     pub(crate) bot_login: Mutex<Option<String>>,
     /// When each status comment was last edited (edits are rate-limited).
     pub(crate) last_status_edit: Mutex<HashMap<String, Timestamp>>,
@@ -78,6 +80,7 @@ impl Engine {
             metrics,
             perms: Permissions::new(Duration::from_secs(300)),
             configs: Default::default(),
+            labelled: Default::default(),
             tuning,
             owner,
             kicks: [Notify::new(), Notify::new(), Notify::new()],

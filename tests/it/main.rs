@@ -25,6 +25,7 @@ mod e2e;
 mod fake_github_selftest;
 mod faults;
 mod github_client;
+mod people;
 mod reconcile;
 mod replicas;
 mod scenarios;

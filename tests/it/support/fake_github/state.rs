@@ -72,6 +72,9 @@ pub struct State {
     pub rate_used: HashMap<String, u64>,
     /// Codes of the App manifest flow not exchanged yet (each works once).
     pub manifest_codes: BTreeSet<String>,
+    /// Team memberships: (org, team slug) -> login -> state (`active` or `pending`), all
+    /// lower case but the state.
+    pub teams: HashMap<(String, String), HashMap<String, String>>,
 }
 
 pub struct Installation {
@@ -312,6 +315,7 @@ impl State {
             requests: Vec::new(),
             rate_used: HashMap::new(),
             manifest_codes: BTreeSet::from([MANIFEST_CODE.to_string()]),
+            teams: HashMap::new(),
         }
     }
 
