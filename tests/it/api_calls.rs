@@ -138,6 +138,8 @@ async fn calls_per_unopposed_close() {
     t.stop().await;
 }
 
-/// Set to what the lifecycles need today; lower them when a call is saved.
-const BUDGET_MERGE: usize = 14;
-const BUDGET_CLOSE: usize = 12;
+/// Set to what the lifecycles need today; lower them when a call is saved. (+1 each for
+/// the owner's shared `.github/tacit.yml`, read at every opening since the repository's
+/// file is laid over it, SPEC 5.)
+const BUDGET_MERGE: usize = 15;
+const BUDGET_CLOSE: usize = 13;
