@@ -83,7 +83,6 @@ async fn main() -> anyhow::Result<()> {
             now: opened,
             head_sha: Some(format!("{:040x}", i + 1)),
             carried: Vec::new(),
-            config_note: None,
         });
         // Its status comment appeared as it opened: the window runs from then.
         intent.handle(Event::Noticed { at: opened }, opened);

@@ -13,7 +13,9 @@ Usage:
   tacit setup [--webhook-url URL]
                               register the GitHub App from app.yml in the browser
                               and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
-  tacit check-config [FILE]   check a configuration file (default .github/tacit.yml)
+  tacit check-config [FILE] [--owner OWNER_FILE]
+                              check a configuration file (default .github/tacit.yml),
+                              laid over the owner's shared one (from OWNER/.github)
   tacit config-schema         print the JSON Schema of .github/tacit.yml
   tacit backup PATH           copy the SQLite database (DATABASE_URL) to a new file
                               PATH, consistently, while tacit runs
@@ -35,7 +37,7 @@ pub fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("serve") => serve(),
         Some("setup") => setup(&args[1..]),
-        Some("check-config") => check_config(args.get(1).map(String::as_str)),
+        Some("check-config") => check_config(&args[1..]),
         Some("backup") => backup(&args[1..]),
         Some("healthcheck") => healthcheck(),
         Some("config-schema") => {
@@ -77,27 +79,72 @@ fn setup(args: &[String]) -> ExitCode {
     crate::setup::main(webhook_url)
 }
 
-/// Validate a `.github/tacit.yml`: exit 0 if tacit would accept it, 1 with the error
-/// (line and column) if not, 2 if it cannot be read.
-fn check_config(path: Option<&str>) -> ExitCode {
-    let path = path.unwrap_or(".github/tacit.yml");
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+/// Validate a `.github/tacit.yml`, laid over the owner's file with `--owner`: exit 0 if
+/// tacit would accept them, 1 with the error (file, line and column) if not, 2 if one
+/// cannot be read or the arguments are wrong.
+fn check_config(args: &[String]) -> ExitCode {
+    let mut path = None;
+    let mut owner = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--owner" => match args.next() {
+                Some(file) => owner = Some(file.clone()),
+                None => {
+                    eprintln!("tacit check-config: --owner needs a file\n\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            other if other.starts_with("--owner=") => {
+                owner = Some(other["--owner=".len()..].to_string());
+            }
+            other if path.is_none() && !other.starts_with("--") => path = Some(other.to_string()),
+            other => {
+                eprintln!("tacit check-config: unexpected argument {other:?}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let path = path.unwrap_or_else(|| ".github/tacit.yml".to_string());
+    let read = |path: &str| match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
         Err(e) => {
             eprintln!("tacit: cannot read {path}: {e}");
-            return ExitCode::from(2);
+            None
         }
     };
-    match crate::core::config::RepoConfig::parse(&text) {
+    let Some(text) = read(&path) else {
+        return ExitCode::from(2);
+    };
+    let owner_text = match &owner {
+        Some(owner) => match read(owner) {
+            Some(text) => Some(text),
+            None => return ExitCode::from(2),
+        },
+        None => None,
+    };
+    use crate::core::config::{ConfigFile, RepoConfig};
+    let owner_file = owner
+        .as_deref()
+        .zip(owner_text.as_deref())
+        .map(|(name, text)| ConfigFile { name, text });
+    let repo_file = Some(ConfigFile {
+        name: &path,
+        text: &text,
+    });
+    match RepoConfig::layered(owner_file, repo_file) {
         Ok(config) => {
+            let over = owner
+                .map(|o| format!(" (laid over {o})"))
+                .unwrap_or_default();
             println!(
-                "{path}: valid; intent labels: {}",
+                "{path}: valid{over}; intent labels: {}",
                 config.intent_labels().join(", ")
             );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{path}: {e}");
+            eprintln!("{}: {e}", e.file.as_deref().unwrap_or(&path));
             ExitCode::from(1)
         }
     }

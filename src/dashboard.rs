@@ -525,7 +525,6 @@ mod tests {
             now: t0(),
             head_sha: is_pull.then(|| "abc123".into()),
             carried: Vec::new(),
-            config_note: None,
         });
         IntentRow {
             id: format!("id-{repo}-{number}"),

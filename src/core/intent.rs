@@ -133,15 +133,6 @@ pub enum Step {
     Merge,
 }
 
-/// Facts about the configuration an intent runs with, shown in its status comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum ConfigNote {
-    /// Neither the repository nor `shared_repo` (the owner's `.github`) had a file that
-    /// tacit could read, so the defaults apply (SPEC 5).
-    Defaults { shared_repo: String },
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
@@ -212,6 +203,11 @@ pub struct Actor {
     pub login: String,
     /// Their role on the repository (`None`: unknown or no access).
     pub role: Option<Role>,
+    /// Whether they are among the policy's `approvers` through a team, as the shell
+    /// found (an active member); logins listed by name the core checks itself. Only
+    /// read when the policy lists approvers.
+    #[serde(default)]
+    pub approver: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -373,7 +369,6 @@ pub struct Opening {
     pub head_sha: Option<String>,
     /// Objections of an earlier intent on this item that ended blocked (SPEC 2).
     pub carried: Vec<Objection>,
-    pub config_note: Option<ConfigNote>,
 }
 
 /// The facts that decide whether a label may open an intent at all.
@@ -476,8 +471,6 @@ pub struct Intent {
     /// The window closed on a draft pull request: waiting for ready-for-review (SPEC 4).
     #[serde(default)]
     pub draft_wait: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config_note: Option<ConfigNote>,
     /// Each person's latest counted `/withdraw` (login in lower case -> GitHub's time):
     /// an objection of theirs made before it, delivered late, is already withdrawn.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -509,7 +502,6 @@ impl Intent {
             ended_at: None,
             notice: Notice::Awaiting,
             draft_wait: false,
-            config_note: o.config_note,
             withdrawn: BTreeMap::new(),
             policy: o.policy,
         };
@@ -548,7 +540,6 @@ impl Intent {
             now: at,
             head_sha: None,
             carried: Vec::new(),
-            config_note: None,
         });
         intent.finish(Outcome::NotOpened { message }, at);
         (intent, vec![Effect::PostOutcome])
@@ -572,10 +563,34 @@ impl Intent {
     pub fn closes_at(&self) -> Timestamp {
         let cal = self.calendar();
         let close = cal.add(self.window_start, self.policy.window + self.extended);
-        match self.gate() {
+        let close = match self.gate() {
             Some(gate) if gate > close => gate,
             _ => close,
+        };
+        self.within_hours(close)
+    }
+
+    /// `act_within` (SPEC 5): `t`, or when it falls outside the hours tacit may act in,
+    /// the moment they next begin.
+    fn within_hours(&self, t: Timestamp) -> Timestamp {
+        match self.policy.act_within {
+            Some(hours) => self.calendar().within_hours(t, hours),
+            None => t,
         }
+    }
+
+    /// Why `actor`'s approval does not count under `approvers` (SPEC 5), if it does not.
+    fn not_an_approver(&self, actor: &Actor, what: &str, url: &Option<String>) -> Option<Concern> {
+        let approvers = &self.policy.approvers;
+        let listed = approvers.is_empty()
+            || actor.approver
+            || approvers.iter().any(|a| same_login(a, &actor.login));
+        (!listed).then(|| Concern {
+            who: actor.login.clone(),
+            what: what.to_string(),
+            why: super::render::not_an_approver(approvers),
+            url: url.clone(),
+        })
     }
 
     /// How much more `/extend` may add. The cap is [`MAX_EXTENSION`] of wall-clock
@@ -830,6 +845,9 @@ impl Intent {
                     let c = not_allowed(self, "/approve".to_string());
                     return self.concern(c);
                 }
+                if let Some(c) = self.not_an_approver(&actor, "/approve", &url) {
+                    return self.concern(c);
+                }
                 self.add_approval(Approval {
                     who,
                     url,
@@ -942,6 +960,10 @@ impl Intent {
                     return dedup(effects);
                 }
                 if commit_id.is_some() && commit_id != self.head_sha {
+                    return dedup(effects);
+                }
+                if let Some(c) = self.not_an_approver(&actor, "approved", &url) {
+                    effects.extend(self.concern(c));
                     return dedup(effects);
                 }
                 effects.extend(self.add_approval(Approval {

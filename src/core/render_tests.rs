@@ -366,7 +366,6 @@ fn intent_of(p: &People) -> Intent {
         now: at(),
         head_sha: Some("sha-0".into()),
         carried: Vec::new(),
-        config_note: None,
     });
     let mut n = 0;
     for (who, arg) in &p.notes {
@@ -376,6 +375,7 @@ fn intent_of(p: &People) -> Intent {
                 actor: Actor {
                     login: who.clone(),
                     role: Some(Role::Write),
+                    approver: false,
                 },
                 command: Command::Extend {
                     arg: arg.clone(),

@@ -428,7 +428,9 @@ impl Engine {
                 continue; // deleted or edited away
             }
             let role = tri!(self.role(inst, repo, &a.who, true).await);
-            if role.is_some_and(|r: Role| r >= intent.policy.objectors) {
+            if role.is_some_and(|r: Role| r >= intent.policy.objectors)
+                && tri!(self.still_an_approver(inst, &intent.policy, &a.who).await)
+            {
                 valid_approvers.insert(a.who.clone());
             }
         }

@@ -15,6 +15,7 @@
 mod deliveries;
 mod effects;
 mod history;
+mod labels;
 mod reconcile;
 mod repo;
 
@@ -55,6 +56,7 @@ pub struct Engine {
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     pub(crate) perms: Permissions,
     pub(crate) configs: repo::ConfigCache,
+    pub(crate) labelled: labels::Labelled,
     pub(crate) bot_login: Mutex<Option<String>>,
     /// When each status comment was last edited (edits are rate-limited).
     pub(crate) last_status_edit: Mutex<HashMap<String, Timestamp>>,
@@ -79,6 +81,7 @@ impl Engine {
             metrics,
             perms: Permissions::new(Duration::from_secs(300)),
             configs: Default::default(),
+            labelled: Default::default(),
             tuning,
             owner,
             kicks: [Notify::new(), Notify::new(), Notify::new()],

@@ -677,6 +677,39 @@ impl GitHub {
         }
     }
 
+    /// Whether `user` is an active member of the team `org/team` (for `approvers`):
+    /// `GET /orgs/{org}/teams/{team}/memberships/{user}`. A pending invitation is not
+    /// membership; 404 (not a member, or no such team) is `false`. Needs the
+    /// organisation permission "members: read".
+    pub async fn team_member(
+        &self,
+        inst: u64,
+        org: &str,
+        team: &str,
+        user: &str,
+    ) -> GhResult<bool> {
+        #[derive(serde::Deserialize)]
+        struct Membership {
+            state: Option<String>,
+        }
+        match self
+            .get::<Membership>(
+                inst,
+                &format!(
+                    "/orgs/{}/teams/{}/memberships/{}",
+                    encode(org),
+                    encode(team),
+                    encode(user)
+                ),
+            )
+            .await
+        {
+            Ok(m) => Ok(m.state.as_deref() == Some("active")),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     // ---- comments -------------------------------------------------------------------
 
     pub async fn comments(&self, inst: u64, repo: &str, number: u64) -> GhResult<Vec<Comment>> {

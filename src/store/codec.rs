@@ -124,7 +124,6 @@ mod tests {
                 source: Source::Comment(1),
                 edited_from: None,
             }],
-            config_note: None,
         })
         .0
     }

@@ -281,7 +281,7 @@ async fn chaotic_delivery_with_edited_in_objections() {
 
 /// Withdrawals too, and the labels' deliveries dropped, late and doubled like the rest:
 /// a `/withdraw` that arrives before the `/object` it withdraws must still withdraw it,
-/// by GitHub's times. (Today arrival order decides: seed 13 merges pull request 2 over
+/// by GitHub's times. (When arrival order decided, seed 13 merges pull request 2 over
 /// carol's objection after "carol objects, carol withdraws, carol objects", and with the
 /// labels first, seed 21 leaves bob's objection open after "bob objects, bob withdraws".)
 #[tokio::test]

@@ -387,14 +387,13 @@ async fn without_any_readable_file_the_status_comment_names_the_defaults() {
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 60, "s60").await;
     let s = status(&gh, 60);
-    assert!(s.contains("uses its defaults: a 3d window"), "{s}");
-    assert!(s.contains("`octo/.github`"), "{s}");
-    assert!(s.contains("installed on that repository"), "{s}");
+    assert!(s.contains("the defaults (a 3d window"), "{s}");
+    assert!(s.contains("installed on `octo/.github`"), "{s}");
 
     // 403 from the owner's `.github`: the intent still opens, with the same note.
     gh.inject(Fault::new("GET", "/repos/octo/.github/contents", 403));
     open_pr(&gh, &t, 61, "s61").await;
-    assert!(status(&gh, 61).contains("installed on that repository"));
+    assert!(status(&gh, 61).contains("installed on `octo/.github`"));
     t.stop().await;
 }
 

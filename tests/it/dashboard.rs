@@ -268,7 +268,6 @@ async fn open_intents_are_read_sorted_and_bounded(kind: Db) {
             now,
             head_sha: None,
             carried: Vec::new(),
-            config_note: None,
         });
         let write = IntentWrite {
             id: new_id(),

@@ -31,6 +31,7 @@ mod fake_github_selftest;
 mod faults;
 mod github_client;
 mod operations;
+mod people;
 mod reconcile;
 mod replicas;
 mod scenarios;

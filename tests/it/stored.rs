@@ -51,6 +51,7 @@ fn cmd(login: &str, body: &str, id: u64, when: Timestamp) -> Event {
         actor: Actor {
             login: login.into(),
             role: Some(Role::Write),
+            approver: false,
         },
         command: parse_commands(body).remove(0),
         source: Source::Comment(id),
@@ -183,6 +184,7 @@ fn open_objected_merge_of_7d8afd3_unblocks_and_verifies() {
         actor: Actor {
             login: "grace".into(),
             role: Some(Role::Write),
+            approver: false,
         },
         review_id: 556,
         verdict: Verdict::Approved,
@@ -432,7 +434,6 @@ fn opened(id: &str, number: i64) -> IntentWrite {
         now: at(0, 0),
         head_sha: None,
         carried: vec![],
-        config_note: None,
     });
     IntentWrite {
         id: id.into(),

@@ -503,6 +503,42 @@ pub fn installation_deleted(installation_id: u64) -> Delivery {
     finish("installation", v, &sender)
 }
 
+/// `installation.created` for the default installation, covering `repos` (`owner/name`).
+pub fn installation_created(repos: &[&str]) -> Delivery {
+    let mut v = example("installation", "created.1.json");
+    v["installation"]["app_id"] = json!(APP_ID);
+    v["repositories"] = json!(repos.iter().map(|r| repo_entry(r)).collect::<Vec<_>>());
+    let sender = v["sender"]["login"]
+        .as_str()
+        .unwrap_or("octocat")
+        .to_string();
+    finish("installation", v, &sender)
+}
+
+/// `installation_repositories.added` for the default installation: `repos` added.
+pub fn installation_repositories_added(repos: &[&str]) -> Delivery {
+    let mut v = example("installation_repositories", "added.1.json");
+    v["installation"]["app_id"] = json!(APP_ID);
+    v["repositories_added"] = json!(repos.iter().map(|r| repo_entry(r)).collect::<Vec<_>>());
+    let sender = v["sender"]["login"]
+        .as_str()
+        .unwrap_or("octocat")
+        .to_string();
+    finish("installation_repositories", v, &sender)
+}
+
+/// A repository as installation payloads list them.
+fn repo_entry(full_name: &str) -> Value {
+    let (owner, name) = full_name.split_once('/').expect("owner/name");
+    json!({
+        "id": repo_id(owner, name),
+        "node_id": "R_kgDOtest",
+        "name": name,
+        "full_name": full_name,
+        "private": false,
+    })
+}
+
 // ---- building blocks ------------------------------------------------------------------------
 
 /// A payload example, parsed.

@@ -780,6 +780,29 @@ impl FakeGitHub {
             .collect()
     }
 
+    /// Makes `login` a member of the team `org/team` with membership `state` (`active`,
+    /// or `pending` for an invitation not accepted yet).
+    pub fn set_team_member(&self, org: &str, team: &str, login: &str, state: &str) {
+        self.lock()
+            .teams
+            .entry((org.to_lowercase(), team.to_lowercase()))
+            .or_default()
+            .insert(login.to_lowercase(), state.to_string());
+    }
+
+    /// A repository label's (name, colour, description), if it exists.
+    pub fn repo_label(
+        &self,
+        owner: &str,
+        repo: &str,
+        name: &str,
+    ) -> Option<(String, String, Option<String>)> {
+        self.lock()
+            .repo_mut(owner, repo)
+            .label(name)
+            .map(|l| (l.name.clone(), l.color.clone(), l.description.clone()))
+    }
+
     /// Names of the repository's labels.
     pub fn repo_labels(&self, owner: &str, repo: &str) -> Vec<String> {
         self.lock()

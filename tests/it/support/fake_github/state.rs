@@ -85,6 +85,9 @@ pub struct State {
     pub hook: Option<(String, String)>,
     /// Redeliveries sent but not answered yet.
     pub redeliveries_in_flight: Arc<AtomicUsize>,
+    /// Team memberships: (org, team slug) -> login -> state (`active` or `pending`), all
+    /// lower case but the state.
+    pub teams: HashMap<(String, String), HashMap<String, String>>,
 }
 
 pub struct Installation {
@@ -332,6 +335,7 @@ impl State {
             token_lifetime: super::auth::TOKEN_LIFETIME,
             hook: None,
             redeliveries_in_flight: Arc::default(),
+            teams: HashMap::new(),
         }
     }
 
