@@ -12,6 +12,8 @@
 //! - the store alone, on SQLite and PostgreSQL: `store`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
 //!   `config_schema`;
+//! - the server's edges against clients without the secret (slow or idle connections,
+//!   floods, large bodies, made-up events), in-process and as the binary: `hardening`;
 //! - the fake GitHub itself: `fake_github_selftest`.
 
 mod support;
@@ -25,6 +27,7 @@ mod e2e;
 mod fake_github_selftest;
 mod faults;
 mod github_client;
+mod hardening;
 mod reconcile;
 mod replicas;
 mod scenarios;
