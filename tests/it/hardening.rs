@@ -180,7 +180,7 @@ async fn connections_are_capped_and_stalled_ones_do_not_shut_out_deliveries() {
     assert_eq!(health.0, 200);
     let text = metrics(&t).await;
     let peak = metric(&text, "tacit_http_connections_peak").expect("peak shown");
-    assert!(peak <= cap as u64, "at most {cap} open at once, saw {peak}");
+    assert_eq!(peak, cap as u64, "{cap} open at once, never more");
     assert_eq!(
         metric(&text, "tacit_http_connections_max"),
         Some(cap as u64)
