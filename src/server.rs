@@ -337,8 +337,11 @@ pub fn raise_open_file_limit() -> u64 {
             }
         }
     }
-    // RLIM_INFINITY is u64::MAX: as large as anything this is compared with.
-    limit.rlim_cur as u64
+    // RLIM_INFINITY is u64::MAX: as large as anything this is compared with. (`rlim_t`
+    // is u64 on Linux, not on every Unix.)
+    #[allow(clippy::unnecessary_cast)]
+    let soft = limit.rlim_cur as u64;
+    soft
 }
 
 #[cfg(not(unix))]
