@@ -107,8 +107,8 @@ impl Default for HttpLimits {
         HttpLimits {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(20),
-            max_header_bytes: 64 * 1024,
-            max_connections: 1024,
+            max_header_bytes: 32 * 1024,
+            max_connections: 2048,
             body_bytes_in_flight: 64 * 1024 * 1024,
             body_wait: Duration::from_secs(2),
             log_interval: Duration::from_secs(10),
