@@ -10,7 +10,7 @@ tacit: lazy consensus for GitHub
 
 Usage:
   tacit serve                 run the webhook server and the scheduler
-  tacit setup [--webhook-url URL]
+  tacit setup [--webhook-url URL] [--host IP]
                               register the GitHub App from app.yml in the browser
                               and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
   tacit check-config [FILE] [--owner OWNER_FILE]
@@ -26,8 +26,8 @@ Usage:
 Configuration comes from the environment and from .env in the working directory:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required); PORT, HOST,
 DATABASE_URL, GITHUB_API_URL, LOG_LEVEL, LOG_FORMAT, DASHBOARD_TOKEN. See .env.example.
-`tacit setup` needs none of the required ones: it listens on HOST (default
-127.0.0.1) and PORT, and takes the App's webhook address from --webhook-url,
+`tacit setup` needs none of the required ones: it listens on 127.0.0.1 (HOST is
+not read; --host IP to open it to others) and PORT, and takes the App's webhook address from --webhook-url,
 WEBHOOK_URL or app.yml (an https address GitHub can reach; without one the
 webhook stays off until set in the App's settings).
 ";
@@ -59,24 +59,29 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `tacit setup [--webhook-url URL]`.
+/// `tacit setup [--webhook-url URL] [--host IP]`.
 fn setup(args: &[String]) -> ExitCode {
-    let mut webhook_url = None;
+    let (mut webhook_url, mut host) = (None, None);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "--webhook-url" => args.next().cloned(),
-            other => other.strip_prefix("--webhook-url=").map(str::to_string),
+        let (slot, value) = match arg.as_str() {
+            "--webhook-url" => (&mut webhook_url, args.next().cloned()),
+            "--host" => (&mut host, args.next().cloned()),
+            other => match other.split_once('=') {
+                Some(("--webhook-url", v)) => (&mut webhook_url, Some(v.to_string())),
+                Some(("--host", v)) => (&mut host, Some(v.to_string())),
+                _ => (&mut webhook_url, None),
+            },
         };
         match value {
-            Some(url) => webhook_url = Some(url),
+            Some(v) => *slot = Some(v),
             None => {
                 eprintln!("tacit setup: unexpected argument {arg:?}\n\n{USAGE}");
                 return ExitCode::from(2);
             }
         }
     }
-    crate::setup::main(webhook_url)
+    crate::setup::main(webhook_url, host)
 }
 
 /// Validate a `.github/tacit.yml`, laid over the owner's file with `--owner`: exit 0 if
@@ -273,8 +278,11 @@ fn init_logging(settings: &Settings) {
         level = settings.log_level
     ))
     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour codes only for a person at a terminal, not in files and log collectors.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if settings.log_json {
         builder

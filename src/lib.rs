@@ -16,4 +16,5 @@ pub mod server;
 pub mod settings;
 pub mod setup;
 pub mod store;
+pub mod throttle;
 pub mod webhook;

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
+use crate::webhook;
+
 /// Upper bounds (seconds) of the timer lateness histogram.
 const LATENESS_BUCKETS: [f64; 9] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 30.0];
 
@@ -18,7 +20,15 @@ pub struct Metrics {
 
 #[derive(Default)]
 struct Inner {
-    deliveries: BTreeMap<(String, String), u64>,
+    /// Verified deliveries only, by event (one of [`webhook::KNOWN_EVENTS`] or `other`):
+    /// a bounded set of series, whatever requests arrive.
+    deliveries: BTreeMap<(&'static str, &'static str), u64>,
+    /// Webhook requests turned away before their signature was verified, by reason.
+    rejected: BTreeMap<&'static str, u64>,
+    /// HTTP connections open now, the most open at once, and the cap.
+    connections: u64,
+    connections_peak: u64,
+    connections_max: u64,
     effects: BTreeMap<(String, String), u64>,
     github_errors: BTreeMap<String, u64>,
     rate_limit_waits: u64,
@@ -29,11 +39,41 @@ struct Inner {
 }
 
 impl Metrics {
-    pub fn delivery(&self, event: &str, verdict: &str) {
+    /// A verified delivery: its event (any value; those tacit does not know count as
+    /// `other`) and what the receiver answered.
+    pub fn delivery(&self, event: &str, verdict: &'static str) {
+        let event = webhook::KNOWN_EVENTS
+            .iter()
+            .find(|known| **known == event)
+            .copied()
+            .unwrap_or("other");
         let mut m = self.inner.lock().expect("poisoned");
-        *m.deliveries
-            .entry((clean(event), verdict.to_string()))
+        *m.deliveries.entry((event, verdict)).or_default() += 1;
+    }
+
+    /// A webhook request turned away before its signature could count (`reason`:
+    /// `signature`, `too_large`, `busy`).
+    pub fn rejected(&self, reason: &'static str) {
+        *self
+            .inner
+            .lock()
+            .expect("poisoned")
+            .rejected
+            .entry(reason)
             .or_default() += 1;
+    }
+
+    /// The cap on HTTP connections served at once.
+    pub fn connections_max(&self, max: usize) {
+        self.inner.lock().expect("poisoned").connections_max = max as u64;
+    }
+
+    /// An HTTP connection was accepted; it counts until the guard is dropped.
+    pub fn connection(self: &std::sync::Arc<Self>) -> ConnectionGuard {
+        let mut m = self.inner.lock().expect("poisoned");
+        m.connections += 1;
+        m.connections_peak = m.connections_peak.max(m.connections);
+        ConnectionGuard(self.clone())
     }
 
     pub fn effect(&self, kind: &str, result: &str) {
@@ -71,13 +111,18 @@ impl Metrics {
         m.lateness_sum += seconds;
     }
 
+    /// The most HTTP connections that were open at once.
+    pub fn connections_peak(&self) -> u64 {
+        self.inner.lock().expect("poisoned").connections_peak
+    }
+
     /// The Prometheus text exposition, with `open_intents` read by the caller.
     pub fn render(&self, open_intents: Option<i64>) -> String {
         let m = self.inner.lock().expect("poisoned");
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "# HELP tacit_deliveries_total Webhook deliveries by event and what the receiver answered."
+            "# HELP tacit_deliveries_total Verified webhook deliveries by event and what the receiver answered."
         );
         let _ = writeln!(s, "# TYPE tacit_deliveries_total counter");
         for ((event, verdict), n) in &m.deliveries {
@@ -86,6 +131,32 @@ impl Metrics {
                 "tacit_deliveries_total{{event=\"{event}\",verdict=\"{verdict}\"}} {n}"
             );
         }
+        let _ = writeln!(
+            s,
+            "# HELP tacit_webhook_rejected_total Webhook requests turned away unverified: bad signature, too large, or too many bytes in flight."
+        );
+        let _ = writeln!(s, "# TYPE tacit_webhook_rejected_total counter");
+        for (reason, n) in &m.rejected {
+            let _ = writeln!(s, "tacit_webhook_rejected_total{{reason=\"{reason}\"}} {n}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP tacit_http_connections HTTP connections open now."
+        );
+        let _ = writeln!(s, "# TYPE tacit_http_connections gauge");
+        let _ = writeln!(s, "tacit_http_connections {}", m.connections);
+        let _ = writeln!(
+            s,
+            "# HELP tacit_http_connections_peak The most HTTP connections open at once since start."
+        );
+        let _ = writeln!(s, "# TYPE tacit_http_connections_peak gauge");
+        let _ = writeln!(s, "tacit_http_connections_peak {}", m.connections_peak);
+        let _ = writeln!(
+            s,
+            "# HELP tacit_http_connections_max The most HTTP connections served at once; more wait to be accepted."
+        );
+        let _ = writeln!(s, "# TYPE tacit_http_connections_max gauge");
+        let _ = writeln!(s, "tacit_http_connections_max {}", m.connections_max);
         if let Some(open) = open_intents {
             let _ = writeln!(
                 s,
@@ -156,14 +227,14 @@ impl Metrics {
     }
 }
 
-/// Event names come from a header: keep label values to a safe alphabet.
-fn clean(s: &str) -> String {
-    let v: String = s
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .take(40)
-        .collect();
-    if v.is_empty() { "unknown".into() } else { v }
+/// Counts an open HTTP connection until dropped.
+pub struct ConnectionGuard(std::sync::Arc<Metrics>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        let mut m = self.0.inner.lock().expect("poisoned");
+        m.connections = m.connections.saturating_sub(1);
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +246,8 @@ mod tests {
         let m = Metrics::default();
         m.delivery("issues", "recorded");
         m.delivery("issues", "recorded");
-        m.delivery("bad\"event", "bad_signature");
+        m.delivery("bad\"event", "bad_request");
+        m.rejected("signature");
         m.effect("merge", "done");
         m.github_error("502");
         m.rate_limit_wait();
@@ -187,9 +259,10 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("event=\"badevent\""),
-            "label values are sanitised: {text}"
+            text.contains("tacit_deliveries_total{event=\"other\",verdict=\"bad_request\"} 1"),
+            "unknown events count as other: {text}"
         );
+        assert!(text.contains("tacit_webhook_rejected_total{reason=\"signature\"} 1"));
         assert!(text.contains("tacit_open_intents 7"));
         assert!(text.contains("tacit_effects_total{kind=\"merge\",result=\"done\"} 1"));
         assert!(text.contains("tacit_github_errors_total{status=\"502\"} 1"));
@@ -197,5 +270,35 @@ mod tests {
         assert!(text.contains("tacit_timer_lateness_seconds_bucket{le=\"0.05\"} 1"));
         assert!(text.contains("tacit_timer_lateness_seconds_bucket{le=\"2.5\"} 2"));
         assert!(text.contains("tacit_timer_lateness_seconds_count 2"));
+    }
+
+    #[test]
+    fn any_number_of_event_names_makes_a_bounded_number_of_series() {
+        let m = Metrics::default();
+        for i in 0..10_000 {
+            m.delivery(&format!("event-{i}"), "recorded");
+        }
+        m.delivery("issues", "recorded");
+        let text = m.render(None);
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("tacit_deliveries_total{"))
+            .count();
+        assert_eq!(series, 2, "{text}");
+    }
+
+    #[test]
+    fn connections_are_counted_with_their_peak() {
+        let m = std::sync::Arc::new(Metrics::default());
+        m.connections_max(8);
+        let a = m.connection();
+        let b = m.connection();
+        drop(a);
+        let text = m.render(None);
+        assert!(text.contains("tacit_http_connections 1\n"), "{text}");
+        assert!(text.contains("tacit_http_connections_peak 2\n"), "{text}");
+        assert!(text.contains("tacit_http_connections_max 8\n"), "{text}");
+        drop(b);
+        assert_eq!(m.connections_peak(), 2);
     }
 }

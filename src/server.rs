@@ -2,15 +2,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::sync::watch;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
@@ -18,15 +19,20 @@ use crate::dashboard::{self, Token};
 use crate::engine::Engine;
 use crate::github::GitHub;
 use crate::metrics::Metrics;
-use crate::settings::Settings;
+use crate::settings::{HttpLimits, Settings};
 use crate::store::Store;
-use crate::webhook::{self, Intake};
+use crate::throttle::{Throttle, truncate};
+use crate::webhook::{self, BodyBudget, Intake};
 
 #[derive(Clone)]
 struct AppState {
     metrics: Arc<Metrics>,
     secret: Arc<[u8]>,
     intake: Intake,
+    /// Webhook body bytes buffered at once.
+    bodies: BodyBudget,
+    /// One log line per interval for webhook requests turned away unverified.
+    rejections: Arc<Throttle>,
     store: Store,
     clock: Arc<dyn Clock>,
     /// `Some` when `DASHBOARD_TOKEN` is set.
@@ -41,12 +47,10 @@ struct Dashboard {
 }
 
 /// The HTTP routes of SPEC section 1, and the dashboard when it is on.
-fn router(state: AppState) -> Router {
+fn router(state: AppState, request_timeout: Duration) -> Router {
     let mut routes = Router::new()
-        .route(
-            "/api/github/webhooks",
-            post(receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY)),
-        )
+        // The body size limit is `webhook::read_body`'s.
+        .route("/api/github/webhooks", post(receive))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
     // Off means absent: a 404 like any unknown path, revealing nothing.
@@ -57,28 +61,47 @@ fn router(state: AppState) -> Router {
         // A slow or stalled client cannot hold a request open for long.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(20),
+            request_timeout,
         ))
         .with_state(state)
 }
 
-async fn receive(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> impl IntoResponse {
-    let (verdict, text) = webhook::receive(&app.secret, &app.intake, &headers, &body).await;
-    let delivery = headers
-        .get("x-github-delivery")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let event = headers
-        .get("x-github-event")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info!(delivery, event, verdict = verdict.name(), "webhook");
-    app.metrics.delivery(event, verdict.name());
-    (verdict.status(), text)
+async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let (verdict, text) = match webhook::read_body(&app.bodies, &headers, body).await {
+        Ok(body) => webhook::receive(&app.secret, &app.intake, &headers, &body.bytes).await,
+        Err(verdict) => (verdict, verdict.text()),
+    };
+    let header = |name: &str| {
+        let value = headers.get(name).and_then(|v| v.to_str().ok());
+        truncate(value.unwrap_or(""), 80)
+    };
+    match verdict.rejection() {
+        // Anyone can send these, as fast as they like: counted, and logged at most
+        // once per interval.
+        Some(reason) => {
+            app.metrics.rejected(reason);
+            if let Some(requests) = app.rejections.hit(Instant::now()) {
+                tracing::warn!(
+                    requests,
+                    reason,
+                    delivery = %header("x-github-delivery"),
+                    event = %header("x-github-event"),
+                    "webhook requests turned away unverified (one line per interval at most; the last one shown)"
+                );
+            }
+        }
+        None => {
+            let event = header("x-github-event");
+            tracing::info!(
+                delivery = %header("x-github-delivery"),
+                event = %event,
+                verdict = verdict.name(),
+                "webhook"
+            );
+            app.metrics.delivery(&event, verdict.name());
+        }
+    }
+    (verdict.status(), text).into_response()
 }
 
 async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
@@ -190,6 +213,9 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let store = Store::connect(&settings.database_url).await?;
         let metrics = Arc::new(Metrics::default());
+        let limits = settings.tuning.http.clone();
+        let max_connections = connection_cap(limits.max_connections);
+        metrics.connections_max(max_connections);
         let gh = GitHub::new(&settings, metrics.clone())?;
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
@@ -218,9 +244,11 @@ impl Server {
             })
         });
         let state = AppState {
-            metrics,
+            metrics: metrics.clone(),
             secret: Arc::from(settings.webhook_secret.as_bytes()),
             intake,
+            bodies: BodyBudget::new(limits.body_bytes_in_flight, limits.body_wait),
+            rejections: Arc::new(Throttle::new(limits.log_interval)),
             store: store.clone(),
             clock,
             dashboard,
@@ -242,17 +270,15 @@ impl Server {
                 let _ = reconciler.await;
             })
         };
-        let mut http_stop = stop_rx;
-        let http = tokio::spawn(async move {
-            let result = axum::serve(listener, router(state))
-                .with_graceful_shutdown(async move {
-                    let _ = http_stop.wait_for(|s| *s).await;
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::error!(error = %e, "HTTP server failed");
-            }
-        });
+        let app = router(state, limits.request_timeout);
+        let http = tokio::spawn(serve_http(
+            listener,
+            app,
+            limits,
+            max_connections,
+            metrics,
+            stop_rx,
+        ));
         Ok(Server {
             addr,
             stop,
@@ -296,6 +322,121 @@ impl Server {
         self.store.close().await;
         tracing::info!("stopped");
     }
+}
+
+/// The most connections to serve at once: `wanted`, but below the open file limit
+/// (raised to its hard limit first, where allowed), leaving room for the database, GitHub
+/// and the process's own files.
+fn connection_cap(wanted: usize) -> usize {
+    const RESERVED: u64 = 256;
+    let files = raise_open_file_limit();
+    let cap = files.saturating_sub(RESERVED).max(files / 2).max(16);
+    wanted
+        .min(usize::try_from(cap).unwrap_or(usize::MAX))
+        .max(1)
+}
+
+/// Raise the soft limit on open files to the hard limit; returns the soft limit now in
+/// force (1024 if it cannot be read).
+#[cfg(unix)]
+pub fn raise_open_file_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    // RLIM_INFINITY is u64::MAX: as large as anything this is compared with. (`rlim_t`
+    // is u64 on Linux, not on every Unix.)
+    #[allow(clippy::unnecessary_cast)]
+    let soft = limit.rlim_cur as u64;
+    soft
+}
+
+#[cfg(not(unix))]
+pub fn raise_open_file_limit() -> u64 {
+    1024
+}
+
+/// Serve HTTP/1.1 on `listener` until `stop`, then let the connections finish what they
+/// are answering. Every connection must send its request headers within the header
+/// timeout (also the keep-alive idle timeout), in at most `max_header_bytes`; at most
+/// `max_connections` are served at once, the rest wait in the listen queue.
+async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    limits: HttpLimits,
+    max_connections: usize,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let accept_errors = Throttle::new(limits.log_interval);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("never closed"),
+            () = stopped(&mut stop) => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stopped(&mut stop) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                if let Some(errors) = accept_errors.hit(Instant::now()) {
+                    tracing::warn!(
+                        error = %e,
+                        errors,
+                        "cannot accept connections (one line per interval at most)"
+                    );
+                }
+                // Out of file descriptors, most often: give connections time to close.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let counted = metrics.connection();
+        let conn =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed");
+            }
+            drop(counted);
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 async fn shutdown_signal() {

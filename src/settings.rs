@@ -49,6 +49,10 @@ impl std::fmt::Debug for Settings {
 /// can reach the webhook URL, so the token is all that guards it.
 pub const MIN_DASHBOARD_TOKEN_LEN: usize = 16;
 
+/// A webhook secret shorter than this (in bytes) is refused: it is all that tells
+/// GitHub's deliveries from anyone else's requests. GitHub's own are 40 characters.
+pub const MIN_WEBHOOK_SECRET_LEN: usize = 16;
+
 /// Internal timings. Their defaults are what production uses; they are fields, not
 /// constants, so that tests can run the same code with shorter waits.
 #[derive(Debug, Clone)]
@@ -69,6 +73,47 @@ pub struct Tuning {
     pub reconcile_interval: Duration,
     /// Timeout of one request to GitHub.
     pub github_timeout: Duration,
+    /// The HTTP server's limits toward clients (see the security section of
+    /// docs/operations.md).
+    pub http: HttpLimits,
+}
+
+/// What one client, or many, may hold of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// A connection must send a request's headers within this, counted from when the
+    /// server starts waiting for them: on a new connection, and on a kept-alive one after
+    /// each answer (so it is also the keep-alive idle timeout).
+    pub header_read_timeout: Duration,
+    /// The longest a request may take once its headers are in: body and answer (408).
+    pub request_timeout: Duration,
+    /// The most bytes buffered per connection while reading a request's headers.
+    pub max_header_bytes: usize,
+    /// The most connections served at once; more wait in the listen queue. Capped below
+    /// the open file limit at start.
+    pub max_connections: usize,
+    /// The most webhook body bytes buffered at once, all requests together.
+    pub body_bytes_in_flight: usize,
+    /// How long a webhook request waits for room among the bytes in flight before it
+    /// gets 503.
+    pub body_wait: Duration,
+    /// At most one log line per this for rejected webhook requests (and for failed
+    /// accepts), each with a count.
+    pub log_interval: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(20),
+            max_header_bytes: 32 * 1024,
+            max_connections: 2048,
+            body_bytes_in_flight: 64 * 1024 * 1024,
+            body_wait: Duration::from_secs(2),
+            log_interval: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for Tuning {
@@ -81,6 +126,7 @@ impl Default for Tuning {
             max_idle: Duration::from_secs(30),
             reconcile_interval: Duration::from_secs(3600),
             github_timeout: Duration::from_secs(10),
+            http: HttpLimits::default(),
         }
     }
 }
@@ -117,6 +163,11 @@ impl Settings {
         let webhook_secret = get("WEBHOOK_SECRET").ok_or_else(|| {
             anyhow!("WEBHOOK_SECRET is not set: tacit refuses to accept unsigned deliveries")
         })?;
+        if webhook_secret.len() < MIN_WEBHOOK_SECRET_LEN {
+            bail!(
+                "WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET_LEN} bytes (make one with: openssl rand -hex 32, and set the same in the App's settings)"
+            );
+        }
 
         let listen = listen_address(&get, "0.0.0.0")?;
 
@@ -191,8 +242,9 @@ impl Settings {
 /// App, which does not exist yet: that is what setup creates.
 #[derive(Debug, Clone)]
 pub struct SetupSettings {
-    /// `HOST` and `PORT`; `HOST` defaults to 127.0.0.1 here: the setup page is for the
-    /// person at this machine.
+    /// 127.0.0.1 (or `tacit setup --host`) and `PORT`. `HOST` is not read: it is set for
+    /// `tacit serve` (often to 0.0.0.0), and the setup page, which holds the state that
+    /// GitHub's answer is checked with, is for the person at this machine.
     pub listen: SocketAddr,
     pub github_api_url: String,
     /// `WEBHOOK_URL`: the public address GitHub should deliver to, if known yet.
@@ -200,16 +252,22 @@ pub struct SetupSettings {
 }
 
 impl SetupSettings {
-    /// Read `.env` (if present) and the environment.
-    pub fn from_env() -> anyhow::Result<SetupSettings> {
+    /// Read `.env` (if present) and the environment; `host` is `--host`, if given.
+    pub fn from_env(host: Option<&str>) -> anyhow::Result<SetupSettings> {
         let _ = dotenvy::dotenv();
-        SetupSettings::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        SetupSettings::from_lookup(
+            |k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()),
+            host,
+        )
     }
 
-    /// Build setup settings from any variable lookup.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<SetupSettings> {
+    /// Build setup settings from any variable lookup and `--host`.
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        host: Option<&str>,
+    ) -> anyhow::Result<SetupSettings> {
         Ok(SetupSettings {
-            listen: listen_address(&get, "127.0.0.1")?,
+            listen: socket_address(host.unwrap_or("127.0.0.1"), "--host", get("PORT"))?,
             github_api_url: github_api_url(&get)?,
             webhook_url: get("WEBHOOK_URL").map(|u| u.trim().to_string()),
         })
@@ -222,7 +280,12 @@ fn listen_address(
     default_host: &str,
 ) -> anyhow::Result<SocketAddr> {
     let host = get("HOST").unwrap_or_else(|| default_host.into());
-    let port = get("PORT").unwrap_or_else(|| "3000".into());
+    socket_address(&host, "HOST", get("PORT"))
+}
+
+/// An IP address (`host`, named `what` in errors) and `PORT` (default 3000).
+fn socket_address(host: &str, what: &str, port: Option<String>) -> anyhow::Result<SocketAddr> {
+    let port = port.unwrap_or_else(|| "3000".into());
     let port: u16 = port
         .trim()
         .parse()
@@ -231,7 +294,7 @@ fn listen_address(
         .trim()
         .trim_matches(['[', ']'])
         .parse()
-        .map_err(|_| anyhow!("HOST must be an IP address, got {host:?}"))?;
+        .map_err(|_| anyhow!("{what} must be an IP address, got {host:?}"))?;
     Ok(SocketAddr::new(ip, port))
 }
 
@@ -241,9 +304,27 @@ fn github_api_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Strin
         .unwrap_or_else(|| "https://api.github.com".into())
         .trim_end_matches('/')
         .to_string();
-    url::Url::parse(&github_api_url)
+    let url = url::Url::parse(&github_api_url)
         .map_err(|e| anyhow!("GITHUB_API_URL is not a URL ({e}): {github_api_url:?}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => bail!(
+            "GITHUB_API_URL must use https:// (tacit sends its tokens there); plain http:// is for 127.0.0.1, ::1 or localhost only, got {github_api_url:?}"
+        ),
+        other => bail!("GITHUB_API_URL must use https://, got {other}:// in {github_api_url:?}"),
+    }
     Ok(github_api_url)
+}
+
+/// Whether a URL's host is this machine: 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 fn jsonwebtoken_key_ok(pem: &str) -> Result<(), ()> {
@@ -269,6 +350,7 @@ mod tests {
     use std::collections::HashMap;
 
     const KEY: &str = include_str!("../tests/fixtures/test-app-key.pem");
+    const SECRET: &str = "0123456789abcdef";
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -283,7 +365,7 @@ mod tests {
         let s = Settings::from_lookup(lookup(&[
             ("APP_ID", "12"),
             ("PRIVATE_KEY", KEY),
-            ("WEBHOOK_SECRET", "s"),
+            ("WEBHOOK_SECRET", SECRET),
         ]))
         .unwrap();
         assert_eq!(s.listen.to_string(), "0.0.0.0:3000");
@@ -301,7 +383,7 @@ mod tests {
         let base = [
             ("APP_ID", "12"),
             ("PRIVATE_KEY", KEY),
-            ("WEBHOOK_SECRET", "s"),
+            ("WEBHOOK_SECRET", SECRET),
         ];
         let with = |extra: &[(&'static str, &'static str)]| {
             let mut vars = base.to_vec();
@@ -326,7 +408,7 @@ mod tests {
         let base = [
             ("APP_ID", "1"),
             ("PRIVATE_KEY", KEY),
-            ("WEBHOOK_SECRET", "s"),
+            ("WEBHOOK_SECRET", SECRET),
         ];
         let with = |token: &str| {
             let mut vars = base.to_vec();
@@ -347,14 +429,20 @@ mod tests {
     #[test]
     fn each_missing_variable_is_named() {
         let cases: [(&[(&str, &str)], &str); 4] = [
-            (&[("PRIVATE_KEY", KEY), ("WEBHOOK_SECRET", "s")], "APP_ID"),
-            (&[("APP_ID", "1"), ("WEBHOOK_SECRET", "s")], "PRIVATE_KEY"),
+            (
+                &[("PRIVATE_KEY", KEY), ("WEBHOOK_SECRET", SECRET)],
+                "APP_ID",
+            ),
+            (
+                &[("APP_ID", "1"), ("WEBHOOK_SECRET", SECRET)],
+                "PRIVATE_KEY",
+            ),
             (&[("APP_ID", "1"), ("PRIVATE_KEY", KEY)], "WEBHOOK_SECRET"),
             (
                 &[
                     ("APP_ID", "1"),
                     ("PRIVATE_KEY", "not a key"),
-                    ("WEBHOOK_SECRET", "s"),
+                    ("WEBHOOK_SECRET", SECRET),
                 ],
                 "PRIVATE_KEY is not a valid",
             ),
@@ -371,29 +459,98 @@ mod tests {
         let s = Settings::from_lookup(lookup(&[
             ("APP_ID", "1"),
             ("PRIVATE_KEY", &inline),
-            ("WEBHOOK_SECRET", "s"),
+            ("WEBHOOK_SECRET", SECRET),
         ]));
         assert!(s.is_ok());
     }
 
     #[test]
     fn setup_needs_no_app_and_listens_locally() {
-        let s = SetupSettings::from_lookup(lookup(&[])).unwrap();
+        let s = SetupSettings::from_lookup(lookup(&[]), None).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(s.github_api_url, "https://api.github.com");
         assert_eq!(s.webhook_url, None);
-        let s = SetupSettings::from_lookup(lookup(&[
-            ("HOST", "0.0.0.0"),
-            ("PORT", "8080"),
-            ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
-            ("WEBHOOK_URL", " https://tacit.example.org "),
-        ]))
+        let s = SetupSettings::from_lookup(
+            lookup(&[
+                ("HOST", "0.0.0.0"),
+                ("PORT", "8080"),
+                ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+                ("WEBHOOK_URL", " https://tacit.example.org "),
+            ]),
+            None,
+        )
         .unwrap();
-        assert_eq!(s.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(
+            s.listen.to_string(),
+            "127.0.0.1:8080",
+            "HOST is for tacit serve: setup stays on loopback"
+        );
         assert_eq!(s.github_api_url, "https://ghe.example.com/api/v3");
         assert_eq!(s.webhook_url.as_deref(), Some("https://tacit.example.org"));
-        let err = SetupSettings::from_lookup(lookup(&[("PORT", "http")])).unwrap_err();
+        let s = SetupSettings::from_lookup(lookup(&[("HOST", "127.0.0.1")]), Some("0.0.0.0"));
+        assert_eq!(s.unwrap().listen.to_string(), "0.0.0.0:3000", "--host is");
+        let err = SetupSettings::from_lookup(lookup(&[]), Some("example.org")).unwrap_err();
+        assert!(err.to_string().contains("--host"), "{err}");
+        let err = SetupSettings::from_lookup(lookup(&[("PORT", "http")]), None).unwrap_err();
         assert!(err.to_string().contains("PORT"), "{err}");
+    }
+
+    #[test]
+    fn short_webhook_secrets_are_refused() {
+        let with = |secret: &str| {
+            Settings::from_lookup(lookup(&[
+                ("APP_ID", "1"),
+                ("PRIVATE_KEY", KEY),
+                ("WEBHOOK_SECRET", secret),
+            ]))
+        };
+        for short in ["a", "fifteen-bytes!!"] {
+            let err = with(short).unwrap_err().to_string();
+            assert!(err.contains("WEBHOOK_SECRET"), "{err}");
+            assert!(err.contains("16"), "{err}");
+            assert_eq!(err.lines().count(), 1, "one line: {err}");
+        }
+        assert!(with("sixteen-bytes!!!").is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_for_this_machine_only() {
+        let with = |url: &str| {
+            Settings::from_lookup(lookup(&[
+                ("APP_ID", "1"),
+                ("PRIVATE_KEY", KEY),
+                ("WEBHOOK_SECRET", SECRET),
+                ("GITHUB_API_URL", url),
+            ]))
+        };
+        for ok in [
+            "https://ghe.example.com/api/v3",
+            "http://127.0.0.1:8080",
+            "http://127.3.2.1",
+            "http://[::1]:9000/api",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+        ] {
+            assert!(with(ok).is_ok(), "{ok} is accepted");
+        }
+        for bad in [
+            "http://api.github.com",
+            "http://ghe.example.com/api/v3",
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "http://[::2]",
+            "ftp://127.0.0.1",
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("GITHUB_API_URL"), "{bad}: {err}");
+        }
+        // The same rule for `tacit setup`, which talks to the same GitHub.
+        let err = SetupSettings::from_lookup(
+            lookup(&[("GITHUB_API_URL", "http://ghe.example.com")]),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("https://"), "{err}");
     }
 
     #[test]
@@ -401,7 +558,7 @@ mod tests {
         let s = Settings::from_lookup(lookup(&[
             ("APP_ID", "1"),
             ("PRIVATE_KEY", KEY),
-            ("WEBHOOK_SECRET", "hunter2"),
+            ("WEBHOOK_SECRET", "hunter2-hunter2-hunter2"),
             ("DATABASE_URL", "postgres://u:pw@h/db"),
             ("DASHBOARD_TOKEN", "dashboard-token-swordfish"),
         ]))

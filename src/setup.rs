@@ -1065,10 +1065,10 @@ fn exchange_error(e: &GhError, web_url: &str) -> String {
 // ---------------------------------------------------------------------------
 // The command
 
-/// `tacit setup [--webhook-url URL]`: exit 0 once the App is registered and in `.env`,
-/// 1 if that failed or was interrupted, 2 if setup cannot start.
-pub fn main(webhook_url: Option<String>) -> ExitCode {
-    let config = match prepare(webhook_url) {
+/// `tacit setup [--webhook-url URL] [--host IP]`: exit 0 once the App is registered and
+/// in `.env`, 1 if that failed or was interrupted, 2 if setup cannot start.
+pub fn main(webhook_url: Option<String>, host: Option<String>) -> ExitCode {
+    let config = match prepare(webhook_url, host.as_deref()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("tacit setup: {e:#}");
@@ -1086,8 +1086,8 @@ pub fn main(webhook_url: Option<String>) -> ExitCode {
 }
 
 /// Reads the settings and `app.yml` and checks `.env`, printing what will happen.
-fn prepare(webhook_flag: Option<String>) -> anyhow::Result<SetupConfig> {
-    let settings = SetupSettings::from_env()?;
+fn prepare(webhook_flag: Option<String>, host: Option<&str>) -> anyhow::Result<SetupConfig> {
+    let settings = SetupSettings::from_env(host)?;
     let (manifest_text, source) = match std::fs::read_to_string("app.yml") {
         Ok(text) => (text, "app.yml"),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -366,15 +366,26 @@ impl Store {
         Ok(fresh)
     }
 
-    /// Delete finished deliveries and effects received or created before `before`;
-    /// returns how many rows went. Pending and failed ones are kept.
+    /// Delete finished and failed deliveries (with their bodies) and finished effects
+    /// received or created before `before`; returns how many deliveries and effects
+    /// went. Pending ones are kept.
     pub async fn prune(&self, before: Millis) -> anyhow::Result<u64> {
-        let deliveries =
-            sqlx::query("DELETE FROM deliveries WHERE state = 'done' AND received_at < $1")
-                .bind(before)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM delivery_payloads WHERE id IN
+               (SELECT id FROM deliveries WHERE state IN ('done', 'failed') AND received_at < $1)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+        let deliveries = sqlx::query(
+            "DELETE FROM deliveries WHERE state IN ('done', 'failed') AND received_at < $1",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
         let effects = sqlx::query("DELETE FROM effects WHERE state = 'done' AND created_at < $1")
             .bind(before)
             .execute(&self.pool)

@@ -1,8 +1,10 @@
 //! The webhook receiver: `POST /api/github/webhooks`.
 //!
 //! The order of checks is the contract of SPEC section 1:
-//! size (413) -> signature over the raw bytes, in constant time (401) -> JSON (400)
-//! -> durable write keyed by `X-GitHub-Delivery` (503 if it fails) -> 2xx.
+//! size (413, at once for a declared `Content-Length` over the limit) -> room among the
+//! body bytes in flight ([`BodyBudget`], 503 after a short wait) -> signature over the
+//! raw bytes, in constant time (401) -> JSON (400) -> durable write keyed by
+//! `X-GitHub-Delivery` (503 if it fails) -> 2xx.
 //! Nothing is processed here: the engine picks recorded deliveries up after the
 //! answer, so GitHub's 10-second limit is never at the mercy of the GitHub API.
 //!
@@ -13,12 +15,14 @@
 pub mod payload;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode, header};
 use hmac::{KeyInit, Mac};
+use http_body_util::BodyExt;
 use sha2::Sha256;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::store::{NewDelivery, Store};
@@ -28,6 +32,105 @@ use payload::Payload;
 pub const MAX_BODY: usize = 25 * 1024 * 1024;
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
+
+/// The events tacit subscribes to or is sent without asking: the only values of
+/// `X-GitHub-Event` that get a metrics series of their own (any other is `other`).
+pub const KNOWN_EVENTS: &[&str] = &[
+    "check_run",
+    "check_suite",
+    "installation",
+    "installation_repositories",
+    "issue_comment",
+    "issues",
+    "label",
+    "ping",
+    "pull_request",
+    "pull_request_review",
+    "status",
+];
+
+/// The bytes of webhook bodies buffered at once, all requests together. A request
+/// reserves its declared `Content-Length` (the largest allowed body if it declares
+/// none) before its body is read, and holds it until it is answered.
+#[derive(Clone)]
+pub struct BodyBudget {
+    /// One permit per KiB.
+    kib: Arc<Semaphore>,
+    total_kib: u32,
+    wait: Duration,
+}
+
+impl BodyBudget {
+    /// `bytes` in flight at most; a request waits up to `wait` for room.
+    pub fn new(bytes: usize, wait: Duration) -> BodyBudget {
+        let total_kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, Semaphore::MAX_PERMITS as u32);
+        BodyBudget {
+            kib: Arc::new(Semaphore::new(total_kib as usize)),
+            total_kib,
+            wait,
+        }
+    }
+
+    /// Room for `bytes` (at most the whole budget), or `None` if none came in time.
+    async fn reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let kib = u32::try_from(bytes.div_ceil(1024).max(1))
+            .unwrap_or(u32::MAX)
+            .min(self.total_kib);
+        tokio::time::timeout(self.wait, self.kib.clone().acquire_many_owned(kib))
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
+/// A request's body, read within the size limit and the budget; the reservation is
+/// held as long as this is.
+pub struct ReadBody {
+    pub bytes: Bytes,
+    _reserved: OwnedSemaphorePermit,
+}
+
+/// Read a webhook request's body: 413 at once for a declared length over [`MAX_BODY`]
+/// (the body is never read), 503 if no room frees up among the bytes in flight.
+pub async fn read_body(
+    budget: &BodyBudget,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<ReadBody, Verdict> {
+    let declared = match headers.get(header::CONTENT_LENGTH) {
+        None => None,
+        Some(v) => match v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()) {
+            Some(n) => Some(n),
+            None => return Err(Verdict::BrokenBody),
+        },
+    };
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(Verdict::TooLarge);
+    }
+    let reserved = budget
+        .reserve(declared.map_or(MAX_BODY, |n| n as usize))
+        .await
+        .ok_or(Verdict::Busy)?;
+    // Into one buffer of the declared size: the bytes held are the bytes reserved (a
+    // list of chunks joined at the end would hold them twice for a moment).
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| Verdict::BrokenBody)?.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > MAX_BODY {
+            return Err(Verdict::TooLarge);
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok(ReadBody {
+        bytes: Bytes::from(bytes),
+        _reserved: reserved,
+    })
+}
 
 /// Verify `X-Hub-Signature-256` (`sha256=<hex>`) over the raw body, in constant time.
 pub fn verify_signature(secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
@@ -122,6 +225,12 @@ pub enum Verdict {
     BadSignature,
     BadRequest,
     Unavailable,
+    /// Over [`MAX_BODY`] (declared or sent); not verified.
+    TooLarge,
+    /// No room among the body bytes in flight; not verified.
+    Busy,
+    /// The body could not be read (bad `Content-Length`, broken chunks, cut off).
+    BrokenBody,
 }
 
 impl Verdict {
@@ -130,8 +239,34 @@ impl Verdict {
             Verdict::Recorded => StatusCode::ACCEPTED,
             Verdict::Duplicate => StatusCode::OK,
             Verdict::BadSignature => StatusCode::UNAUTHORIZED,
-            Verdict::BadRequest => StatusCode::BAD_REQUEST,
-            Verdict::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Verdict::BadRequest | Verdict::BrokenBody => StatusCode::BAD_REQUEST,
+            Verdict::Unavailable | Verdict::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Verdict::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    /// For a request turned away before its signature was verified: why (the
+    /// `reason` label of `tacit_webhook_rejected_total`).
+    pub fn rejection(self) -> Option<&'static str> {
+        match self {
+            Verdict::BadSignature => Some("signature"),
+            Verdict::TooLarge => Some("too_large"),
+            Verdict::Busy => Some("busy"),
+            Verdict::BrokenBody => Some("body"),
+            Verdict::Recorded | Verdict::Duplicate | Verdict::BadRequest | Verdict::Unavailable => {
+                None
+            }
+        }
+    }
+
+    /// The answer's text for the verdicts [`read_body`] gives.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::TooLarge => "body over 25 MB\n",
+            Verdict::Busy => "too many deliveries in flight; try again\n",
+            Verdict::BrokenBody => "body could not be read\n",
+            Verdict::BadSignature => "signature missing or wrong\n",
+            _ => "",
         }
     }
 
@@ -142,11 +277,15 @@ impl Verdict {
             Verdict::BadSignature => "bad_signature",
             Verdict::BadRequest => "bad_request",
             Verdict::Unavailable => "unavailable",
+            Verdict::TooLarge => "too_large",
+            Verdict::Busy => "busy",
+            Verdict::BrokenBody => "broken_body",
         }
     }
 }
 
-/// Check and record one delivery. The body size limit is enforced before this runs.
+/// Check and record one delivery. The body size limit is enforced before this runs
+/// ([`read_body`]).
 pub async fn receive(
     secret: &[u8],
     intake: &Intake,
@@ -155,7 +294,7 @@ pub async fn receive(
 ) -> (Verdict, &'static str) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if !verify_signature(secret, body, header("x-hub-signature-256")) {
-        return (Verdict::BadSignature, "signature missing or wrong\n");
+        return (Verdict::BadSignature, Verdict::BadSignature.text());
     }
     let (Some(id), Some(event)) = (header("x-github-delivery"), header("x-github-event")) else {
         return (
@@ -176,6 +315,17 @@ pub async fn receive(
     let Ok(text) = std::str::from_utf8(body) else {
         return (Verdict::BadRequest, "body is not UTF-8\n");
     };
+    // Stored as a signed 64-bit integer: a larger id would come back as another one.
+    let installation_id = match payload.installation.as_ref().map(|i| i64::try_from(i.id)) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            return (
+                Verdict::BadRequest,
+                "installation.id is out of range (above 9223372036854775807)\n",
+            );
+        }
+    };
     // PostgreSQL text cannot hold NUL: strip it from the few decoded values stored in
     // columns (the raw body is stored as sent; JSON text never holds a raw NUL).
     let no_nul = |s: String| s.replace('\0', "");
@@ -186,7 +336,7 @@ pub async fn receive(
         id: id.to_string(),
         event: event.to_string(),
         action: payload.action.clone().map(no_nul),
-        installation_id: payload.installation.as_ref().map(|i| i.id as i64),
+        installation_id,
         item_key: no_nul(payload.item_key()),
         payload: if needed {
             text.to_string()

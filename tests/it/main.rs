@@ -14,6 +14,8 @@
 //!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
 //!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`);
+//! - the server's edges against clients without the secret (slow or idle connections,
+//!   floods, large bodies, made-up events), in-process and as the binary: `hardening`;
 //! - the fake GitHub itself: `fake_github_selftest`.
 
 mod support;
@@ -30,6 +32,7 @@ mod e2e;
 mod fake_github_selftest;
 mod faults;
 mod github_client;
+mod hardening;
 mod operations;
 mod people;
 mod reconcile;

@@ -423,3 +423,28 @@ async fn an_env_file_tacit_cannot_read_stops_setup_before_anything_happens() {
     // It stopped before announcing anything.
     assert!(String::from_utf8_lossy(&output.stdout).is_empty());
 }
+
+/// `HOST` is set for `tacit serve` (`.env.example` and the image set `0.0.0.0`): setup
+/// does not read it, and stays on 127.0.0.1 unless `--host` says otherwise. Another
+/// loopback address (127.0.0.2) stands for "from elsewhere": it reaches a listener on
+/// every interface, not one on 127.0.0.1.
+#[tokio::test]
+async fn setup_listens_on_loopback_whatever_host_says() {
+    let gh = FakeGitHub::start().await;
+    let from_elsewhere = |port: u16| {
+        std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::from(([127, 0, 0, 2], port)),
+            Duration::from_secs(5),
+        )
+        .is_ok()
+    };
+    let setup = Setup::start(&gh, &[], &[("HOST", "0.0.0.0")], None).await;
+    assert!(
+        !from_elsewhere(setup.port),
+        "HOST=0.0.0.0 must not open the setup page to the network"
+    );
+    drop(setup);
+    let setup = Setup::start(&gh, &["--host", "0.0.0.0"], &[], None).await;
+    assert!(from_elsewhere(setup.port), "--host 0.0.0.0 does");
+    drop(setup);
+}

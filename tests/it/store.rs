@@ -81,6 +81,7 @@ both!(
     one_open_intent_per_item,
     a_restarted_replica_takes_its_leases_back,
     old_finished_work_is_pruned,
+    old_failed_deliveries_are_pruned_with_their_bodies,
     concurrent_writes_commit_together_and_fail_alone,
     timer_writes_share_statements_and_still_check_versions,
 );
@@ -281,6 +282,56 @@ async fn old_finished_work_is_pruned(kind: Db) {
         "not finished"
     );
     assert!(s.delivery_exists("new-done").await.unwrap(), "not old");
+}
+
+/// A delivery that failed for good is kept for the retention period like a finished one
+/// (long past GitHub's 3-day redelivery window), then goes with its body.
+async fn old_failed_deliveries_are_pruned_with_their_bodies(kind: Db) {
+    let (s, db) = store(kind).await;
+    s.insert_deliveries(
+        &[
+            delivery("old-failed", "r#1", false),
+            delivery("old-pending", "r#2", false),
+        ],
+        T0,
+    )
+    .await
+    .unwrap();
+    s.insert_deliveries(&[delivery("new-failed", "r#3", false)], T0 + 10_000)
+        .await
+        .unwrap();
+    let claimed = s
+        .claim_deliveries("me", T0 + 10_000, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    for (d, lease) in &claimed {
+        if d.id != "old-pending" {
+            s.retry_delivery(&d.id, lease, T0 + 10_000, "boom", true)
+                .await
+                .unwrap();
+        }
+    }
+    let bodies = || async {
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM delivery_payloads")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::Row::get(&row, "n");
+        pool.close().await;
+        n
+    };
+    assert_eq!(bodies().await, 3);
+    let pruned = s.prune(T0 + 5_000).await.unwrap();
+    assert_eq!(pruned, 1);
+    assert!(!s.delivery_exists("old-failed").await.unwrap());
+    assert_eq!(bodies().await, 2, "its body went with it");
+    assert!(
+        s.delivery_exists("old-pending").await.unwrap(),
+        "not finished"
+    );
+    assert!(s.delivery_exists("new-failed").await.unwrap(), "not old");
 }
 
 /// Writes from many workers at once are committed in shared transactions, yet each

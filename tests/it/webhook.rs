@@ -227,8 +227,12 @@ async fn metrics_count_deliveries_by_verdict() {
         "{text}"
     );
     assert!(
-        text.contains("tacit_deliveries_total{event=\"issues\",verdict=\"bad_signature\"} 1"),
+        text.contains("tacit_webhook_rejected_total{reason=\"signature\"} 1"),
         "{text}"
+    );
+    assert!(
+        !text.contains("verdict=\"bad_signature\""),
+        "unverified requests have no event label: {text}"
     );
     assert!(text.contains("tacit_open_intents 0"), "{text}");
     assert!(
@@ -247,5 +251,28 @@ async fn nul_characters_in_payload_fields_are_recorded_on_postgres() {
     let headers = headers_for(&body, "nul-1", keys::WEBHOOK_SECRET);
     assert_eq!(post(&t, &headers, body).await, 202);
     assert_eq!(deliveries(&db).await, 1);
+    t.stop().await;
+}
+
+/// Installation ids are stored as signed 64-bit integers: a larger one would be stored
+/// as another installation's (negative) id, so it is refused.
+#[tokio::test]
+async fn installation_ids_beyond_i64_are_refused() {
+    let (_gh, db, t) = started(Db::Sqlite).await;
+    let body = br#"{"action":"opened","installation":{"id":9223372036854775808},"repository":{"full_name":"octo/repo"}}"#.to_vec();
+    let headers = headers_for(&body, "huge-installation-1", keys::WEBHOOK_SECRET);
+    let mut r = t.client().post(format!("{}/api/github/webhooks", t.url));
+    for (k, v) in &headers {
+        r = r.header(*k, v);
+    }
+    let answer = r.body(body).send().await.expect("POST");
+    assert_eq!(answer.status().as_u16(), 400);
+    let text = answer.text().await.unwrap();
+    assert!(text.contains("installation"), "{text}");
+    assert_eq!(deliveries(&db).await, 0, "nothing stored");
+    // The largest that fits is taken.
+    let body = br#"{"action":"opened","installation":{"id":9223372036854775807},"repository":{"full_name":"octo/repo"}}"#.to_vec();
+    let headers = headers_for(&body, "huge-installation-2", keys::WEBHOOK_SECRET);
+    assert_eq!(post(&t, &headers, body).await, 202);
     t.stop().await;
 }

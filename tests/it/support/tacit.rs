@@ -104,6 +104,7 @@ pub fn fast_tuning() -> Tuning {
         max_idle: Duration::from_millis(500),
         reconcile_interval: Duration::from_secs(3600),
         github_timeout: Duration::from_secs(5),
+        ..Tuning::default()
     }
 }
 
