@@ -85,7 +85,13 @@ async fn main() -> anyhow::Result<()> {
             carried: Vec::new(),
         });
         // Its status comment appeared as it opened: the window runs from then.
-        intent.handle(Event::Noticed { at: opened }, opened);
+        intent.handle(
+            Event::Noticed {
+                at: opened,
+                comment: None,
+            },
+            opened,
+        );
         let due_at = intent.next_due().context("an open intent is due")?;
         if let Due::At { ms } = due {
             anyhow::ensure!(

@@ -300,8 +300,11 @@ pub enum Event {
         review_id: u64,
     },
     /// The status comment appeared at `at` (GitHub's `created_at`): the window opens.
+    /// `comment` is its id: GitHub's comment ids grow, so a comment with a larger id was
+    /// written after the notice, even in the same second.
     Noticed {
         at: Timestamp,
+        comment: Option<u64>,
     },
     /// A failure that retrying cannot fix, during `step`.
     Failed {
@@ -468,6 +471,9 @@ pub struct Intent {
     pub ended_at: Option<Timestamp>,
     #[serde(default)]
     pub notice: Notice,
+    /// The status comment's id when it first appeared (see [`Event::Noticed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_comment: Option<u64>,
     /// The window closed on a draft pull request: waiting for ready-for-review (SPEC 4).
     #[serde(default)]
     pub draft_wait: bool,
@@ -501,6 +507,7 @@ impl Intent {
             outcome: None,
             ended_at: None,
             notice: Notice::Awaiting,
+            notice_comment: None,
             draft_wait: false,
             withdrawn: BTreeMap::new(),
             policy: o.policy,
@@ -713,10 +720,11 @@ impl Intent {
                 true,
             ),
             Event::ReviewDismissed { review_id } => self.on_review_dismissed(review_id, now),
-            Event::Noticed { at } => {
+            Event::Noticed { at, comment } => {
                 if self.notice == Notice::Awaiting {
                     // A status comment deleted and posted again restarts nothing.
                     self.notice = Notice::Posted { at };
+                    self.notice_comment = comment;
                     self.window_start = self.window_start.max(at);
                 }
                 Vec::new()
@@ -1054,6 +1062,13 @@ impl Intent {
             Some("the intent's author cannot approve their own intent")
         } else if self.is_pull && same_login(&who, &self.item_author) {
             Some("the pull request's author cannot approve it")
+        } else if approval.at <= self.opened_at && !self.written_after_notice(&approval.source) {
+            // GitHub's times have whole seconds: in the label's own second the order
+            // cannot be told, and then an approval does not count (SPEC 3).
+            Some(
+                "it was given in the same second as the label, so tacit cannot tell \
+                 which came first; approve again to count",
+            )
         } else if self.is_pull && approval.at < self.head_at {
             // GitHub's time of the push, where known; else when tacit learned of it.
             Some("it was given before the latest push")
@@ -1073,6 +1088,15 @@ impl Intent {
         }
         self.approvals.push(approval);
         self.status_effects()
+    }
+
+    /// A comment GitHub numbered after the status comment: written after the notice,
+    /// so after the label, whatever their times say.
+    fn written_after_notice(&self, source: &Source) -> bool {
+        match (source, self.notice_comment) {
+            (Source::Comment(id), Some(notice)) => *id > notice,
+            _ => false,
+        }
     }
 
     /// A push at `at` (GitHub's time, where known) that tacit learns of at `now`.

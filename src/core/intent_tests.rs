@@ -69,7 +69,13 @@ fn opening(policy: Policy, is_pull: bool) -> Opening {
 /// Opened at [`t0`], with its status comment posted at once (the window opens then).
 fn open_with(policy: Policy, is_pull: bool) -> Intent {
     let mut intent = Intent::open(opening(policy, is_pull)).0;
-    intent.handle(Event::Noticed { at: t0() }, t0());
+    intent.handle(
+        Event::Noticed {
+            at: t0(),
+            comment: None,
+        },
+        t0(),
+    );
     intent
 }
 
@@ -77,7 +83,7 @@ fn open_with(policy: Policy, is_pull: bool) -> Intent {
 fn noticed(o: Opening) -> Intent {
     let at = o.at.max(o.now);
     let mut intent = Intent::open(o).0;
-    intent.handle(Event::Noticed { at }, at);
+    intent.handle(Event::Noticed { at, comment: None }, at);
     intent
 }
 
@@ -2385,7 +2391,13 @@ fn an_intent_waits_for_its_notice_and_the_window_opens_then() {
     assert_eq!(intent.next_due(), None);
     assert!(intent.handle(Event::Due, at_h(500)).is_empty());
     // The status comment appeared 5 seconds after the label.
-    intent.handle(Event::Noticed { at: t0() + secs(5) }, t0() + secs(6));
+    intent.handle(
+        Event::Noticed {
+            at: t0() + secs(5),
+            comment: None,
+        },
+        t0() + secs(6),
+    );
     assert_eq!(intent.notice, Notice::Posted { at: t0() + secs(5) });
     assert_eq!(intent.window_start, t0() + secs(5));
     assert_eq!(intent.closes_at(), at_h(72) + secs(5));
@@ -2406,7 +2418,13 @@ fn a_label_learned_late_gets_a_whole_window_from_its_notice() {
     intent.handle(object("bob", "from the outage", 1, t0() - hours(50)), t0());
     assert_eq!(intent.objections.len(), 1);
     intent.handle(withdraw("bob", 2, t0() + secs(1)), t0() + secs(1));
-    intent.handle(Event::Noticed { at: t0() + secs(3) }, t0() + secs(3));
+    intent.handle(
+        Event::Noticed {
+            at: t0() + secs(3),
+            comment: None,
+        },
+        t0() + secs(3),
+    );
     assert_eq!(intent.window_start, t0() + secs(3));
     assert_eq!(intent.next_due(), Some(at_h(72) + secs(3)));
     assert!(intent.handle(Event::Due, at_h(71)).is_empty());
@@ -2415,7 +2433,13 @@ fn a_label_learned_late_gets_a_whole_window_from_its_notice() {
 #[test]
 fn a_reposted_status_comment_does_not_restart_the_window() {
     let mut intent = merge_intent(); // noticed at t0
-    intent.handle(Event::Noticed { at: at_h(10) }, at_h(10));
+    intent.handle(
+        Event::Noticed {
+            at: at_h(10),
+            comment: None,
+        },
+        at_h(10),
+    );
     assert_eq!(intent.window_start, t0());
     assert_eq!(intent.notice, Notice::Posted { at: t0() });
 }
@@ -2439,7 +2463,13 @@ fn an_intent_stored_without_a_notice_behaves_as_posted() {
     old.handle(withdraw("bob", 2, at_h(2)), at_h(2));
     assert_eq!(old.next_due(), Some(at_h(72)));
     // A late `Noticed` (its status comment reposted) changes nothing.
-    old.handle(Event::Noticed { at: at_h(3) }, at_h(3));
+    old.handle(
+        Event::Noticed {
+            at: at_h(3),
+            comment: None,
+        },
+        at_h(3),
+    );
     assert_eq!(old.next_due(), Some(at_h(72)));
 }
 
@@ -2537,6 +2567,60 @@ fn the_status_comment_says_which_defaults_apply() {
         "{text}"
     );
     assert!(text.contains("installed on `octo/.github`"), "{text}");
+}
+
+/// GitHub's times have whole seconds. An approval in the label's own second counts only
+/// when GitHub numbered its comment after tacit's status comment (written after the
+/// notice, so after the label); otherwise the order cannot be told, and an approval
+/// does not count (SPEC 3). An objection in that second counts.
+#[test]
+fn in_the_labels_second_only_comments_after_the_notice_approve() {
+    let notice = |intent: &mut Intent| {
+        intent.handle(
+            Event::Noticed {
+                at: t0(),
+                comment: Some(100),
+            },
+            t0(),
+        )
+    };
+    // Written before the status comment (a smaller id), in the same second.
+    let mut intent = Intent::open(opening(policy("intent-to-merge"), true)).0;
+    notice(&mut intent);
+    intent.handle(approve("dave", 99, t0()), t0());
+    assert!(intent.approvals.is_empty());
+    assert_eq!(intent.concerns.len(), 1);
+    assert!(
+        intent.concerns[0].why.contains("same second"),
+        "{:?}",
+        intent.concerns
+    );
+    // Read before the status comment existed (when the intent opened): unknown.
+    let mut intent = Intent::open(opening(policy("intent-to-merge"), true)).0;
+    intent.handle(approve("dave", 99, t0()), t0());
+    notice(&mut intent);
+    assert!(intent.approvals.is_empty());
+    // An approving review in that second: reviews have no comment id to compare.
+    let mut intent = Intent::open(opening(policy("intent-to-merge"), true)).0;
+    notice(&mut intent);
+    intent.handle(
+        review("dave", 7, Verdict::Approved, "", Some(HEAD), t0()),
+        t0(),
+    );
+    assert!(intent.approvals.is_empty());
+    // Numbered after the status comment: written after it, so it counts.
+    let mut intent = Intent::open(opening(policy("intent-to-merge"), true)).0;
+    notice(&mut intent);
+    intent.handle(approve("dave", 101, t0()), t0());
+    assert_eq!(intent.approvals.len(), 1);
+    assert_eq!(intent.next_due(), Some(t0()));
+    // A second later, any comment counts; an objection in the label's second counts.
+    let mut intent = Intent::open(opening(policy("intent-to-merge"), true)).0;
+    notice(&mut intent);
+    intent.handle(object("erin", "wait", 98, t0()), t0());
+    intent.handle(approve("dave", 99, t0() + secs(1)), t0() + secs(1));
+    assert_eq!(intent.objections.len(), 1);
+    assert_eq!(intent.approvals.len(), 1);
 }
 
 #[test]
@@ -3308,7 +3392,7 @@ proptest! {
             o.item_author = "someone".into();
         }
         let (mut intent, effects) = Intent::open(o);
-        intent.handle(Event::Noticed { at: t0() }, t0());
+        intent.handle(Event::Noticed { at: t0(), comment: None }, t0());
         prop_assert!(!has_action(&effects, &intent.policy));
         let mut run = Run {
             intent,
@@ -3802,7 +3886,10 @@ fn run_history(
         run.run_timers(t)?;
         run.now = run.now.max(t);
         let event = match what {
-            None => Event::Noticed { at: run.notice_at },
+            None => Event::Noticed {
+                at: run.notice_at,
+                comment: None,
+            },
             Some(i) => match world.event(i) {
                 Some(e) => e,
                 None => continue,

@@ -33,7 +33,7 @@ fn open(policy: Policy, at: Timestamp) -> Intent {
         carried: Vec::new(),
     })
     .0;
-    intent.handle(Event::Noticed { at }, at);
+    intent.handle(Event::Noticed { at, comment: None }, at);
     intent
 }
 

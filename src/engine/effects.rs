@@ -570,6 +570,7 @@ fn noticed(row: &IntentRow, c: &Comment, now: Timestamp) -> Vec<Event> {
     }
     vec![Event::Noticed {
         at: c.created_at.unwrap_or(now),
+        comment: Some(c.id),
     }]
 }
 
