@@ -17,11 +17,28 @@
 //!   next multiple of 4);
 //! - block quotes: a line whose first character (after at most 3 spaces) is
 //!   `>`;
+//! - raw HTML blocks that GitHub shows preformatted or not at all: a line that
+//!   starts (after at most 3 spaces) with `<pre`, `<textarea`, `<script` or
+//!   `<style` opens one, which runs to the first line containing `</pre>`,
+//!   `</textarea>`, `</script>` or `</style>` (CommonMark's HTML block of the
+//!   first kind; an unclosed one runs to the end). Text in `<pre>` is read
+//!   like code, so it never holds commands;
 //! - HTML comments `<!-- ... -->`, over one or several lines. A comment opened
 //!   at the start of a line runs until a line containing `-->` (or the end of
 //!   the body), like a CommonMark HTML block. A comment opened in the middle
 //!   of a line hides the following lines only if `-->` comes before the next
 //!   blank line; otherwise Markdown shows it as text, and so do we.
+//!
+//! Lines inside `<details>` do count: GitHub shows them as soon as the reader
+//! expands the block, and hiding an `/object` there takes a deliberate act.
+//!
+//! Unicode whitespace (a no-break space, an ideographic space...) before the
+//! first word counts like a space, and invisible format characters (a
+//! zero-width space, a byte order mark, bidirectional marks, see
+//! [`is_invisible`]) count as nothing, before and inside the first word: a line
+//! that shows `/object` to a reader is read as `/object`. The limit of 3
+//! columns of indentation still holds. Block structure (fences, quotes) is
+//! read by CommonMark's rules, where only spaces and tabs indent.
 //!
 //! This is a deliberately small, line-based reading of Markdown, not a full
 //! CommonMark parser. Where the two differ it errs towards *seeing* a command
@@ -32,6 +49,7 @@
 //! Parsing is linear in the size of the body and never panics.
 
 use super::duration::parse_duration;
+use super::render::is_invisible;
 use std::time::Duration;
 
 /// One command, as written. Parsing does not check permissions.
@@ -82,6 +100,12 @@ pub fn parse_commands(body: &str) -> Vec<Command> {
                 }
                 continue;
             }
+            State::RawHtml => {
+                if closes_raw_html(line) {
+                    state = State::Text;
+                }
+                continue;
+            }
             State::InlineComment => {
                 // The line is hidden up to `-->`; what follows is not at the
                 // start of a line, but it may open another comment.
@@ -98,7 +122,7 @@ pub fn parse_commands(body: &str) -> Vec<Command> {
             State::Text => {}
         }
 
-        let Some(content) = strip_indent(line) else {
+        let Some((column, content)) = strip_indent(line) else {
             continue; // indented code
         };
         if let Some((ch, len)) = opens_fence(content) {
@@ -114,12 +138,18 @@ pub fn parse_commands(body: &str) -> Vec<Command> {
             }
             continue;
         }
+        if opens_raw_html(content) {
+            if !closes_raw_html(content) {
+                state = State::RawHtml;
+            }
+            continue;
+        }
 
         let (visible, open) = scanner.visible(content, index);
         if open {
             state = State::InlineComment;
         }
-        if let Some(command) = parse_line(&visible) {
+        if let Some(command) = parse_line(&visible, column) {
             commands.push(command);
         }
     }
@@ -168,16 +198,38 @@ enum State {
     HtmlBlock,
     /// Inside an HTML comment opened mid-line, until `-->`.
     InlineComment,
+    /// Inside `<pre>` (or `<textarea>`, `<script>`, `<style>`), until a line
+    /// with the closing tag of any of them.
+    RawHtml,
 }
 
-/// Reads one visible, unindented line: a command if its first word is one.
-fn parse_line(line: &str) -> Option<Command> {
+/// Reads one visible line, already indented by `column` columns of spaces and
+/// tabs: a command if its first word is one. Unicode whitespace before the
+/// word counts as a column each, invisible characters as nothing.
+fn parse_line(line: &str, mut column: usize) -> Option<Command> {
+    let mut start = line.len();
+    for (i, c) in line.char_indices() {
+        match c {
+            '\t' => column = (column / 4 + 1) * 4,
+            c if c.is_whitespace() => column += 1,
+            c if is_invisible(c) => {}
+            _ => {
+                start = i;
+                break;
+            }
+        }
+        if column >= 4 {
+            return None;
+        }
+    }
+    let line = &line[start..];
     let word_end = line.find(char::is_whitespace).unwrap_or(line.len());
     let (word, rest) = line.split_at(word_end);
+    let word: String = word.chars().filter(|&c| !is_invisible(c)).collect();
     if !word.starts_with('/') {
         return None;
     }
-    let rest = rest.trim();
+    let rest = rest.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
     let is = |name: &str| word.eq_ignore_ascii_case(name);
     if is("/object") {
         Some(Command::Object {
@@ -199,21 +251,47 @@ fn parse_line(line: &str) -> Option<Command> {
     }
 }
 
-/// The line without its indentation, or `None` when it is indented 4 columns
-/// or more (indented code). Tabs advance to the next multiple of 4.
-fn strip_indent(line: &str) -> Option<&str> {
+/// The line's indentation in columns and the line without it, or `None` when
+/// it is indented 4 columns or more (indented code). Only spaces and tabs
+/// indent (CommonMark); tabs advance to the next multiple of 4.
+fn strip_indent(line: &str) -> Option<(usize, &str)> {
     let mut column = 0;
     for (i, b) in line.bytes().enumerate() {
         match b {
             b' ' => column += 1,
             b'\t' => column = (column / 4 + 1) * 4,
-            _ => return (column < 4).then(|| &line[i..]),
+            _ => return (column < 4).then(|| (column, &line[i..])),
         }
         if column >= 4 {
             return None;
         }
     }
-    Some("") // blank line
+    Some((column, "")) // blank line
+}
+
+/// HTML elements whose block (CommonMark's first kind) holds raw text.
+const RAW_HTML: [&str; 4] = ["pre", "textarea", "script", "style"];
+
+/// Whether `content` (unindented) opens a raw HTML block: `<pre`, `<textarea`,
+/// `<script` or `<style`, case-insensitive, then whitespace, `>` or the end.
+fn opens_raw_html(content: &str) -> bool {
+    let Some(rest) = content.as_bytes().strip_prefix(b"<") else {
+        return false;
+    };
+    RAW_HTML.iter().any(|tag| {
+        rest.len() >= tag.len()
+            && rest[..tag.len()].eq_ignore_ascii_case(tag.as_bytes())
+            && matches!(rest.get(tag.len()), None | Some(b' ' | b'\t' | b'>'))
+    })
+}
+
+/// Whether `line` holds a closing tag that ends a raw HTML block (any of
+/// them, as CommonMark says).
+fn closes_raw_html(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    ["</pre>", "</textarea>", "</script>", "</style>"]
+        .iter()
+        .any(|tag| lower.contains(tag))
 }
 
 /// The fence a line opens, if any: `(character, length)`.
@@ -236,7 +314,7 @@ fn opens_fence(content: &str) -> Option<(u8, usize)> {
 
 /// Whether `line` closes a fence opened by `len` times `ch`.
 fn closes_fence(line: &str, ch: u8, len: usize) -> bool {
-    let Some(content) = strip_indent(line) else {
+    let Some((_, content)) = strip_indent(line) else {
         return false;
     };
     let run = content.bytes().take_while(|&b| b == ch).count();
@@ -445,7 +523,105 @@ mod tests {
             ("\t/object a", vec![]),
             (" \t/object a", vec![]),
             ("   \t/object a", vec![]),
-            ("\u{a0}/object a", vec![]),
+        ]);
+    }
+
+    #[test]
+    fn unicode_spaces_and_invisible_characters() {
+        check(&[
+            // Unicode whitespace before the word counts like a space...
+            ("\u{a0}/object a", vec![object("a")]),
+            ("\u{3000}/approve", vec![Approve]),
+            ("\u{2003}\u{2009}/cancel", vec![Cancel]),
+            (" \u{a0} /object a", vec![object("a")]),
+            // ...so the 3-column limit still holds.
+            ("\u{a0}\u{a0}\u{a0}\u{a0}/object a", vec![]),
+            ("  \u{a0}\u{a0}/object a", vec![]),
+            ("\u{a0}\t/object a", vec![]),
+            // Invisible characters count as nothing, before or inside the word.
+            ("\u{200b}/object a", vec![object("a")]),
+            ("\u{feff}/object a", vec![object("a")]),
+            ("\u{200e}\u{202e}\u{2066}/approve", vec![Approve]),
+            ("/obj\u{200b}ect a", vec![object("a")]),
+            ("/ob\u{ad}ject a", vec![object("a")]),
+            ("/approve\u{200d}", vec![Approve]),
+            (
+                "\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}/object a",
+                vec![object("a")],
+            ),
+            ("   \u{200b}/object a", vec![object("a")]),
+            ("\u{a0}\u{a0}\u{a0}\u{200b}/object a", vec![object("a")]),
+            // Invisible characters around the reason are trimmed.
+            ("/object \u{200b}a\u{200b}", vec![object("a")]),
+            // A visible word stays a different word.
+            ("/object\u{200b}reason", vec![]),
+            ("x\u{200b}/object", vec![]),
+            // Only spaces and tabs make indented code, as in CommonMark: these
+            // are paragraphs whose first word a reader sees.
+            ("\u{a0}```\n/object a", vec![object("a")]),
+            ("\u{200b}```\n/object a\n```", vec![object("a")]),
+            ("\u{a0}> /object", vec![]),
+            // A quote or fence is not hidden by a zero-width space inside it.
+            ("> \u{200b}/object", vec![]),
+            ("```\n\u{a0}/object\n```", vec![]),
+        ]);
+    }
+
+    #[test]
+    fn raw_html_blocks_are_not_commands() {
+        check(&[
+            ("<pre>\n/object\n</pre>\n/approve", vec![Approve]),
+            ("<PRE>\n/object\n</PRE>\n/approve", vec![Approve]),
+            (
+                "<pre class=\"x\">\n/object\n</pre>\n/approve",
+                vec![Approve],
+            ),
+            ("   <pre>\n/object\n</pre>\n/approve", vec![Approve]),
+            ("<pre>\n\n/object\n\n</pre>\n/approve", vec![Approve]),
+            ("<pre>/object</pre>\n/approve", vec![Approve]),
+            (
+                "<pre>\n/object\nthe end</pre> after\n/approve",
+                vec![Approve],
+            ),
+            ("<textarea>\n/object\n</textarea>\n/approve", vec![Approve]),
+            ("<script>\n/object\n</script>\n/approve", vec![Approve]),
+            ("<style>\n/object\n</style>\n/approve", vec![Approve]),
+            // Any of the closing tags ends the block (CommonMark).
+            ("<pre>\n/object\n</style>\n/approve", vec![Approve]),
+            // Unclosed: runs to the end.
+            ("<pre>\n/object\n/approve", vec![]),
+            // Not a raw HTML block: other tags, or a longer name.
+            ("<prefix>\n/object a", vec![object("a")]),
+            ("<p>\n/object a\n</p>", vec![object("a")]),
+            ("    <pre>\n/object a\n</pre>", vec![object("a")]),
+            ("text <pre>\n/object a", vec![object("a")]),
+            // Inside a fence, `<pre>` means nothing.
+            ("```\n<pre>\n```\n/approve", vec![Approve]),
+        ]);
+    }
+
+    #[test]
+    fn details_blocks_hold_commands() {
+        // GitHub shows a `<details>` block's content once it is expanded:
+        // commands there count.
+        check(&[
+            (
+                "<details>\n<summary>More</summary>\n\n/object hidden but there\n\n</details>",
+                vec![object("hidden but there")],
+            ),
+            (
+                "<details open>\n/object a\n</details>\n/approve",
+                vec![object("a"), Approve],
+            ),
+            ("<details><summary>/object</summary></details>", vec![]),
+            (
+                "<details>\n\n```\n/object\n```\n\n</details>\n/approve",
+                vec![Approve],
+            ),
+            (
+                "<details>\n<pre>\n/object\n</pre>\n</details>\n/approve",
+                vec![Approve],
+            ),
         ]);
     }
 

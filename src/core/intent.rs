@@ -691,10 +691,12 @@ impl Intent {
             }
             Event::Failed { step, error } => self.end(Outcome::Failed { step, error }, now, true),
             Event::OtherIntentLabel { label, by } => {
+                let open = super::render::inert(&self.policy.label);
                 self.notice(format!(
-                    "@{by} added `{label}`, but `{}` is already open here, so it was ignored. \
-                     Remove `{}` first to start a different intent.",
-                    self.policy.label, self.policy.label
+                    "{} added {}, but {open} is already open here, so it was ignored. \
+                     Remove {open} first to start a different intent.",
+                    super::render::mention(&by),
+                    super::render::inert(&label),
                 ));
                 vec![Effect::SyncStatus]
             }
@@ -776,7 +778,8 @@ impl Intent {
                     // Too late to stop the request in flight, but if GitHub refuses it
                     // or the head moves, the objection blocks like any other.
                     self.notice(format!(
-                        "@{who} objected while the merge was already under way."
+                        "{} objected while the merge was already under way.",
+                        super::render::mention(&who)
                     ));
                 }
                 self.add_objection(Objection {
@@ -813,8 +816,10 @@ impl Intent {
                 }
                 let Some(d) = duration else {
                     self.notice(format!(
-                        "@{who}: `/extend {arg}` was not understood. Give a duration, \
-                         like `/extend 2d` or `/extend 12h`."
+                        "{}: {} was not understood. Give a duration, \
+                         like `/extend 2d` or `/extend 12h`.",
+                        super::render::mention(&who),
+                        super::render::inert(&format!("/extend {arg}"))
                     ));
                     return vec![Effect::SyncStatus];
                 };
@@ -822,8 +827,9 @@ impl Intent {
                 self.extended += added;
                 if added < d {
                     self.notice(format!(
-                        "@{who} asked to extend by {}; extensions are capped at {} per \
+                        "{} asked to extend by {}; extensions are capped at {} per \
                          intent, so {} was added.",
+                        super::render::mention(&who),
                         super::duration::format_duration(d),
                         super::duration::format_duration(MAX_EXTENSION),
                         super::duration::format_duration(added)

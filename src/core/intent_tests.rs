@@ -2590,7 +2590,7 @@ fn status_comment_lists_objections_and_concerns() {
     let text = render::status_comment(&intent, "id-1", at_h(2));
     assert!(text.starts_with("<!-- tacit:intent -->"));
     assert!(text.contains("Blocked"), "{text}");
-    assert!(text.contains("@bob: breaks the build"), "{text}");
+    assert!(text.contains("@bob: `breaks the build`"), "{text}");
     assert!(
         text.contains("issuecomment-42"),
         "link to the objection: {text}"

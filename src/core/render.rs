@@ -27,6 +27,138 @@ pub fn outcome_marker(intent_id: &str) -> String {
     format!("<!-- tacit:outcome:{intent_id} -->")
 }
 
+/// At most this many characters of one piece of user text are shown (an ellipsis marks
+/// the cut).
+pub const MAX_USER_TEXT: usize = 300;
+
+/// Every piece of text that tacit did not write itself (a reason, a quoted command, a
+/// login that is not a valid GitHub login, a label or time zone name from a
+/// configuration file, a message GitHub passed on) goes into Markdown through here.
+///
+/// It becomes a code span. Escaping the text instead would have to defeat every
+/// construct GitHub adds on top of CommonMark (bare-URL autolinks, `@mentions`, `#123`
+/// references, emoji shortcodes), some of which ignore backslash escapes; inside a code
+/// span GitHub interprets nothing: no link, image, HTML, emphasis or mention. What can
+/// still go wrong in a code span is closed off here:
+///
+/// - the backtick fence is one longer than the longest run of backticks in the text, so
+///   the text cannot close the span early, and the text is padded with a space on each
+///   side when it starts or ends with a backtick or a space (CommonMark strips exactly
+///   one such space from each side);
+/// - bidirectional controls and other invisible format characters (zero-width spaces,
+///   joiners, word joiners, soft hyphens, tag characters...) are removed, so the text
+///   cannot reorder what follows it or disguise itself; other control characters too;
+/// - line breaks and other whitespace become one space, so the text stays on its line
+///   (a list item or a quoted notice cannot be left);
+/// - at most [`MAX_USER_TEXT`] characters are kept.
+///
+/// A code span that starts a line cannot open a fenced code block: the fence that closes
+/// it is on the same line, and a backtick fence's info string may not hold a backtick.
+/// Empty text (after cleaning) becomes a span of one space.
+pub fn inert(text: &str) -> String {
+    let mut clean = String::with_capacity(text.len().min(4 * MAX_USER_TEXT));
+    let mut count = 0;
+    let mut truncated = false;
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = !clean.is_empty();
+            continue;
+        }
+        if c.is_control() || is_invisible(c) {
+            continue;
+        }
+        let need = 1 + usize::from(pending_space);
+        if count + need > MAX_USER_TEXT {
+            truncated = true;
+            break;
+        }
+        if pending_space {
+            clean.push(' ');
+            pending_space = false;
+        }
+        clean.push(c);
+        count += need;
+    }
+    if truncated {
+        clean.push('…');
+    }
+    if clean.is_empty() {
+        return "` `".to_string();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in clean.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if clean.starts_with(['`', ' ']) || clean.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{clean}{pad}{fence}")
+}
+
+/// Characters that show nothing (or only change the direction of what follows) yet
+/// change what a reader sees or what a comparison finds: Unicode's format characters
+/// (category Cf: bidirectional controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+/// U+061C; zero-width space, joiners and word joiners; soft hyphen; the byte order mark;
+/// tag characters...) and the fillers that render as blank without being whitespace.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Whether `login` is a GitHub login: letters, digits and hyphens, not starting with a
+/// hyphen, at most 39 characters. Only such a login is ever written as `@login`; bot
+/// accounts (`name[bot]`), teams (`org/team`) and anything else are not.
+pub fn is_valid_login(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 39
+        && !login.starts_with('-')
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// `@login` for a valid GitHub login (GitHub links it and notifies the user when the
+/// comment is created); anything else as inert text, so that no team or other account
+/// is mentioned.
+pub fn mention(login: &str) -> String {
+    if is_valid_login(login) {
+        format!("@{login}")
+    } else {
+        inert(login)
+    }
+}
+
 fn what(intent: &Intent) -> &'static str {
     match (intent.policy.action, intent.is_pull) {
         (Action::Merge, _) => "merge this pull request",
@@ -93,10 +225,7 @@ fn when(intent: &Intent, t: Timestamp, now: Timestamp) -> String {
 }
 
 fn who_list(names: impl Iterator<Item = String>) -> String {
-    names
-        .map(|n| format!("@{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.map(|n| mention(&n)).collect::<Vec<_>>().join(", ")
 }
 
 fn link(label: &str, url: &Option<String>) -> String {
@@ -120,11 +249,11 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         _ if intent.refusal.is_some() => "⏸️ Consent reached: waiting for GitHub".to_string(),
         _ => "⏳ Objection window open".to_string(),
     };
-    let _ = writeln!(s, "### `{label}`: {headline}\n");
+    let _ = writeln!(s, "### {}: {headline}\n", inert(label));
     let _ = writeln!(
         s,
-        "@{} intends to **{}**. This is lazy consensus: if nobody objects, it happens when the window closes.\n",
-        intent.author,
+        "{} intends to **{}**. This is lazy consensus: if nobody objects, it happens when the window closes.\n",
+        mention(&intent.author),
         what(intent)
     );
 
@@ -141,7 +270,7 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
                     let _ = writeln!(
                         s,
                         "Only Monday to Friday in {} counts{}.",
-                        intent.policy.timezone,
+                        zone(&intent.policy.timezone),
                         if intent.policy.holidays.is_empty() {
                             ""
                         } else {
@@ -181,7 +310,7 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
             let _ = writeln!(
                 s,
                 "**GitHub refused the merge:** {}. tacit tries again when checks or reviews change, and at least every 15 minutes, until {}.\n",
-                r.message.trim_end_matches('.'),
+                inert(r.message.trim_end_matches('.')),
                 utc(give_up)
             );
         }
@@ -190,10 +319,10 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
     if !intent.objections.is_empty() {
         let _ = writeln!(s, "**Objections ({})**", intent.objections.len());
         for o in &intent.objections {
-            let reason = if o.reason.is_empty() {
+            let reason = if o.reason.trim().is_empty() {
                 "no reason given".to_string()
             } else {
-                one_line(&o.reason)
+                inert(&o.reason)
             };
             let carried = if o.source == super::intent::Source::CarriedOver {
                 " (carried over from the last intent)"
@@ -201,13 +330,17 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
                 ""
             };
             let edited = match &o.edited_from {
-                Some(author) => format!(" (added by @{} to @{author}'s comment)", o.who),
+                Some(author) => format!(
+                    " (added by {} to {}'s comment)",
+                    mention(&o.who),
+                    mention(author)
+                ),
                 None => String::new(),
             };
             let _ = writeln!(
                 s,
-                "- @{}: {reason}{carried}{edited}{}",
-                o.who,
+                "- {}: {reason}{carried}{edited}{}",
+                mention(&o.who),
                 link("comment", &o.url)
             );
         }
@@ -226,9 +359,9 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         for c in &intent.concerns {
             let _ = writeln!(
                 s,
-                "- @{} `{}`: {}{}",
-                c.who,
-                one_line(&c.what),
+                "- {} {}: {}{}",
+                mention(&c.who),
+                inert(&c.what),
                 c.why,
                 link("comment", &c.url)
             );
@@ -236,7 +369,9 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         s.push('\n');
     }
     for n in &intent.notices {
-        let _ = writeln!(s, "> {n}\n");
+        // Written by tacit, with user text already made inert; a line break would
+        // still leave the quote, so none is kept.
+        let _ = writeln!(s, "> {}\n", n.replace(['\n', '\r'], " "));
     }
     if let Some(note) = &intent.config_note {
         let _ = writeln!(s, "> {}\n", config_note(intent, note));
@@ -286,12 +421,17 @@ fn role_phrase(r: Role) -> String {
     }
 }
 
-fn one_line(s: &str) -> String {
-    let line = s.lines().next().unwrap_or_default().trim();
-    if line.chars().count() > 200 {
-        format!("{}…", line.chars().take(200).collect::<String>())
+/// A time zone from the configuration, which accepts only names it finds in the time
+/// zone database: shown as it is when it has the characters of such names, else inert.
+fn zone(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
+    {
+        name.to_string()
     } else {
-        line.to_string()
+        inert(name)
     }
 }
 
@@ -335,7 +475,7 @@ fn carry_note(intent: &Intent) -> String {
 }
 
 fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
-    let label = &intent.policy.label;
+    let label = inert(&intent.policy.label);
     let consent = if intent.early_proceed() && !intent.approvals.is_empty() {
         format!(
             "approved by {} with no objections",
@@ -344,7 +484,7 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
     } else {
         "nobody objected before the window closed".to_string()
     };
-    let again = format!("Add `{label}` again to start a new window.");
+    let again = format!("Add {label} again to start a new window.");
     match o {
         Outcome::Merged { sha } => format!(
             "Consent reached ({consent}), so tacit merged this pull request (`{}`).",
@@ -355,42 +495,52 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
             item(intent)
         ),
         Outcome::Accepted => match &intent.policy.add_label {
-            Some(l) => format!("Consent reached ({consent}). tacit labelled this `{l}`; go ahead."),
+            Some(l) => format!(
+                "Consent reached ({consent}). tacit labelled this {}; go ahead.",
+                inert(l)
+            ),
             None => format!("Consent reached ({consent}); go ahead."),
         },
         Outcome::Cancelled { by } => format!(
-            "@{by} cancelled this intent, so nothing was done.{} {again}",
+            "{} cancelled this intent, so nothing was done.{} {again}",
+            mention(by),
             carry_note(intent)
         ),
         Outcome::LabelRemoved { by } => format!(
-            "`{label}` was removed{}, so the intent ended and nothing was done.{} {again}",
-            by.as_ref().map(|b| format!(" by @{b}")).unwrap_or_default(),
+            "{label} was removed{}, so the intent ended and nothing was done.{} {again}",
+            by.as_ref()
+                .map(|b| format!(" by {}", mention(b)))
+                .unwrap_or_default(),
             carry_note(intent)
         ),
         Outcome::ItemClosed { merged: true, by } => format!(
             "This pull request was merged{} before the window closed, so tacit did nothing.",
-            by.as_ref().map(|b| format!(" by @{b}")).unwrap_or_default()
+            by.as_ref()
+                .map(|b| format!(" by {}", mention(b)))
+                .unwrap_or_default()
         ),
         Outcome::ItemClosed { by, .. } => format!(
-            "This {} was closed{}, so the intent ended and nothing was done. Reopening it does not revive the intent: {}",
+            "This {} was closed{}, so the intent ended and nothing was done. Reopening it does not revive the intent: add {label} again to start a new window.",
             item(intent),
-            by.as_ref().map(|b| format!(" by @{b}")).unwrap_or_default(),
-            again.to_lowercase()
+            by.as_ref()
+                .map(|b| format!(" by {}", mention(b)))
+                .unwrap_or_default(),
         ),
         Outcome::LabelDeleted => format!(
-            "The `{label}` label was deleted or renamed in this repository, so the intent ended and nothing was done."
+            "The {label} label was deleted or renamed in this repository, so the intent ended and nothing was done."
         ),
         Outcome::AuthorLostPermission { author } => format!(
-            "@{author} no longer has {} permission here, so tacit did not act. Someone with that permission can add `{label}` again.",
+            "{} no longer has {} permission here, so tacit did not act. Someone with that permission can add {label} again.",
+            mention(author),
             role_phrase(intent.policy.authors)
         ),
         Outcome::Refused { reason } => format!(
-            "GitHub refused the merge and waiting will not fix it: {}. tacit removed `{label}`; fix the cause, then add it again.",
-            reason.trim_end_matches('.')
+            "GitHub refused the merge and waiting will not fix it: {}. tacit removed {label}; fix the cause, then add it again.",
+            inert(reason.trim_end_matches('.'))
         ),
         Outcome::GaveUp { reason } => format!(
-            "tacit gave up: {}. It removed `{label}`; once the pull request can be merged, add it again.",
-            reason.trim_end_matches('.')
+            "tacit gave up: {}. It removed {label}; once the pull request can be merged, add it again.",
+            inert(reason.trim_end_matches('.'))
         ),
         Outcome::InstallationRemoved => {
             "tacit was removed from this repository, so this intent stopped.".into()
@@ -475,8 +625,8 @@ pub fn check_run(intent: &Intent, now: Timestamp) -> CheckView {
         Some(o) => outcome_sentence(intent, o),
         None => match intent.ready_at() {
             Some(t) => format!(
-                "@{} intends to merge this pull request. The window closes at {} ({} from {}). Comment `/object <reason>` to object.",
-                intent.author,
+                "{} intends to merge this pull request. The window closes at {} ({} from {}). Comment `/object <reason>` to object.",
+                mention(&intent.author),
                 utc(t),
                 about(now, t),
                 utc(now)
@@ -495,10 +645,12 @@ pub fn not_opened(reason: &NotOpened) -> String {
     match reason {
         NotOpened::Bot => String::new(),
         NotOpened::NotAPullRequest { label } => format!(
-            "`{label}` only works on pull requests, so nothing was started here. For an issue, try `intent-to-close` or `intent-to-proceed`."
+            "{} only works on pull requests, so nothing was started here. For an issue, try `intent-to-close` or `intent-to-proceed`.",
+            inert(label)
         ),
         NotOpened::ItemClosed { label } => format!(
-            "This is closed, so `{label}` starts nothing. Reopen it first, then add the label again."
+            "This is closed, so {} starts nothing. Reopen it first, then add the label again.",
+            inert(label)
         ),
         NotOpened::NoPermission {
             label,
@@ -506,7 +658,9 @@ pub fn not_opened(reason: &NotOpened) -> String {
             needs,
             has,
         } => format!(
-            "@{who}, opening an intent with `{label}` needs {} permission on this repository (you have {}), so nothing was started. A maintainer can add the label instead.",
+            "{}, opening an intent with {} needs {} permission on this repository (you have {}), so nothing was started. A maintainer can add the label instead.",
+            mention(who),
+            inert(label),
             role_phrase(*needs),
             has.map_or("none", |r| role_str(r))
         ),
@@ -514,8 +668,16 @@ pub fn not_opened(reason: &NotOpened) -> String {
 }
 
 /// The short comment when the configuration file is broken.
+///
+/// `problem` (which may quote the file) is shown inert.
 pub fn config_problem(label: &str, problem: &str) -> String {
     format!(
-        "`{label}` was not started: {problem}\n\ntacit acts on nothing in this repository until the file is fixed (check it with `tacit check-config`). Then add the label again."
+        "{} was not started: {}\n\ntacit acts on nothing in this repository until the file is fixed (check it with `tacit check-config`). Then add the label again.",
+        inert(label),
+        inert(problem)
     )
 }
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

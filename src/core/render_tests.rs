@@ -1,0 +1,558 @@
+//! What tacit writes cannot be taken over by what people wrote: table tests of the
+//! helpers that make user text inert, and a property test that renders intents full of
+//! hostile text and reads the result with a CommonMark parser.
+
+use super::*;
+use crate::core::commands::Command;
+use crate::core::config::RepoConfig;
+use crate::core::intent::{Actor, Approval, Concern, Event, Objection, Opening, Refusal, Source};
+use proptest::prelude::*;
+use pulldown_cmark::{Event as Md, Options, Parser, Tag, TagEnd};
+
+#[test]
+fn inert_text_cannot_leave_its_code_span() {
+    let long = "é".repeat(MAX_USER_TEXT + 1);
+    let cut = format!("`{}…`", "é".repeat(MAX_USER_TEXT));
+    let exact = "🦀".repeat(MAX_USER_TEXT);
+    let exact_out = format!("`{exact}`");
+    let wrapped = format!("{}\n{}", "a".repeat(MAX_USER_TEXT - 1), "b");
+    let wrapped_out = format!("`{}…`", "a".repeat(MAX_USER_TEXT - 1));
+    let cases: &[(&str, &str)] = &[
+        ("too risky", "`too risky`"),
+        // The fence is longer than any run of backticks inside.
+        ("a`b", "``a`b``"),
+        ("a ``` b", "````a ``` b````"),
+        ("`x` and ``y``", "``` `x` and ``y`` ```"),
+        // A backtick at either end is padded with a space (CommonMark strips one).
+        ("`", "`` ` ``"),
+        ("``x", "``` ``x ```"),
+        ("x`", "`` x` ``"),
+        // Closing tacit's span and opening a link, image, HTML or a mention.
+        (
+            "` [click](https://evil.example) `",
+            "`` ` [click](https://evil.example) ` ``",
+        ),
+        (
+            "![x](https://evil.example/x.png)",
+            "`![x](https://evil.example/x.png)`",
+        ),
+        ("<details open>", "`<details open>`"),
+        (
+            "`<img src=x onerror=alert(1)>`",
+            "`` `<img src=x onerror=alert(1)>` ``",
+        ),
+        ("@org/team please look", "`@org/team please look`"),
+        ("<!-- tacit:intent -->", "`<!-- tacit:intent -->`"),
+        // Line breaks become spaces: the text stays on its line.
+        ("one\ntwo\r\nthree\rfour", "`one two three four`"),
+        (
+            "x\n\n- [y](https://evil.example)",
+            "`x - [y](https://evil.example)`",
+        ),
+        ("a\u{2028}b\u{2029}c\u{85}d", "`a b c d`"),
+        ("a\t\t b", "`a b`"),
+        ("  padded  ", "`padded`"),
+        // Bidirectional controls and other invisible characters are removed.
+        ("abc\u{202e}fed", "`abcfed`"),
+        (
+            "a\u{202a}\u{202b}\u{202c}\u{202d}\u{2066}\u{2067}\u{2068}\u{2069}b",
+            "`ab`",
+        ),
+        ("a\u{200e}\u{200f}\u{61c}b", "`ab`"),
+        ("a\u{200b}\u{200c}\u{200d}\u{2060}\u{feff}\u{ad}b", "`ab`"),
+        ("tag\u{e0041}\u{e007f}s", "`tags`"),
+        // Other control characters too.
+        ("x\u{0}y\u{7}z\u{1b}[31m", "`xyz[31m`"),
+        // Nothing left: one space, still a code span.
+        ("", "` `"),
+        ("   \n ", "` `"),
+        ("\u{202e}\u{200b}", "` `"),
+        // Bounded, cut on a character boundary.
+        (&long, &cut),
+        (&exact, &exact_out),
+        (&wrapped, &wrapped_out),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(&inert(text), expected, "text {text:?}");
+    }
+}
+
+#[test]
+fn only_valid_logins_are_mentioned() {
+    let cases: &[(&str, &str)] = &[
+        ("alice", "@alice"),
+        ("Bob-2", "@Bob-2"),
+        ("a-b-c", "@a-b-c"),
+        (
+            "abcdefghijklmnopqrstuvwxyz0123456789abc",
+            "@abcdefghijklmnopqrstuvwxyz0123456789abc",
+        ),
+        (
+            "abcdefghijklmnopqrstuvwxyz0123456789abcd",
+            "`abcdefghijklmnopqrstuvwxyz0123456789abcd`",
+        ),
+        ("dependabot[bot]", "`dependabot[bot]`"),
+        ("org/team", "`org/team`"),
+        ("@org/team", "`@org/team`"),
+        ("-dash", "`-dash`"),
+        ("al ice", "`al ice`"),
+        ("ålice", "`ålice`"),
+        ("bob\u{202e}", "`bob`"),
+        ("bob`", "`` bob` ``"),
+        ("", "` `"),
+    ];
+    for (login, expected) in cases {
+        assert_eq!(&mention(login), expected, "login {login:?}");
+    }
+}
+
+#[test]
+fn time_zones_are_shown_only_when_they_look_like_names() {
+    assert_eq!(zone("Europe/Berlin"), "Europe/Berlin");
+    assert_eq!(zone("Etc/GMT+5"), "Etc/GMT+5");
+    assert_eq!(
+        zone("[x](https://evil.example)"),
+        "`[x](https://evil.example)`"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Property: rendered comments hold nothing that tacit did not write itself.
+
+const ID: &str = "0123456789abcdef";
+
+fn comment_url(n: u64) -> String {
+    format!("https://github.com/o/r/pull/1#issuecomment-{n}")
+}
+
+/// What tacit writes itself, and so the only links, HTML and mentions allowed:
+/// - HTML: its hidden markers (`<!-- tacit:intent -->`, the intent-id and outcome
+///   markers of this intent) and the `<details><summary>How to take part</summary>` ...
+///   `</details>` block around its help;
+/// - links: the "in your time zone" link to timeanddate.com and the links to the
+///   comments that hold objections and concerns (URLs GitHub gave, never user text);
+/// - mentions: `@login` for the valid logins of the people in the intent;
+/// - no image, code block, footnote, bare URL or e-mail address.
+///
+/// Text inside code spans is inert: GitHub interprets nothing there. Returns each
+/// thing found that is not allowed.
+fn injected(markdown: &str, logins: &[String], urls: &[String]) -> Vec<String> {
+    let allowed_html = [
+        STATUS_MARKER.to_string(),
+        status_marker(ID),
+        outcome_marker(ID),
+        "<details><summary>How to take part</summary>".to_string(),
+        "</details>".to_string(),
+    ];
+    let mut found = Vec::new();
+    if let Some(c) = markdown.chars().find(|&c| is_invisible(c)) {
+        found.push(format!("invisible character U+{:04X}", c as u32));
+    }
+    let mut text = String::new();
+    let check_text = |text: &mut String, found: &mut Vec<String>| {
+        for pattern in ["://", "www."] {
+            if text.contains(pattern) {
+                found.push(format!("bare link in text {text:?}"));
+            }
+        }
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find('@') {
+            let after = &rest[at + 1..];
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(after.len());
+            let login = &after[..end];
+            if !login.is_empty() && !logins.iter().any(|l| l == login) {
+                found.push(format!("mention @{login} in text {text:?}"));
+            }
+            rest = after;
+        }
+        text.clear();
+    };
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS;
+    for event in Parser::new_ext(markdown, options) {
+        if let Md::Text(t) = &event {
+            text.push_str(t);
+            continue;
+        }
+        check_text(&mut text, &mut found);
+        match event {
+            Md::Html(h) | Md::InlineHtml(h) if !allowed_html.iter().any(|a| a == h.trim_end()) => {
+                found.push(format!("HTML {h:?}"));
+            }
+            Md::Start(Tag::Link { dest_url, .. }) => {
+                let ours = dest_url
+                    .starts_with("https://www.timeanddate.com/worldclock/fixedtime.html?iso=")
+                    || urls.iter().any(|u| **u == *dest_url);
+                if !ours {
+                    found.push(format!("link to {dest_url:?}"));
+                }
+            }
+            Md::Start(Tag::Image { dest_url, .. }) => found.push(format!("image {dest_url:?}")),
+            Md::Start(Tag::CodeBlock(_)) => found.push("code block".into()),
+            Md::FootnoteReference(f) => found.push(format!("footnote {f:?}")),
+            Md::Start(Tag::FootnoteDefinition(f)) => found.push(format!("footnote {f:?}")),
+            _ => {}
+        }
+    }
+    check_text(&mut text, &mut found);
+    found
+}
+
+/// List items and headings in `markdown`: user text that broke out of its line would
+/// add or remove some.
+fn structure(markdown: &str) -> (usize, usize) {
+    let (mut items, mut headings) = (0, 0);
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Md::End(TagEnd::Item) => items += 1,
+            Md::End(TagEnd::Heading(_)) => headings += 1,
+            _ => {}
+        }
+    }
+    (items, headings)
+}
+
+/// Strings built from the pieces attacks are made of, and any characters.
+fn hostile() -> impl Strategy<Value = String> {
+    let pieces: Vec<&'static str> = vec![
+        "`",
+        "``",
+        "```",
+        "~~~",
+        "<",
+        ">",
+        "[",
+        "]",
+        "(",
+        ")",
+        "!",
+        "@",
+        "*",
+        "_",
+        "#",
+        "|",
+        "\\",
+        "&",
+        ":",
+        " ",
+        "    ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\n\n",
+        "\n> ",
+        "\n- ",
+        "\n1. ",
+        "\n---\n",
+        "\n# ",
+        "\u{202e}",
+        "\u{2066}",
+        "\u{200b}",
+        "\u{feff}",
+        "bob",
+        "@bob",
+        "@org/team",
+        "a@b.example",
+        "<details open>",
+        "</details>",
+        "<!--",
+        "-->",
+        "<!-- tacit:intent -->",
+        "<img src=x>",
+        "<a href=\"https://evil.example\">",
+        "[x](https://evil.example)",
+        "![i](https://evil.example/i.png)",
+        "[x]: https://evil.example",
+        "<https://evil.example>",
+        "https://evil.example",
+        "www.evil.example",
+        "[^1]",
+        "\n[^1]: note",
+        "&lt;",
+        "&#96;",
+    ];
+    let piece = prop_oneof![
+        3 => prop::sample::select(pieces).prop_map(String::from),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..16).prop_map(|v| v.concat())
+}
+
+/// A login: usually a valid one, sometimes anything.
+fn login() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[a-zA-Z0-9][a-zA-Z0-9-]{0,10}",
+        1 => hostile(),
+        1 => Just("dependabot[bot]".to_string()),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct People {
+    author: String,
+    objections: Vec<(String, String)>,
+    concerns: Vec<(String, String)>,
+    approvals: Vec<String>,
+    /// `/extend` arguments that do not parse and labels added on top: notes.
+    notes: Vec<(String, String)>,
+    label: String,
+    add_label: String,
+    refusal: Option<String>,
+    outcome: u8,
+    outcome_text: String,
+    outcome_login: String,
+}
+
+fn people() -> impl Strategy<Value = People> {
+    (
+        (
+            login(),
+            prop::collection::vec((login(), hostile()), 0..4),
+            prop::collection::vec((login(), hostile()), 0..4),
+            prop::collection::vec(login(), 0..3),
+            prop::collection::vec((login(), hostile()), 0..3),
+        ),
+        (
+            hostile(),
+            hostile(),
+            prop::option::of(hostile()),
+            0u8..12,
+            hostile(),
+            login(),
+        ),
+    )
+        .prop_map(
+            |(
+                (author, objections, concerns, approvals, notes),
+                (label, add_label, refusal, outcome, outcome_text, outcome_login),
+            )| People {
+                author,
+                objections,
+                concerns,
+                approvals,
+                notes,
+                label,
+                add_label,
+                refusal,
+                outcome,
+                outcome_text,
+                outcome_login,
+            },
+        )
+}
+
+fn at() -> Timestamp {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+
+/// An intent holding every piece of `p`, built through the decision machine where it
+/// writes text itself (notes) and directly elsewhere.
+fn intent_of(p: &People) -> Intent {
+    let mut policy = RepoConfig::default()
+        .policy("intent-to-merge")
+        .expect("a default label");
+    policy.label = p.label.clone();
+    policy.add_label = Some(p.add_label.clone());
+    let (mut intent, _) = Intent::open(Opening {
+        policy,
+        is_pull: true,
+        item_author: "carol".into(),
+        author: p.author.clone(),
+        at: at(),
+        head_sha: Some("sha-0".into()),
+        carried: Vec::new(),
+    });
+    let mut n = 0;
+    for (who, arg) in &p.notes {
+        n += 1;
+        intent.handle(
+            Event::Command {
+                actor: Actor {
+                    login: who.clone(),
+                    role: Some(Role::Write),
+                },
+                command: Command::Extend {
+                    arg: arg.clone(),
+                    duration: None,
+                },
+                source: Source::Comment(n),
+                url: Some(comment_url(n)),
+                at: at(),
+                sender_is_author: true,
+            },
+            at(),
+        );
+        intent.handle(
+            Event::OtherIntentLabel {
+                label: arg.clone(),
+                by: who.clone(),
+            },
+            at(),
+        );
+    }
+    for (who, reason) in &p.objections {
+        n += 1;
+        intent.objections.push(Objection {
+            who: who.clone(),
+            reason: reason.clone(),
+            url: Some(comment_url(n)),
+            at: at(),
+            source: Source::Comment(n),
+        });
+    }
+    for (who, what) in &p.concerns {
+        n += 1;
+        intent.concerns.push(Concern {
+            who: who.clone(),
+            what: format!("/object: {what}"),
+            why: "needs write permission (has read)".into(),
+            url: Some(comment_url(n)),
+        });
+    }
+    for who in &p.approvals {
+        n += 1;
+        intent.approvals.push(Approval {
+            who: who.clone(),
+            url: Some(comment_url(n)),
+            at: at(),
+            source: Source::Comment(n),
+        });
+    }
+    if let Some(message) = &p.refusal {
+        intent.refusal = Some(Refusal {
+            message: message.clone(),
+            first_at: at(),
+            last_at: at(),
+            attempts: 1,
+            soon: false,
+            nudged: false,
+        });
+    }
+    let text = p.outcome_text.clone();
+    let who = p.outcome_login.clone();
+    let outcome = match p.outcome {
+        0 => None,
+        1 => Some(Outcome::Merged {
+            sha: "abcdef1234567".into(),
+        }),
+        2 => Some(Outcome::Accepted),
+        3 => Some(Outcome::Cancelled { by: who }),
+        4 => Some(Outcome::LabelRemoved { by: Some(who) }),
+        5 => Some(Outcome::ItemClosed {
+            by: Some(who),
+            merged: false,
+        }),
+        6 => Some(Outcome::ItemClosed {
+            by: Some(who),
+            merged: true,
+        }),
+        7 => Some(Outcome::AuthorLostPermission { author: who }),
+        8 => Some(Outcome::Refused { reason: text }),
+        9 => Some(Outcome::GaveUp { reason: text }),
+        10 => Some(Outcome::NotOpened {
+            message: not_opened(&NotOpened::NoPermission {
+                label: text,
+                who,
+                needs: Role::Write,
+                has: None,
+            }),
+        }),
+        _ => Some(Outcome::LabelDeleted),
+    };
+    if let Some(o) = outcome {
+        intent.phase = Phase::Done;
+        intent.outcome = Some(o);
+        intent.ended_at = Some(at());
+    }
+    intent
+}
+
+/// The logins tacit may mention for `p`: the valid ones among its people.
+fn logins_of(p: &People) -> Vec<String> {
+    let mut all = vec![p.author.clone(), p.outcome_login.clone()];
+    all.extend(p.objections.iter().map(|(w, _)| w.clone()));
+    all.extend(p.concerns.iter().map(|(w, _)| w.clone()));
+    all.extend(p.approvals.iter().cloned());
+    all.extend(p.notes.iter().map(|(w, _)| w.clone()));
+    all.retain(|l| is_valid_login(l));
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn user_text_never_becomes_markdown(p in people()) {
+        let intent = intent_of(&p);
+        let logins = logins_of(&p);
+        let urls: Vec<String> = (1..=64).map(comment_url).collect();
+        let now = at();
+
+        let status = status_comment(&intent, ID, now);
+        let found = injected(&status, &logins, &urls);
+        prop_assert!(found.is_empty(), "status comment: {found:?}\n{status}");
+        // Every objection and concern is one list item; the help lists five commands
+        // while the intent runs; tacit's heading is the only one.
+        let help = if intent.phase == Phase::Done { 0 } else { 5 };
+        prop_assert_eq!(
+            structure(&status),
+            (p.objections.len() + p.concerns.len() + help, 1),
+            "{}", status
+        );
+
+        let outcome = outcome_comment(&intent, ID);
+        let found = injected(&outcome, &logins, &urls);
+        prop_assert!(found.is_empty(), "outcome comment: {found:?}\n{outcome}");
+        prop_assert_eq!(structure(&outcome), (0, 0), "{}", outcome);
+
+        let check = check_run(&intent, now);
+        let found = injected(&check.summary, &logins, &urls);
+        prop_assert!(found.is_empty(), "check run: {found:?}\n{}", check.summary);
+
+        for note in [
+            not_opened(&NotOpened::NotAPullRequest { label: p.label.clone() }),
+            not_opened(&NotOpened::ItemClosed { label: p.label.clone() }),
+            config_problem(&p.label, &p.outcome_text),
+        ] {
+            let found = injected(&note, &logins, &urls);
+            prop_assert!(found.is_empty(), "note: {found:?}\n{note}");
+            prop_assert_eq!(structure(&note), (0, 0), "{}", note);
+        }
+    }
+}
+
+/// The property's checker finds what it is meant to find (a check that cannot fail
+/// proves nothing).
+#[test]
+fn the_checker_sees_injections() {
+    let logins = vec!["alice".to_string()];
+    let urls = vec![comment_url(1)];
+    let clean = format!(
+        "{STATUS_MARKER}\n@alice: `x` ([comment]({}))\n",
+        comment_url(1)
+    );
+    assert_eq!(injected(&clean, &logins, &urls), Vec::<String>::new());
+    for bad in [
+        "[x](https://evil.example)",
+        "![x](https://evil.example/x.png)",
+        "<details open>",
+        "a <b>bold</b>",
+        "@bob",
+        "@org/team",
+        "see https://evil.example",
+        "see www.evil.example",
+        "a\u{202e}b",
+        "```\ncode\n```",
+        "x[^1]\n\n[^1]: y",
+        "<https://evil.example>",
+    ] {
+        assert!(
+            !injected(bad, &logins, &urls).is_empty(),
+            "not seen: {bad:?}"
+        );
+    }
+}
