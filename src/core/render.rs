@@ -548,7 +548,7 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
         Outcome::Failed { step, error } => format!(
             "tacit could not {} ({}), and trying again would not help, so the intent ended and nothing was done. tacit removed `{label}`; add it again to start over.",
             step_verb(*step),
-            one_line(error).trim_end_matches('.')
+            inert(error.trim_end_matches('.'))
         ),
         Outcome::NotOpened { message } => message.clone(),
     }

@@ -363,8 +363,10 @@ fn intent_of(p: &People) -> Intent {
         item_author: "carol".into(),
         author: p.author.clone(),
         at: at(),
+        now: at(),
         head_sha: Some("sha-0".into()),
         carried: Vec::new(),
+        config_note: None,
     });
     let mut n = 0;
     for (who, arg) in &p.notes {
@@ -383,6 +385,7 @@ fn intent_of(p: &People) -> Intent {
                 url: Some(comment_url(n)),
                 at: at(),
                 sender_is_author: true,
+                edited_from: None,
             },
             at(),
         );
@@ -402,6 +405,7 @@ fn intent_of(p: &People) -> Intent {
             url: Some(comment_url(n)),
             at: at(),
             source: Source::Comment(n),
+            edited_from: None,
         });
     }
     for (who, what) in &p.concerns {
