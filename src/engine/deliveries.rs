@@ -441,6 +441,7 @@ impl Engine {
             carried,
             config_note,
         });
+        intent.title = item.title.clone();
         // Comments and reviews made after the label, before tacit knew of the intent
         // (an outage, a late label), count; so does a changes-requested review that
         // still stands (SPEC 3).

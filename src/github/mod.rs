@@ -512,6 +512,7 @@ impl GitHub {
             head_sha: None,
             draft: false,
             author: issue.user.login,
+            title: issue.title,
         })
     }
 
