@@ -11,7 +11,7 @@
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
 //! - the store alone, on SQLite and PostgreSQL: `store`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
-//!   `config_schema`;
+//!   `config_schema`, `decisions`;
 //! - the fake GitHub itself: `fake_github_selftest`.
 
 mod support;
@@ -22,6 +22,7 @@ mod config_schema;
 mod consent;
 mod contract;
 mod dashboard;
+mod decisions;
 mod e2e;
 mod fake_github_selftest;
 mod faults;
