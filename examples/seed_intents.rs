@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::any::AnyPoolOptions;
 use tacit::core::config::RepoConfig;
-use tacit::core::intent::{Intent, Opening};
+use tacit::core::intent::{Event, Intent, Opening};
 use tacit::store::Store;
 
 const REPOS: u64 = 100;
@@ -73,15 +73,20 @@ async fn main() -> anyhow::Result<()> {
             }
             Due::At { ms } => Timestamp::from_millisecond(ms)?,
         };
-        let (intent, _effects) = Intent::open(Opening {
+        let opened = close_at - window;
+        let (mut intent, _effects) = Intent::open(Opening {
             policy: policy.clone(),
             is_pull: true,
             item_author: format!("author{}", i % 97),
             author: "maintainer".into(),
-            at: close_at - window,
+            at: opened,
+            now: opened,
             head_sha: Some(format!("{:040x}", i + 1)),
             carried: Vec::new(),
+            config_note: None,
         });
+        // Its status comment appeared as it opened: the window runs from then.
+        intent.handle(Event::Noticed { at: opened }, opened);
         let due_at = intent.next_due().context("an open intent is due")?;
         if let Due::At { ms } = due {
             anyhow::ensure!(
