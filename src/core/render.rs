@@ -612,19 +612,30 @@ pub fn outcome_comment_at(intent: &Intent, intent_id: &str, place: Option<Place<
     if matches!(intent.outcome, Some(Outcome::NotOpened { .. })) {
         return s;
     }
-    let lines: Vec<String> = intent
-        .records()
-        .iter()
-        .map(|r| record_line(intent, r))
-        .collect();
+    let records = intent.records();
     let _ = writeln!(s, "\n**Decision record**\n");
-    for line in lines {
-        let _ = writeln!(s, "- {line}");
+    // A comment holds at most 65,536 characters: a very long history shows its start
+    // and its end.
+    let skipped = records.len().saturating_sub(MAX_RECORD_LINES);
+    let (head, tail) = (MAX_RECORD_LINES - 10, records.len() - 10.min(records.len()));
+    for (i, r) in records.iter().enumerate() {
+        if skipped > 0 && i == head {
+            let _ = writeln!(s, "- … {skipped} more entries …");
+        }
+        if skipped == 0 || i < head || i >= tail {
+            let _ = writeln!(s, "- {}", record_line(intent, r));
+        }
     }
     s.push('\n');
     let _ = writeln!(s, "{RECORD_OPEN}{} -->", record_json(intent, place));
     s
 }
+
+/// At most this many entries of the record are listed in words (the first ones and the
+/// last), and at most [`MAX_RECORD_ITEMS`] of each list in the JSON, each reason cut to
+/// [`MAX_USER_TEXT`] characters: the outcome comment stays well under GitHub's 65,536.
+pub const MAX_RECORD_LINES: usize = 40;
+pub const MAX_RECORD_ITEMS: usize = 20;
 
 /// How the hidden record line starts.
 pub const RECORD_OPEN: &str = "<!-- tacit:record ";
@@ -819,12 +830,28 @@ pub fn record_json(intent: &Intent, place: Option<Place<'_>>) -> String {
             Record::Opened { .. } | Record::Noticed { .. } | Record::Ended { .. } => {}
         }
     }
+    let mut truncated = false;
+    let mut cap = |len: usize| {
+        truncated |= len > MAX_RECORD_ITEMS;
+        len.min(MAX_RECORD_ITEMS)
+    };
+    objections.truncate(cap(objections.len()));
+    approvals.truncate(cap(approvals.len()));
+    extensions.truncate(cap(extensions.len()));
+    restarts.truncate(cap(restarts.len()));
+    for o in &mut objections {
+        if o.reason.chars().count() > MAX_USER_TEXT {
+            o.reason = o.reason.chars().take(MAX_USER_TEXT).collect::<String>() + "…";
+            truncated = true;
+        }
+    }
+    let title: String = intent.title.chars().take(MAX_USER_TEXT).collect();
     let outcome = intent.outcome.as_ref();
     let record = DecisionRecord {
         v: RECORD_VERSION,
         repo: place.map(|p| p.repo),
         number: place.map(|p| p.number),
-        title: &intent.title,
+        title: &title,
         intent: &intent.policy.label,
         action: intent.policy.action,
         outcome: outcome.map(Outcome::kind),
@@ -839,6 +866,7 @@ pub fn record_json(intent: &Intent, place: Option<Place<'_>>) -> String {
         approvals,
         extensions,
         restarts,
+        truncated,
     };
     let json = serde_json::to_string(&record).expect("the record always serializes");
     comment_safe_json(&json)
@@ -866,6 +894,8 @@ struct DecisionRecord<'a> {
     approvals: Vec<RecordApproval>,
     extensions: Vec<RecordExtension>,
     restarts: Vec<RecordRestart>,
+    /// Lists were cut to their first [`MAX_RECORD_ITEMS`], or reasons shortened.
+    truncated: bool,
 }
 
 #[derive(serde::Serialize)]

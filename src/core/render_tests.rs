@@ -724,3 +724,55 @@ fn a_reason_cannot_end_the_record_and_round_trips() {
         "{text}"
     );
 }
+
+/// However long the history, the outcome comment stays within GitHub's 65,536
+/// characters, says what it left out, and its record still parses.
+#[test]
+fn a_long_history_stays_within_a_comment() {
+    use crate::core::intent::{ObjectionEnd, Record};
+    let mut intent = Intent::open(Opening {
+        policy: RepoConfig::default().policy("intent-to-close").unwrap(),
+        is_pull: false,
+        item_author: "carol".into(),
+        author: "alice".into(),
+        at: at(),
+        now: at(),
+        head_sha: None,
+        carried: Vec::new(),
+        config_note: None,
+    })
+    .0;
+    intent.title = "<".repeat(5000);
+    for n in 0..2000 {
+        intent.history.push(Record::Objected {
+            who: format!("user{n}"),
+            reason: "<-->".repeat(2000),
+            url: Some(comment_url(n)),
+            at: at(),
+            source: Source::Comment(n),
+        });
+        intent.history.push(Record::ObjectionEnded {
+            who: format!("user{n}"),
+            how: ObjectionEnd::Withdrawn,
+            url: Some(comment_url(n)),
+            at: at(),
+        });
+    }
+    intent.handle(
+        Event::Ended(crate::core::intent::EndReason::LabelRemoved { by: None }),
+        at(),
+    );
+    let comment = outcome_comment_at(&intent, ID, None);
+    assert!(comment.chars().count() < 65_536, "{}", comment.len());
+    assert!(comment.contains("- … 3962 more entries …"), "{comment}");
+    assert!(comment.contains("label removed"), "the end is shown");
+    let (_, json) = split_record(&comment);
+    let value: serde_json::Value = serde_json::from_str(json.unwrap()).unwrap();
+    assert_eq!(value["truncated"], true);
+    assert_eq!(
+        value["objections"].as_array().unwrap().len(),
+        MAX_RECORD_ITEMS
+    );
+    // The first 30 entries, a line saying how many more, the last 10.
+    assert_eq!(structure(&comment).0, MAX_RECORD_LINES + 1, "lines listed");
+}
