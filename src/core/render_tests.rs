@@ -776,3 +776,19 @@ fn a_long_history_stays_within_a_comment() {
     // The first 30 entries, a line saying how many more, the last 10.
     assert_eq!(structure(&comment).0, MAX_RECORD_LINES + 1, "lines listed");
 }
+
+/// The example of the record in docs/user-guide.md is the snapshot's, as rendered.
+#[test]
+fn the_documented_record_is_the_rendered_one() {
+    let guide = include_str!("../../docs/user-guide.md");
+    let snapshot =
+        include_str!("snapshots/tacit__core__intent__tests__snapshots__decision_record.snap");
+    let record = snapshot
+        .lines()
+        .find(|l| l.starts_with(RECORD_OPEN))
+        .expect("the snapshot has a record");
+    assert!(
+        guide.lines().any(|l| l == record),
+        "docs/user-guide.md shows an old record; copy it from the snapshot:\n{record}"
+    );
+}

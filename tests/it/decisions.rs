@@ -249,7 +249,7 @@ async fn a_merge_leaves_its_record(kind: Db) {
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
     assert_eq!(rows[0]["title"], "Pull request 7");
     assert_eq!(rows[0]["commit"], commit);
-    drop(t);
+    t.stop().await;
 }
 
 macro_rules! both {
