@@ -237,12 +237,25 @@ fn one_line(text: &str) -> String {
 
 /// Read the ended intents that match `query` and print them.
 pub async fn run(database_url: &str, query: &Query) -> anyhow::Result<String> {
-    let store = Store::connect(database_url).await?;
+    let store = Store::connect(&existing_only(database_url))
+        .await
+        .context("cannot open the database (is DATABASE_URL the one tacit serve uses?)")?;
     let since = query.since.map(|t| t.as_millisecond());
     let rows = store.ended_intents(query.repo.as_deref(), since).await;
     store.close().await;
     let decisions: Vec<Decision> = rows?.iter().filter_map(decision).collect();
     Ok(format(&decisions, query.format))
+}
+
+/// A SQLite address that opens the file only if it exists: a mistyped path must not
+/// leave an empty database behind and report no decisions.
+fn existing_only(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains("mode=") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rw")
+    } else {
+        url.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -253,6 +266,23 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_sqlite_file_is_never_created() {
+        assert_eq!(
+            existing_only("sqlite://tacit.db"),
+            "sqlite://tacit.db?mode=rw"
+        );
+        assert_eq!(
+            existing_only("sqlite://t.db?x=1"),
+            "sqlite://t.db?x=1&mode=rw"
+        );
+        assert_eq!(
+            existing_only("sqlite://t.db?mode=ro"),
+            "sqlite://t.db?mode=ro"
+        );
+        assert_eq!(existing_only("postgres://h/db"), "postgres://h/db");
     }
 
     #[test]

@@ -252,6 +252,31 @@ async fn a_merge_leaves_its_record(kind: Db) {
     t.stop().await;
 }
 
+/// A mistyped SQLite path is an error, not an empty database and no decisions.
+#[test]
+fn a_missing_database_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nothing-here.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_tacit"))
+        .arg("decisions")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DATABASE_URL", format!("sqlite://{}", path.display()))
+        .output()
+        .expect("tacit runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert!(!path.exists(), "no database file was created");
+    // Arguments are checked before anything is opened.
+    let out = Command::new(env!("CARGO_BIN_EXE_tacit"))
+        .args(["decisions", "--format", "xml"])
+        .env_clear()
+        .output()
+        .expect("tacit runs");
+    assert_eq!(out.status.code(), Some(2));
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
