@@ -3,8 +3,9 @@
 #   docker build -t tacit .
 #   docker run --env-file .env -p 3000:3000 -v tacit-data:/data tacit
 #
-# The image runs `tacit serve` (the webhook server and the scheduler, one process).
-# Configuration comes from the environment; see .env.example.
+# The image runs `tacit serve` (the webhook server and the scheduler, one process) as
+# the unprivileged user tacit (uid 10001). Configuration comes from the environment;
+# see .env.example. Backups: `docker exec <container> tacit backup backup.db`.
 
 # ---------------------------------------------------------------------------
 # Build
@@ -36,6 +37,9 @@ RUN touch src/main.rs src/lib.rs \
 FROM debian:bookworm-slim
 
 # tacit speaks TLS to GitHub with rustls and the system's root certificates.
+# Not pinned to a version: Debian's security updates replace package versions in
+# place, so a pinned one would stop the image from building.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/*
@@ -46,7 +50,13 @@ RUN groupadd --system --gid 10001 tacit \
     && mkdir -p /data \
     && chown tacit:tacit /data
 
-COPY --from=builder /usr/local/bin/tacit /usr/local/bin/tacit
+# The binary, and in front of it on PATH the script that runs it as the user tacit
+# (docker/entrypoint.sh): the container starts as root only so that the script can
+# hand a fresh volume at /data to tacit (a Fly.io volume, a host directory, arrive
+# owned by root); tacit itself never runs as root. `tacit ...` in `docker exec` or
+# `fly ssh console -C` goes through the same script.
+COPY --from=builder /usr/local/bin/tacit /usr/local/lib/tacit/tacit
+COPY docker/entrypoint.sh /usr/local/bin/tacit
 
 # Defaults for a container; anything set at `docker run` (or in fly.toml) wins.
 # With PostgreSQL (DATABASE_URL=postgres://...), /data is not used at all.
@@ -54,14 +64,16 @@ ENV HOST=0.0.0.0 \
     PORT=3000 \
     DATABASE_URL=sqlite:///data/tacit.db
 
-# The working directory is where tacit reads an optional `.env` file.
+# The working directory is where tacit reads an optional `.env` file, and where
+# `tacit backup NAME` writes NAME (a consistent copy of the database; see
+# docs/operations.md).
 WORKDIR /data
-# A volume mounted here must be writable by uid 10001. A fresh Docker named volume
-# copies this directory's owner; a host directory or another platform's volume
-# may need `chown 10001:10001` once.
 VOLUME ["/data"]
-USER tacit:tacit
 
 EXPOSE 3000
+# `tacit healthcheck` asks the server in this container for /healthz (200 while its
+# database answers); the image needs no curl for it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["/usr/local/bin/tacit", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/tacit"]
 CMD ["serve"]

@@ -127,7 +127,8 @@ tacit_states() { # deliveries by state in a tacit database, e.g. "done=120 pendi
 measure() { # $1 server (tacit|probot), $2 run number
   # Ports below the kernel's ephemeral range (32768-60999): a port there can be taken as
   # the local end of some outgoing connection, and the server then cannot listen.
-  local server="$1" run="$2" port=$((18200 + run * 4)) url
+  local server="$1" run="$2"
+  local port=$((18200 + run * 4)) url
   [ "$server" = probot ] && port=$((port + 2))
   url="http://127.0.0.1:$port"
   local c0 c1 out line extra=""

@@ -83,7 +83,6 @@ async fn main() -> anyhow::Result<()> {
             now: opened,
             head_sha: Some(format!("{:040x}", i + 1)),
             carried: Vec::new(),
-            config_note: None,
         });
         // Its status comment appeared as it opened: the window runs from then.
         intent.handle(Event::Noticed { at: opened }, opened);
@@ -94,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
                 "due at {due_at}, not at {ms}"
             );
         }
-        let state = serde_json::to_string(&intent)?;
+        let state = tacit::store::codec::encode_intent(&intent)?;
         let repo = format!("bench/repo{}", i % REPOS);
         let number = (i / REPOS + 1) as i64;
         rows.push((

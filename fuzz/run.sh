@@ -8,8 +8,8 @@
 #
 # The corpus is fuzz/corpus/<target> (ignored by git). It starts from the
 # committed seeds in fuzz/seeds/<target>; webhook_payload and commands also
-# take the example payloads of shared/github/webhooks when that folder is
-# beside the repository. What libFuzzer adds there is kept between runs.
+# take GitHub's example payloads in tests/fixtures/webhooks. What libFuzzer
+# adds there is kept between runs.
 # A crash goes to fuzz/artifacts/<target>/, the full libFuzzer log to
 # fuzz/artifacts/<target>/run-<UTC time>.log.
 #

@@ -1,5 +1,6 @@
 //! The command line: `tacit serve`, `tacit decisions`, `tacit setup`,
-//! `tacit check-config`, `tacit config-schema` (and `tacit help`).
+//! `tacit check-config`, `tacit config-schema`, `tacit backup`, `tacit healthcheck`
+//! (and `tacit help`).
 
 use std::process::ExitCode;
 
@@ -16,8 +17,14 @@ Usage:
   tacit setup [--webhook-url URL]
                               register the GitHub App from app.yml in the browser
                               and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
-  tacit check-config [FILE]   check a configuration file (default .github/tacit.yml)
+  tacit check-config [FILE] [--owner OWNER_FILE]
+                              check a configuration file (default .github/tacit.yml),
+                              laid over the owner's shared one (from OWNER/.github)
   tacit config-schema         print the JSON Schema of .github/tacit.yml
+  tacit backup PATH           copy the SQLite database (DATABASE_URL) to a new file
+                              PATH, consistently, while tacit runs
+  tacit healthcheck           exit 0 if the tacit serving on PORT here answers
+                              /healthz with 200 (for container health checks)
   tacit help                  show this help
 
 Configuration comes from the environment and from .env in the working directory:
@@ -35,7 +42,9 @@ pub fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("decisions") => decisions(&args[1..]),
         Some("setup") => setup(&args[1..]),
-        Some("check-config") => check_config(args.get(1).map(String::as_str)),
+        Some("check-config") => check_config(&args[1..]),
+        Some("backup") => backup(&args[1..]),
+        Some("healthcheck") => healthcheck(),
         Some("config-schema") => {
             print!("{}", crate::core::config::json_schema_text());
             ExitCode::SUCCESS
@@ -75,27 +84,72 @@ fn setup(args: &[String]) -> ExitCode {
     crate::setup::main(webhook_url)
 }
 
-/// Validate a `.github/tacit.yml`: exit 0 if tacit would accept it, 1 with the error
-/// (line and column) if not, 2 if it cannot be read.
-fn check_config(path: Option<&str>) -> ExitCode {
-    let path = path.unwrap_or(".github/tacit.yml");
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+/// Validate a `.github/tacit.yml`, laid over the owner's file with `--owner`: exit 0 if
+/// tacit would accept them, 1 with the error (file, line and column) if not, 2 if one
+/// cannot be read or the arguments are wrong.
+fn check_config(args: &[String]) -> ExitCode {
+    let mut path = None;
+    let mut owner = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--owner" => match args.next() {
+                Some(file) => owner = Some(file.clone()),
+                None => {
+                    eprintln!("tacit check-config: --owner needs a file\n\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            other if other.starts_with("--owner=") => {
+                owner = Some(other["--owner=".len()..].to_string());
+            }
+            other if path.is_none() && !other.starts_with("--") => path = Some(other.to_string()),
+            other => {
+                eprintln!("tacit check-config: unexpected argument {other:?}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let path = path.unwrap_or_else(|| ".github/tacit.yml".to_string());
+    let read = |path: &str| match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
         Err(e) => {
             eprintln!("tacit: cannot read {path}: {e}");
-            return ExitCode::from(2);
+            None
         }
     };
-    match crate::core::config::RepoConfig::parse(&text) {
+    let Some(text) = read(&path) else {
+        return ExitCode::from(2);
+    };
+    let owner_text = match &owner {
+        Some(owner) => match read(owner) {
+            Some(text) => Some(text),
+            None => return ExitCode::from(2),
+        },
+        None => None,
+    };
+    use crate::core::config::{ConfigFile, RepoConfig};
+    let owner_file = owner
+        .as_deref()
+        .zip(owner_text.as_deref())
+        .map(|(name, text)| ConfigFile { name, text });
+    let repo_file = Some(ConfigFile {
+        name: &path,
+        text: &text,
+    });
+    match RepoConfig::layered(owner_file, repo_file) {
         Ok(config) => {
+            let over = owner
+                .map(|o| format!(" (laid over {o})"))
+                .unwrap_or_default();
             println!(
-                "{path}: valid; intent labels: {}",
+                "{path}: valid{over}; intent labels: {}",
                 config.intent_labels().join(", ")
             );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{path}: {e}");
+            eprintln!("{}: {e}", e.file.as_deref().unwrap_or(&path));
             ExitCode::from(1)
         }
     }
@@ -131,6 +185,97 @@ fn decisions(args: &[String]) -> ExitCode {
         }
         Err(e) => {
             eprintln!("tacit decisions: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `tacit backup PATH`: exit 0 with a copy at PATH, 1 if none was made, 2 on usage.
+fn backup(args: &[String]) -> ExitCode {
+    let [path] = args else {
+        eprintln!("tacit backup: give one path for the copy\n\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let _ = dotenvy::dotenv();
+    let url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "sqlite://tacit.db".into());
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tacit backup: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dest = std::path::Path::new(path);
+    match runtime.block_on(crate::store::backup::backup_sqlite(&url, dest)) {
+        Ok(bytes) => {
+            println!("tacit backup: wrote {path} ({bytes} bytes)");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tacit backup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `tacit healthcheck`: ask the tacit serving on this machine (`PORT`, default 3000,
+/// on loopback unless `HOST` names one address) for `/healthz`. Exit 0 on 200, 1
+/// otherwise. Plain HTTP/1.0 over a socket: the image needs no curl.
+fn healthcheck() -> ExitCode {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    let _ = dotenvy::dotenv();
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let port = var("PORT").unwrap_or_else(|| "3000".into());
+    let Ok(port) = port.trim().parse::<u16>() else {
+        eprintln!("tacit healthcheck: PORT must be a port number, got {port:?}");
+        return ExitCode::from(2);
+    };
+    let host = var("HOST").unwrap_or_else(|| "0.0.0.0".into());
+    let ip = match host.trim().trim_matches(['[', ']']).parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Ok(IpAddr::V6(ip)) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        Ok(ip) => ip,
+        Err(_) => {
+            eprintln!("tacit healthcheck: HOST must be an IP address, got {host:?}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = SocketAddr::new(ip, port);
+    // Within the image's HEALTHCHECK timeout (5 s).
+    let timeout = Duration::from_secs(2);
+    let answer = (|| -> std::io::Result<String> {
+        let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut head = Vec::new();
+        stream.take(256).read_to_end(&mut head)?;
+        Ok(String::from_utf8_lossy(&head)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string())
+    })();
+    match answer {
+        Ok(status) if status.split_whitespace().nth(1) == Some("200") => {
+            println!("tacit healthcheck: {addr}: {status}");
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("tacit healthcheck: {addr}: {status:?}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("tacit healthcheck: {addr}: {e}");
             ExitCode::FAILURE
         }
     }

@@ -525,7 +525,6 @@ mod tests {
             now: t0(),
             head_sha: is_pull.then(|| "abc123".into()),
             carried: Vec::new(),
-            config_note: None,
         });
         IntentRow {
             id: format!("id-{repo}-{number}"),
@@ -538,6 +537,7 @@ mod tests {
             status_comment_id: None,
             check_run_id: None,
             check_run_sha: None,
+            check_run_conclusion: None,
             updated_at: 0,
         }
     }

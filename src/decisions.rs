@@ -324,7 +324,6 @@ mod tests {
             now: at,
             head_sha: Some("sha".into()),
             carried: Vec::new(),
-            config_note: None,
         });
         intent.title = "Fix \"parsing\", again\nand more".into();
         intent.phase = crate::core::intent::Phase::Done;
@@ -343,6 +342,7 @@ mod tests {
             status_comment_id: None,
             check_run_id: None,
             check_run_sha: None,
+            check_run_conclusion: None,
             updated_at: 0,
         }
     }

@@ -174,6 +174,7 @@ pub struct Server {
     http: JoinHandle<()>,
     worker: JoinHandle<()>,
     store: Store,
+    engine: Arc<Engine>,
 }
 
 impl Server {
@@ -258,11 +259,32 @@ impl Server {
             http,
             worker,
             store,
+            engine,
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// One reconciliation pass now (see [`Engine::reconcile`]), as at start.
+    pub async fn reconcile(&self) -> crate::engine::Report {
+        self.engine.reconcile().await
+    }
+
+    /// Run the work due now and what it causes until nothing is due (see
+    /// [`Engine::run_pending`]); first waits for the App's identity, which the engine
+    /// learns before its loops start.
+    pub async fn run_pending(&self, timeout: Duration) -> anyhow::Result<usize> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.engine.bot_login().is_none() {
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the App's identity is unknown"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.engine.run_pending(timeout).await
     }
 
     /// Stop taking deliveries, finish the work in flight, release the database.

@@ -63,7 +63,7 @@ const MANIFEST_KEYS: [&str; 12] = [
 
 /// What tacit needs (SPEC section 6), so that an edited `app.yml` that lacks some of it
 /// is noticed before an App is registered with it.
-const NEEDED_PERMISSIONS: [(&str, &str); 7] = [
+const NEEDED_PERMISSIONS: [(&str, &str); 8] = [
     ("contents", "write"),
     ("issues", "write"),
     ("pull_requests", "write"),
@@ -71,6 +71,7 @@ const NEEDED_PERMISSIONS: [(&str, &str); 7] = [
     ("workflows", "write"),
     ("statuses", "read"),
     ("metadata", "read"),
+    ("members", "read"),
 ];
 const NEEDED_EVENTS: [&str; 8] = [
     "issues",

@@ -20,7 +20,7 @@
 //! 72 real hours whatever the local clocks do in between.
 
 use jiff::Timestamp;
-use jiff::civil::{Date, DateTime, Weekday};
+use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -270,6 +270,107 @@ fn duration(nanos: i128) -> Duration {
     let secs = u64::try_from(nanos / NANOS_PER_SEC).unwrap_or(u64::MAX);
     // Below 1e9, so it fits.
     Duration::new(secs, (nanos % NANOS_PER_SEC) as u32)
+}
+
+/// `act_within` (SPEC 5): the local hours of a day in which a closing window may act,
+/// `[start, end)` in the calendar's time zone, like `09:00-17:00`. Written and stored
+/// as that text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DailyHours {
+    pub start: Time,
+    pub end: Time,
+}
+
+impl DailyHours {
+    /// `HH:MM-HH:MM` (24-hour clock, two digits each), the start before the end.
+    pub fn parse(s: &str) -> Result<DailyHours, String> {
+        let invalid =
+            || format!("`{s}` is not a span of hours: write HH:MM-HH:MM, like 09:00-17:00");
+        let (start, end) = s.trim().split_once('-').ok_or_else(invalid)?;
+        let time = |t: &str| -> Result<Time, String> {
+            let b = t.as_bytes();
+            if b.len() != 5
+                || b[2] != b':'
+                || !b
+                    .iter()
+                    .enumerate()
+                    .all(|(i, c)| i == 2 || c.is_ascii_digit())
+            {
+                return Err(invalid());
+            }
+            // Only ASCII digits, so the parses below cannot fail.
+            let hour: i8 = t[..2].parse().map_err(|_| invalid())?;
+            let minute: i8 = t[3..].parse().map_err(|_| invalid())?;
+            Time::new(hour, minute, 0, 0).map_err(|_| invalid())
+        };
+        let (start, end) = (time(start.trim())?, time(end.trim())?);
+        if start >= end {
+            return Err(format!(
+                "`{s}` ends before it starts: the first time must be the earlier, like 09:00-17:00"
+            ));
+        }
+        Ok(DailyHours { start, end })
+    }
+}
+
+impl std::fmt::Display for DailyHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.start.strftime("%H:%M"),
+            self.end.strftime("%H:%M")
+        )
+    }
+}
+
+impl TryFrom<String> for DailyHours {
+    type Error = String;
+    fn try_from(s: String) -> Result<DailyHours, String> {
+        DailyHours::parse(&s)
+    }
+}
+
+impl From<DailyHours> for String {
+    fn from(hours: DailyHours) -> String {
+        hours.to_string()
+    }
+}
+
+impl Calendar {
+    /// The first instant at or after `t` inside `hours` of a day that counts (every day
+    /// without business days; Monday to Friday, holidays excepted, with them), in the
+    /// calendar's time zone. `t` itself when it is inside. A start that falls in a
+    /// daylight-saving gap begins when the clocks resume; in a fold, at the first one.
+    pub fn within_hours(&self, t: Timestamp, hours: DailyHours) -> Timestamp {
+        let at = |date: Date, time: Time| {
+            self.tz
+                .to_timestamp(date.to_datetime(time))
+                .unwrap_or(Timestamp::MAX)
+        };
+        let mut date = self.tz.to_datetime(t).date();
+        if self.is_business_day(date) {
+            let (start, end) = (at(date, hours.start), at(date, hours.end));
+            if t < start {
+                return start;
+            }
+            if t < end {
+                return t;
+            }
+        }
+        // Weekends and holidays end within this many days.
+        for _ in 0..self.holidays.len() + 8 {
+            let Ok(next) = date.tomorrow() else {
+                return t;
+            };
+            date = next;
+            if self.is_business_day(date) {
+                return at(date, hours.start);
+            }
+        }
+        t
+    }
 }
 
 #[cfg(test)]
@@ -968,5 +1069,165 @@ mod tests {
         let calendar = Calendar::from_policy(&policy);
         assert_eq!(calendar.timezone().iana_name(), Some("UTC"));
         assert!(!calendar.is_business_day(date(2026, 6, 8)));
+    }
+}
+
+#[cfg(test)]
+mod hours_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn nine_to_five() -> DailyHours {
+        DailyHours::parse("09:00-17:00").unwrap()
+    }
+
+    /// `(calendar, t, expected)`, both in UTC.
+    fn check(calendar: &Calendar, hours: DailyHours, cases: &[(&str, &str)]) {
+        for &(t, expected) in cases {
+            assert_eq!(
+                calendar.within_hours(ts(t), hours),
+                ts(expected),
+                "{t} in {:?}",
+                calendar.timezone().iana_name()
+            );
+        }
+    }
+
+    #[test]
+    fn hours_parse_and_print() {
+        let hours = nine_to_five();
+        assert_eq!(hours.start, Time::constant(9, 0, 0, 0));
+        assert_eq!(hours.end, Time::constant(17, 0, 0, 0));
+        assert_eq!(hours.to_string(), "09:00-17:00");
+        assert_eq!(
+            DailyHours::parse(" 00:00-23:59 ").unwrap().to_string(),
+            "00:00-23:59"
+        );
+        for bad in [
+            "9:00-17:00",
+            "09:00",
+            "09:00-24:00",
+            "09:60-17:00",
+            "0900-1700",
+            "",
+            "aa:bb-cc:dd",
+        ] {
+            assert!(
+                DailyHours::parse(bad).unwrap_err().contains("HH:MM-HH:MM"),
+                "{bad}"
+            );
+        }
+        for bad in ["17:00-09:00", "09:00-09:00"] {
+            assert!(
+                DailyHours::parse(bad)
+                    .unwrap_err()
+                    .contains("ends before it starts"),
+                "{bad}"
+            );
+        }
+        // Stored as its text.
+        let json = serde_json::to_string(&hours).unwrap();
+        assert_eq!(json, "\"09:00-17:00\"");
+        assert_eq!(serde_json::from_str::<DailyHours>(&json).unwrap(), hours);
+        assert!(serde_json::from_str::<DailyHours>("\"17:00-09:00\"").is_err());
+    }
+
+    #[test]
+    fn inside_stays_before_waits_after_moves_to_the_next_day() {
+        let utc = Calendar::new("UTC", false, &[]).unwrap();
+        check(
+            &utc,
+            nine_to_five(),
+            &[
+                ("2026-06-10T12:00:00Z", "2026-06-10T12:00:00Z"),
+                ("2026-06-10T09:00:00Z", "2026-06-10T09:00:00Z"),
+                ("2026-06-10T03:15:00Z", "2026-06-10T09:00:00Z"),
+                // The end is outside: acting resumes the next morning.
+                ("2026-06-10T17:00:00Z", "2026-06-11T09:00:00Z"),
+                ("2026-06-10T23:59:59Z", "2026-06-11T09:00:00Z"),
+                // Without business days, weekends count.
+                ("2026-06-13T20:00:00Z", "2026-06-14T09:00:00Z"),
+            ],
+        );
+    }
+
+    #[test]
+    fn business_days_skip_weekends_and_holidays() {
+        // 2026-12-24 is a Thursday, 2026-12-25 a Friday.
+        let berlin = Calendar::new(
+            "Europe/Berlin",
+            true,
+            &[date(2026, 12, 24), date(2026, 12, 25)],
+        )
+        .unwrap();
+        check(
+            &berlin,
+            nine_to_five(),
+            &[
+                // Wednesday 18:30 CET: Thursday and Friday are holidays, then the weekend.
+                ("2026-12-23T17:30:00Z", "2026-12-28T08:00:00Z"),
+                // On a holiday, inside the hours: still waits.
+                ("2026-12-24T10:00:00Z", "2026-12-28T08:00:00Z"),
+                // Friday evening, no holidays: Monday 09:00.
+                ("2026-06-12T16:00:00Z", "2026-06-15T07:00:00Z"),
+                // Saturday noon.
+                ("2026-06-13T10:00:00Z", "2026-06-15T07:00:00Z"),
+                // Monday 08:00 CEST.
+                ("2026-06-15T06:00:00Z", "2026-06-15T07:00:00Z"),
+            ],
+        );
+    }
+
+    #[test]
+    fn daylight_saving_changes() {
+        let hours = nine_to_five();
+        // Berlin: clocks go forward on Sunday 2026-03-29 and back on Sunday 2026-10-25.
+        let berlin = Calendar::new("Europe/Berlin", false, &[]).unwrap();
+        check(
+            &berlin,
+            hours,
+            &[
+                // Saturday 18:00 CET -> Sunday 09:00 CEST (07:00 UTC).
+                ("2026-03-28T17:00:00Z", "2026-03-29T07:00:00Z"),
+                // Saturday 18:00 CEST -> Sunday 09:00 CET (08:00 UTC).
+                ("2026-10-24T16:00:00Z", "2026-10-25T08:00:00Z"),
+                // Sunday 16:30 CET, inside.
+                ("2026-10-25T15:30:00Z", "2026-10-25T15:30:00Z"),
+            ],
+        );
+        let business = Calendar::new("Europe/Berlin", true, &[]).unwrap();
+        check(
+            &business,
+            hours,
+            &[("2026-03-27T17:00:00Z", "2026-03-30T07:00:00Z")],
+        );
+        // New York: forward on 2026-03-08, back on 2026-11-01 (Sundays).
+        let new_york = Calendar::new("America/New_York", true, &[]).unwrap();
+        check(
+            &new_york,
+            hours,
+            &[
+                // Friday 18:00 EST -> Monday 09:00 EDT (13:00 UTC).
+                ("2026-03-06T23:00:00Z", "2026-03-09T13:00:00Z"),
+                // Friday 18:00 EDT -> Monday 09:00 EST (14:00 UTC).
+                ("2026-10-30T22:00:00Z", "2026-11-02T14:00:00Z"),
+                // Monday 16:59 EST: inside; 17:00: Tuesday.
+                ("2026-11-02T21:59:00Z", "2026-11-02T21:59:00Z"),
+                ("2026-11-02T22:00:00Z", "2026-11-03T14:00:00Z"),
+            ],
+        );
+        // A start inside the spring gap (02:30 does not exist on 2026-03-08 in New
+        // York): the hours begin when the clocks resume, at 03:30 EDT.
+        let night = DailyHours::parse("02:30-05:00").unwrap();
+        let every_day = Calendar::new("America/New_York", false, &[]).unwrap();
+        check(
+            &every_day,
+            night,
+            &[("2026-03-08T05:00:00Z", "2026-03-08T07:30:00Z")],
+        );
     }
 }

@@ -25,6 +25,7 @@
 //! Schema cannot say (duration bounds, time zone names, labels that ignore case) only
 //! the parser checks.
 
+use super::business::DailyHours;
 use super::duration::{format_duration, parse_duration};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
@@ -179,7 +180,12 @@ impl CloseReason {
 
 /// Everything one intent needs, resolved from the file (per-intent overrides
 /// applied) — snapshotted into the intent when it opens.
+///
+/// Stored inside each intent: a field missing from a stored snapshot (added after
+/// it was written) takes its value from [`Policy::default`], the default
+/// configuration's, so a new field needs no attribute of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Policy {
     /// The intent label, spelled as configured.
     pub label: String,
@@ -209,6 +215,75 @@ pub struct Policy {
     pub business_days: bool,
     /// Sorted, without duplicates.
     pub holidays: Vec<jiff::civil::Date>,
+    /// Users (`login`) and teams (`@org/team`) mentioned in the status comment when it
+    /// is created. Validated at parse time.
+    #[serde(default)]
+    pub notify: Vec<String>,
+    /// If not empty, only these users (`login`) and teams (`@org/team`) count toward
+    /// `approvals`. Validated at parse time.
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    /// The local hours (in `timezone`, on business days when `business_days` is on) in
+    /// which a closing window may act; `None`: any time.
+    #[serde(default)]
+    pub act_within: Option<DailyHours>,
+    /// The configuration files this policy came from.
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+/// Which `tacit.yml` files are in force (SPEC 5), for the status comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The files laid over each other, the owner's first, each as
+    /// `owner/repo/.github/tacit.yml`. Empty: the defaults.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// The owner's `.github` repository when tacit could not read a file there
+    /// (GitHub answered 404 or 403), so a shared file there, if any, is not applied.
+    #[serde(default)]
+    pub owner_unreadable: Option<String>,
+}
+
+/// YAML tags (`!name`) mean nothing in `tacit.yml`; a file that uses one is refused
+/// rather than read as something its author may not have meant (a lone `!` would
+/// otherwise read as an empty file, the defaults).
+fn reject_tags(yaml: &str) -> Result<(), ConfigError> {
+    fn tagged(v: &serde_norway::Value) -> bool {
+        match v {
+            serde_norway::Value::Tagged(_) => true,
+            serde_norway::Value::Sequence(items) => items.iter().any(tagged),
+            serde_norway::Value::Mapping(map) => map.iter().any(|(k, v)| tagged(k) || tagged(v)),
+            _ => false,
+        }
+    }
+    match serde_norway::from_str::<serde_norway::Value>(yaml) {
+        Ok(v) if tagged(&v) => Err(ConfigError {
+            message: "YAML tags (`!...`) are not used in tacit.yml; remove the tag.".into(),
+            line: None,
+            column: None,
+            file: None,
+        }),
+        // Syntax errors are reported, with their position, by the typed parse.
+        _ => Ok(()),
+    }
+}
+
+/// A `notify` or `approvers` entry that names a team: `@org/team` -> `(org, team)`.
+pub fn team_of(entry: &str) -> Option<(&str, &str)> {
+    entry.strip_prefix('@')?.split_once('/')
+}
+
+impl Default for Policy {
+    /// The default configuration's `intent-to-merge` policy (no `tacit.yml`).
+    fn default() -> Policy {
+        static DEFAULT: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(|| {
+            RepoConfig::default()
+                .policy("intent-to-merge")
+                .expect("the default configuration has intent-to-merge")
+        });
+        DEFAULT.clone()
+    }
 }
 
 /// A parsed `tacit.yml`: the intents it defines, each fully resolved.
@@ -217,6 +292,14 @@ pub struct RepoConfig {
     /// In the order of the file (or the default order), labels distinct
     /// ignoring case.
     pub intents: Vec<Policy>,
+}
+
+/// One configuration file to lay over another: its name, as shown to people (like
+/// `acme/.github/.github/tacit.yml`), and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
 }
 
 impl Default for RepoConfig {
@@ -230,9 +313,50 @@ impl Default for RepoConfig {
 impl RepoConfig {
     /// Parses and validates the text of `.github/tacit.yml`.
     pub fn parse(yaml: &str) -> Result<RepoConfig, ConfigError> {
+        reject_tags(yaml)?;
         let file: Option<FileYaml> =
             serde_norway::from_str(yaml).map_err(ConfigError::from_yaml)?;
         Ok(RepoConfig::from_file(file.unwrap_or_default()))
+    }
+
+    /// The owner's file with the repository's laid over it, key by key (SPEC 5): a key
+    /// the repository's file sets (to anything but null) replaces the owner's value, and
+    /// an `intents` map replaces the owner's as a whole. Without either file, the
+    /// defaults. Each file must be valid on its own; an error names the file and keeps
+    /// its line and column. The policies record the files in force.
+    pub fn layered(
+        owner: Option<ConfigFile<'_>>,
+        repo: Option<ConfigFile<'_>>,
+    ) -> Result<RepoConfig, ConfigError> {
+        let mut merged = serde_norway::Mapping::new();
+        let mut files = Vec::new();
+        for file in [owner, repo].into_iter().flatten() {
+            let in_file = |e: ConfigError| ConfigError {
+                file: Some(file.name.to_owned()),
+                ..e
+            };
+            RepoConfig::parse(file.text).map_err(in_file)?;
+            let value: serde_norway::Value = serde_norway::from_str(file.text)
+                .map_err(|e| in_file(ConfigError::from_yaml(e)))?;
+            if let serde_norway::Value::Mapping(map) = value {
+                for (key, value) in map {
+                    if !value.is_null() {
+                        merged.insert(key, value);
+                    }
+                }
+            }
+            files.push(file.name.to_owned());
+        }
+        let file: FileYaml = serde_norway::from_value(serde_norway::Value::Mapping(merged))
+            .map_err(|e| ConfigError {
+                file: Some(files.join(" + ")),
+                ..ConfigError::from_yaml(e)
+            })?;
+        let mut config = RepoConfig::from_file(file);
+        for policy in &mut config.intents {
+            policy.provenance.files = files.clone();
+        }
+        Ok(config)
     }
 
     /// The policy of the intent labelled `label`, matched ignoring case as
@@ -296,6 +420,10 @@ impl RepoConfig {
             timezone: file.timezone.map_or_else(|| "UTC".to_owned(), |tz| tz.0),
             business_days: file.business_days.unwrap_or(false),
             holidays,
+            notify: people(file.notify),
+            approvers: people(file.approvers),
+            act_within: file.act_within.map(|hours| hours.0),
+            provenance: Provenance::default(),
         };
         let intents = file.intents.map_or_else(default_intents, |i| i.0);
         RepoConfig {
@@ -317,6 +445,17 @@ impl RepoConfig {
                 .collect(),
         }
     }
+}
+
+/// `notify` or `approvers` as written, without repeats (logins and teams ignore case).
+fn people(list: Option<Vec<Person>>) -> Vec<String> {
+    let mut people: Vec<String> = Vec::new();
+    for Person(who) in list.unwrap_or_default() {
+        if !people.iter().any(|known| known.eq_ignore_ascii_case(&who)) {
+            people.push(who);
+        }
+    }
+    people
 }
 
 /// The intents of a repository without `intents:` (SPEC section 2).
@@ -350,6 +489,9 @@ fn same_label(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", location_prefix(*.line, *.column))]
 pub struct ConfigError {
+    /// The file the error is in, when several were read (layering); the caller
+    /// shows it.
+    pub file: Option<String>,
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub message: String,
@@ -389,6 +531,7 @@ impl ConfigError {
             }
         }
         ConfigError {
+            file: None,
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
             message,
@@ -454,6 +597,21 @@ struct FileYaml {
     /// The reason given when closing an issue: completed or not_planned.
     #[schemars(extend("default" = "not_planned"))]
     close_reason: Option<CloseReason>,
+    /// Users (login) and teams (@org/team) mentioned in the status comment when an
+    /// intent opens, like [alice, "@acme/reviewers"] (quote a team: YAML reads a
+    /// leading @ only inside quotes).
+    #[schemars(extend("default" = []))]
+    notify: Option<Vec<Person>>,
+    /// If given, only these users (login) and teams (@org/team) count toward
+    /// `approvals`; others' approvals are listed as not counted. Empty: anyone allowed
+    /// to object.
+    #[schemars(extend("default" = []))]
+    approvers: Option<Vec<Person>>,
+    /// Local hours, like "09:00-17:00", in `timezone` (on business days when
+    /// `business_days` is true): a window that closes outside them acts when they next
+    /// begin. null: any time.
+    #[schemars(extend("default" = null))]
+    act_within: Option<ActWithin>,
     /// The intent labels and what each does when its window closes unopposed. When
     /// given, it replaces the default set. Label names ignore case, as on GitHub.
     #[schemars(extend("default" = {
@@ -462,6 +620,10 @@ struct FileYaml {
         "intent-to-proceed": { "action": "accept", "add_label": "consented" }
     }))]
     intents: Option<Intents>,
+    /// The address of this file's JSON Schema, which editors add; tacit ignores it.
+    #[serde(rename = "$schema")]
+    #[allow(dead_code)]
+    schema: Option<SchemaAddress>,
 }
 
 /// An intent label's settings: what tacit does when its window closes unopposed, and
@@ -753,6 +915,74 @@ str_value!(BotLogin(String), "a bot login, like dependabot[bot]", |s| {
     }
 }, schema: json_schema!({ "type": "string", "pattern": "^\\S+$" }));
 
+str_value!(
+    SchemaAddress(()),
+    "the address of a JSON Schema",
+    |_| Ok(()),
+    schema: json_schema!({ "type": "string" })
+);
+str_value!(
+    Person(String),
+    "a login, like octocat, or a team, like @acme/reviewers",
+    parse_person,
+    schema: json_schema!({
+        "type": "string",
+        "pattern": "^(@?[A-Za-z0-9]+(-[A-Za-z0-9]+)*|@[A-Za-z0-9]+(-[A-Za-z0-9]+)*/[A-Za-z0-9_.-]+)$",
+        "examples": ["octocat", "@acme/reviewers"],
+    })
+);
+str_value!(
+    ActWithin(DailyHours),
+    "hours, like 09:00-17:00",
+    DailyHours::parse,
+    schema: json_schema!({
+        "type": "string",
+        "pattern": "^\\s*([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]\\s*$",
+        "examples": ["09:00-17:00"],
+    })
+);
+
+/// GitHub's longest login.
+const MAX_LOGIN_CHARS: usize = 39;
+/// GitHub's longest team slug, generously.
+const MAX_TEAM_CHARS: usize = 100;
+
+/// A GitHub login (letters, digits, single hyphens inside; at most 39), written with or
+/// without `@`, or a team `@org/team-slug`. Logins come out without `@`; teams with it.
+fn parse_person(s: &str) -> Result<String, String> {
+    let invalid = || {
+        format!(
+            "`{s}` is not a GitHub login or team: write a login, like octocat, or a team, like \"@acme/reviewers\""
+        )
+    };
+    let is_login = |name: &str| {
+        !name.is_empty()
+            && name.len() <= MAX_LOGIN_CHARS
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+            && !name.contains("--")
+    };
+    let is_slug = |slug: &str| {
+        !slug.is_empty()
+            && slug.len() <= MAX_TEAM_CHARS
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    let s = s.trim();
+    match s.strip_prefix('@').unwrap_or(s).split_once('/') {
+        Some((org, team)) if s.starts_with('@') && is_login(org) && is_slug(team) => {
+            Ok(format!("@{org}/{team}"))
+        }
+        Some(_) => Err(invalid()),
+        None if is_login(s.strip_prefix('@').unwrap_or(s)) => {
+            Ok(s.strip_prefix('@').unwrap_or(s).to_owned())
+        }
+        None => Err(invalid()),
+    }
+}
+
 /// The shape [`parse_duration`] takes: `<number><unit>` groups, units `w d h m s` in
 /// that order, each at most once. (Bounds are the parser's to check.)
 fn duration_schema() -> Schema {
@@ -985,6 +1215,10 @@ mod tests {
             timezone: "UTC".to_owned(),
             business_days: false,
             holidays: vec![],
+            notify: vec![],
+            approvers: vec![],
+            act_within: None,
+            provenance: Provenance::default(),
         }
     }
 
@@ -1053,9 +1287,14 @@ authors: write              # who may open an intent: write | maintain | admin
 bots: []                    # bot logins whose labels may open intents
 objectors: write            # who may object and approve: triage | write | maintain | admin
 approvals: 1                # approvals that end the window early; 0 = never early
+approvers: []               # if given: only these users and @org/teams count toward `approvals`
 after_objection: 24h
 restart_on_push: true
 close_reason: not_planned   # state_reason when closing an issue: completed | not_planned
+notify: []                  # users and @org/teams mentioned when an intent opens
+act_within: null            # e.g. \"09:00-17:00\": a window that closes outside these hours
+                            # in `timezone` (on business days, when business_days is on)
+                            # acts when they next begin
 intents:                    # replaces the default set when given
   intent-to-merge:   { action: merge, window: 48h, merge_method: squash }
   intent-to-close:   { action: close }
@@ -1137,6 +1376,10 @@ intents:
             timezone: "America/New_York".to_owned(),
             business_days: true,
             holidays: vec![date(2026, 7, 3), date(2026, 12, 25)],
+            notify: vec![],
+            approvers: vec![],
+            act_within: None,
+            provenance: Provenance::default(),
         };
         assert_eq!(
             config.intents,
@@ -1237,7 +1480,7 @@ intents:
             "window: 72h\nwindw: 3d\n",
             2,
             1,
-            "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `intents`",
+            "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `notify`, `approvers`, `act_within`, `intents`, `$schema`",
         ),
         (
             "window: 3x",
@@ -1549,6 +1792,10 @@ intents:
         assert_eq!(config.intents[0].bots, ["dependabot[bot]"]);
         let err = parse_err("\twindow: 72h\n");
         assert_eq!(err.line, Some(1), "{err:?}");
+        for tagged in ["!", "!foo\n", "bots: [!x a]\n"] {
+            let err = parse_err(tagged);
+            assert!(err.message.contains("YAML tags"), "{tagged:?}: {err:?}");
+        }
     }
 
     #[test]
@@ -1560,6 +1807,7 @@ intents:
             "deserializing from YAML containing more than one document is not supported"
         );
         let err = ConfigError {
+            file: None,
             line: Some(4),
             column: None,
             message: "x".to_owned(),
@@ -1716,14 +1964,18 @@ intents:
         assert_eq!(
             top,
             [
+                "$schema",
+                "act_within",
                 "after_objection",
                 "approvals",
+                "approvers",
                 "authors",
                 "bots",
                 "business_days",
                 "close_reason",
                 "holidays",
                 "intents",
+                "notify",
                 "objectors",
                 "restart_on_push",
                 "timezone",
@@ -1754,6 +2006,9 @@ intents:
         let schema = json_schema();
         let mut defaults = serde_json::Map::new();
         for (key, property) in schema["properties"].as_object().unwrap() {
+            if key == "$schema" {
+                continue; // ignored: it has no value of tacit's
+            }
             let default = property
                 .get("default")
                 .unwrap_or_else(|| panic!("`{key}` has no default in the schema"));
@@ -1865,6 +2120,211 @@ intents:
             Role::Admin,
         ] {
             assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        }
+    }
+}
+
+/// `$schema`, `notify`, `approvers`, `act_within` and layering (SPEC 5).
+#[cfg(test)]
+mod people_tests {
+    use super::*;
+
+    fn only(yaml: &str) -> Policy {
+        RepoConfig::parse(yaml).unwrap().intents.remove(0)
+    }
+
+    fn error(yaml: &str) -> ConfigError {
+        RepoConfig::parse(yaml).expect_err(yaml)
+    }
+
+    #[test]
+    fn a_schema_address_is_allowed_and_ignored() {
+        let yaml = "$schema: https://example.com/tacit.schema.json\nwindow: 2h\n";
+        assert_eq!(only(yaml).window, Duration::from_secs(7_200));
+        assert_eq!(
+            RepoConfig::parse("$schema: ./tacit.schema.json\n").unwrap(),
+            RepoConfig::default()
+        );
+        // Only at the top: inside an intent it is a key like any other.
+        let err = error("intents:\n  ship: { action: merge, $schema: x }\n");
+        assert!(err.message.contains("unknown key `$schema`"), "{err}");
+    }
+
+    #[test]
+    fn notify_and_approvers_take_logins_and_teams() {
+        let policy = only(
+            "notify: [alice, \"@acme/reviewers\", '@bob', Alice]\n\
+             approvers: [carol-d, \"@acme/release_team.v2\"]\n",
+        );
+        // `@` dropped from logins, repeats (ignoring case) dropped.
+        assert_eq!(policy.notify, ["alice", "@acme/reviewers", "bob"]);
+        assert_eq!(policy.approvers, ["carol-d", "@acme/release_team.v2"]);
+        assert_eq!(team_of("@acme/reviewers"), Some(("acme", "reviewers")));
+        assert_eq!(team_of("alice"), None);
+        let defaults = only("");
+        assert!(defaults.notify.is_empty() && defaults.approvers.is_empty());
+        assert_eq!(
+            only("notify: []\napprovers:\n").approvers,
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn people_are_checked_with_line_and_column() {
+        for (yaml, line, column) in [
+            ("window: 1h\nnotify: [alice, -bob]\n", 2, 17),
+            ("approvers: [\"@acme/te am\"]\n", 1, 13),
+            ("approvers: [\"@acme/\"]\n", 1, 13),
+            ("approvers: [\"acme/team\"]\n", 1, 13),
+            ("notify: [\"al ice\"]\n", 1, 10),
+            ("notify: [a--b]\n", 1, 10),
+            (
+                "notify: [abcdefghijabcdefghijabcdefghijabcdefghij]\n",
+                1,
+                10,
+            ),
+        ] {
+            let err = error(yaml);
+            assert_eq!(
+                (err.line, err.column),
+                (Some(line), Some(column)),
+                "{yaml:?}: {err}"
+            );
+            assert!(
+                err.message.contains("is not a GitHub login or team"),
+                "{err}"
+            );
+        }
+        let err = error("notify: alice\n");
+        assert_eq!(err.line, Some(1));
+        assert!(err.message.contains("expected a sequence"), "{err}");
+    }
+
+    #[test]
+    fn act_within_is_checked_when_parsed() {
+        let policy = only("act_within: \"09:00-17:00\"\n");
+        assert_eq!(
+            policy.act_within,
+            Some(DailyHours::parse("09:00-17:00").unwrap())
+        );
+        assert_eq!(only("act_within: null\n").act_within, None);
+        let err = error("window: 1h\nact_within: 17:00-09:00\n");
+        assert_eq!((err.line, err.column), (Some(2), Some(13)));
+        assert!(err.message.contains("ends before it starts"), "{err}");
+        let err = error("act_within: 9-5\n");
+        assert!(err.message.contains("HH:MM-HH:MM"), "{err}");
+        // Stored with the intent, and read back from rows written before it existed.
+        let json = serde_json::to_value(&policy).unwrap();
+        assert_eq!(json["act_within"], "09:00-17:00");
+        let mut old = json.clone();
+        for key in ["notify", "approvers", "act_within", "provenance"] {
+            old.as_object_mut().unwrap().remove(key);
+        }
+        let read: Policy = serde_json::from_value(old).unwrap();
+        assert_eq!(read.act_within, None);
+        assert!(read.notify.is_empty() && read.provenance.files.is_empty());
+    }
+
+    #[test]
+    fn digest_is_not_accepted_until_it_is_built() {
+        let err = error("digest: false\n");
+        assert!(err.message.contains("unknown key `digest`"), "{err}");
+    }
+
+    fn file<'a>(name: &'a str, text: &'a str) -> Option<ConfigFile<'a>> {
+        Some(ConfigFile { name, text })
+    }
+
+    const OWNER: &str = "acme/.github/.github/tacit.yml";
+    const REPO: &str = "acme/widget/.github/tacit.yml";
+
+    #[test]
+    fn the_repository_file_is_laid_over_the_owners_key_by_key() {
+        let owner = "window: 48h\ntimezone: Europe/Berlin\nnotify: [\"@acme/maintainers\"]\n\
+                     intents:\n  ship: { action: merge }\n  drop: { action: close }\n";
+        let repo = "$schema: x\nwindow: 2h\nnotify: [alice]\ntimezone:\n";
+        let config = RepoConfig::layered(file(OWNER, owner), file(REPO, repo)).unwrap();
+        let labels = config.intent_labels();
+        assert_eq!(labels, ["ship", "drop"]);
+        let ship = config.policy("ship").unwrap();
+        assert_eq!(ship.window, Duration::from_secs(7_200));
+        // A list is a value like any other: replaced, not joined.
+        assert_eq!(ship.notify, ["alice"]);
+        // `timezone:` (null) in the repository's file sets nothing.
+        assert_eq!(ship.timezone, "Europe/Berlin");
+        assert_eq!(ship.provenance.files, [OWNER, REPO]);
+
+        // An `intents` map replaces the owner's as a whole.
+        let repo = "intents:\n  intent-to-proceed: { action: accept }\n";
+        let config = RepoConfig::layered(file(OWNER, owner), file(REPO, repo)).unwrap();
+        assert_eq!(config.intent_labels(), ["intent-to-proceed"]);
+        assert_eq!(
+            config.intents[0].window,
+            Duration::from_secs(48 * 3_600),
+            "the owner's other keys stay"
+        );
+    }
+
+    #[test]
+    fn either_file_alone_or_neither() {
+        let owner_only = RepoConfig::layered(file(OWNER, "approvals: 2\n"), None).unwrap();
+        assert!(owner_only.intents.iter().all(|p| p.approvals == 2));
+        assert_eq!(owner_only.intents[0].provenance.files, [OWNER]);
+        let repo_only = RepoConfig::layered(None, file(REPO, "approvals: 3\n")).unwrap();
+        assert!(repo_only.intents.iter().all(|p| p.approvals == 3));
+        assert_eq!(repo_only.intents[0].provenance.files, [REPO]);
+        assert_eq!(
+            RepoConfig::layered(None, None).unwrap(),
+            RepoConfig::default()
+        );
+        // Empty files and comments count as files, setting nothing.
+        let empty = RepoConfig::layered(file(OWNER, "# soon\n"), file(REPO, "")).unwrap();
+        assert_eq!(empty.intents[0].provenance.files, [OWNER, REPO]);
+        assert_eq!(empty.intent_labels(), RepoConfig::default().intent_labels());
+    }
+
+    #[test]
+    fn a_layering_error_names_its_file_with_line_and_column() {
+        let err = RepoConfig::layered(file(OWNER, "window: 1h\nwindw: 2h\n"), file(REPO, ""))
+            .unwrap_err();
+        assert_eq!(err.file.as_deref(), Some(OWNER));
+        assert_eq!((err.line, err.column), (Some(2), Some(1)));
+        let err = RepoConfig::layered(file(OWNER, "window: 1h\n"), file(REPO, "approvers: [-x]\n"))
+            .unwrap_err();
+        assert_eq!(err.file.as_deref(), Some(REPO));
+        assert_eq!((err.line, err.column), (Some(1), Some(13)));
+        // The repository's file is checked on its own, whatever the owner's says.
+        let err = RepoConfig::layered(None, file(REPO, "intents:\n")).map(|_| ());
+        assert!(err.is_ok(), "null intents means the defaults: {err:?}");
+    }
+
+    #[test]
+    fn the_schema_knows_the_new_keys() {
+        let validator = jsonschema::options()
+            .build(&json_schema())
+            .expect("the schema compiles");
+        for yaml in [
+            "$schema: https://example.com/s.json\n",
+            "notify: [alice, \"@acme/reviewers\", \"@bob\"]\n",
+            "approvers: [carol-d, \"@acme/release_team.v2\"]\n",
+            "act_within: \"09:00-17:00\"\n",
+            "act_within: null\n",
+        ] {
+            assert!(RepoConfig::parse(yaml).is_ok(), "{yaml:?}");
+            let json: serde_json::Value = serde_norway::from_str(yaml).unwrap();
+            assert!(validator.is_valid(&json), "{yaml:?}");
+        }
+        for yaml in [
+            "notify: [-bob]\n",
+            "approvers: [\"acme/team\"]\n",
+            "notify: alice\n",
+            "act_within: 9-5\n",
+            "act_within: \"09:00\"\n",
+            "digest: false\n",
+        ] {
+            assert!(RepoConfig::parse(yaml).is_err(), "{yaml:?}");
+            let json: serde_json::Value = serde_norway::from_str(yaml).unwrap();
+            assert!(!validator.is_valid(&json), "{yaml:?}");
         }
     }
 }

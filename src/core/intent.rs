@@ -16,6 +16,11 @@
 //!
 //! `Verifying` exists because a payload is only a hint: before acting, the shell
 //! re-reads the item from GitHub and reports what it found ([`Facts`]).
+//!
+//! An intent opens awaiting its notice: the window starts when the status comment
+//! appears ([`Event::Noticed`], SPEC 2). Commands and reviews carry GitHub's times and
+//! count from when the label was added (`opened_at`), in GitHub's order, whatever
+//! order they arrive in (SPEC 3).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -43,16 +48,18 @@ pub const MAX_CONCERNS: usize = 10;
 pub const MAX_NOTICES: usize = 5;
 
 /// Where a command or review came from; also the key that makes it count once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Comment(u64),
     Review(u64),
     /// Carried over from an earlier intent on the same item that ended blocked.
+    #[default]
     CarriedOver,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Objection {
     pub who: String,
     pub reason: String,
@@ -65,7 +72,8 @@ pub struct Objection {
     pub edited_from: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Approval {
     pub who: String,
     pub url: Option<String>,
@@ -74,7 +82,8 @@ pub struct Approval {
 }
 
 /// A command that was not counted, listed so that its author learns why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Concern {
     pub who: String,
     /// What they asked, e.g. "/object: too risky".
@@ -85,7 +94,8 @@ pub struct Concern {
 }
 
 /// A merge the repository refused; the intent waits and retries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Refusal {
     pub message: String,
     pub first_at: Timestamp,
@@ -123,19 +133,11 @@ pub enum Step {
     Merge,
 }
 
-/// Facts about the configuration an intent runs with, shown in its status comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum ConfigNote {
-    /// Neither the repository nor `shared_repo` (the owner's `.github`) had a file that
-    /// tacit could read, so the defaults apply (SPEC 5).
-    Defaults { shared_repo: String },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// The window is running, blocked, or waiting to retry a refused merge.
+    #[default]
     Open,
     /// Due: the shell is re-reading GitHub before acting.
     Verifying,
@@ -319,6 +321,11 @@ pub struct Actor {
     pub login: String,
     /// Their role on the repository (`None`: unknown or no access).
     pub role: Option<Role>,
+    /// Whether they are among the policy's `approvers` through a team, as the shell
+    /// found (an active member); logins listed by name the core checks itself. Only
+    /// read when the policy lists approvers.
+    #[serde(default)]
+    pub approver: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -480,7 +487,6 @@ pub struct Opening {
     pub head_sha: Option<String>,
     /// Objections of an earlier intent on this item that ended blocked (SPEC 2).
     pub carried: Vec<Objection>,
-    pub config_note: Option<ConfigNote>,
 }
 
 /// The facts that decide whether a label may open an intent at all.
@@ -544,7 +550,13 @@ pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
 }
 
 /// The whole durable state of one intent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored as JSON (`store::codec`), so it is a contract: a field added here (or to
+/// `Policy` or the structs inside) reads, in rows written before it existed, as its
+/// value in `Default` (`#[serde(default)]` on the container); fields are never
+/// renamed or retyped. See ARCHITECTURE.md, "Stored state stays compatible".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Intent {
     pub policy: Policy,
     pub is_pull: bool,
@@ -577,8 +589,6 @@ pub struct Intent {
     /// The window closed on a draft pull request: waiting for ready-for-review (SPEC 4).
     #[serde(default)]
     pub draft_wait: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config_note: Option<ConfigNote>,
     /// Each person's latest counted `/withdraw` (login in lower case -> GitHub's time):
     /// an objection of theirs made before it, delivered late, is already withdrawn.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -617,7 +627,6 @@ impl Intent {
             ended_at: None,
             notice: Notice::Awaiting,
             draft_wait: false,
-            config_note: o.config_note,
             withdrawn: BTreeMap::new(),
             title: String::new(),
             history: Vec::new(),
@@ -664,7 +673,6 @@ impl Intent {
             now: at,
             head_sha: None,
             carried: Vec::new(),
-            config_note: None,
         });
         intent.finish(Outcome::NotOpened { message }, at);
         (intent, vec![Effect::PostOutcome])
@@ -688,10 +696,34 @@ impl Intent {
     pub fn closes_at(&self) -> Timestamp {
         let cal = self.calendar();
         let close = cal.add(self.window_start, self.policy.window + self.extended);
-        match self.gate() {
+        let close = match self.gate() {
             Some(gate) if gate > close => gate,
             _ => close,
+        };
+        self.within_hours(close)
+    }
+
+    /// `act_within` (SPEC 5): `t`, or when it falls outside the hours tacit may act in,
+    /// the moment they next begin.
+    fn within_hours(&self, t: Timestamp) -> Timestamp {
+        match self.policy.act_within {
+            Some(hours) => self.calendar().within_hours(t, hours),
+            None => t,
         }
+    }
+
+    /// Why `actor`'s approval does not count under `approvers` (SPEC 5), if it does not.
+    fn not_an_approver(&self, actor: &Actor, what: &str, url: &Option<String>) -> Option<Concern> {
+        let approvers = &self.policy.approvers;
+        let listed = approvers.is_empty()
+            || actor.approver
+            || approvers.iter().any(|a| same_login(a, &actor.login));
+        (!listed).then(|| Concern {
+            who: actor.login.clone(),
+            what: what.to_string(),
+            why: super::render::not_an_approver(approvers),
+            url: url.clone(),
+        })
     }
 
     /// How much more `/extend` may add. The cap is [`MAX_EXTENSION`] of wall-clock
@@ -823,7 +855,18 @@ impl Intent {
                 }
                 Vec::new()
             }
-            Event::Failed { step, error } => self.end(Outcome::Failed { step, error }, now, true),
+            Event::Failed { step, error } => {
+                // Only a failure of what the intent waits for ends it.
+                let waiting = match step {
+                    Step::Notice => self.notice == Notice::Awaiting,
+                    Step::Verify => self.phase == Phase::Verifying,
+                    Step::Merge => self.phase == Phase::Acting,
+                };
+                if !waiting {
+                    return Vec::new();
+                }
+                self.end(Outcome::Failed { step, error }, now, true)
+            }
             Event::OtherIntentLabel { label, by } => {
                 let open = super::render::inert(&self.policy.label);
                 self.notice(format!(
@@ -939,6 +982,9 @@ impl Intent {
             Command::Approve => {
                 if !may_object {
                     let c = not_allowed(self, "/approve".to_string());
+                    return self.concern(c);
+                }
+                if let Some(c) = self.not_an_approver(&actor, "/approve", &url) {
                     return self.concern(c);
                 }
                 self.add_approval(Approval {
@@ -1062,6 +1108,10 @@ impl Intent {
                     return dedup(effects);
                 }
                 if commit_id.is_some() && commit_id != self.head_sha {
+                    return dedup(effects);
+                }
+                if let Some(c) = self.not_an_approver(&actor, "approved", &url) {
+                    effects.extend(self.concern(c));
                     return dedup(effects);
                 }
                 effects.extend(self.add_approval(Approval {

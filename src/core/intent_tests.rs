@@ -63,7 +63,6 @@ fn opening(policy: Policy, is_pull: bool) -> Opening {
         now: t0(),
         head_sha: is_pull.then(|| HEAD.to_string()),
         carried: Vec::new(),
-        config_note: None,
     }
 }
 
@@ -122,6 +121,7 @@ fn cmd_as(login: &str, role: Option<Role>, command: Command, comment: u64, at: T
         actor: Actor {
             login: login.to_string(),
             role,
+            approver: false,
         },
         command,
         source: Source::Comment(comment),
@@ -184,6 +184,7 @@ fn review(
         actor: Actor {
             login: login.to_string(),
             role: Some(Role::Write),
+            approver: false,
         },
         review_id: id,
         verdict,
@@ -1375,6 +1376,7 @@ fn reviews_from_people_below_objectors_are_concerns() {
                 actor: Actor {
                     login: "erin".into(),
                     role: Some(Role::Read),
+                    approver: false,
                 },
                 review_id: id,
                 verdict,
@@ -2319,6 +2321,7 @@ fn an_edit_by_someone_else_objects_in_the_editors_name() {
         actor: Actor {
             login: "erin".into(),
             role: Some(Role::Write),
+            approver: false,
         },
         command: parsed("/object added by erin"),
         source: Source::Comment(1),
@@ -2423,7 +2426,7 @@ fn an_intent_stored_without_a_notice_behaves_as_posted() {
     intent.handle(object("bob", "x", 1, at_h(1)), at_h(1));
     let mut json: serde_json::Value = serde_json::to_value(&intent).unwrap();
     let map = json.as_object_mut().unwrap();
-    for new_field in ["notice", "draft_wait", "config_note"] {
+    for new_field in ["notice", "draft_wait"] {
         map.remove(new_field);
     }
     for o in map["objections"].as_array_mut().unwrap() {
@@ -2447,6 +2450,7 @@ fn a_standing_changes_requested_review_objects_whenever_submitted() {
         actor: Actor {
             login: "bob".into(),
             role: Some(Role::Write),
+            approver: false,
         },
         review_id: 40,
         body: "needs tests".into(),
@@ -2506,6 +2510,14 @@ fn a_failure_that_cannot_be_retried_ends_the_intent_with_the_reason() {
         }
         let outcome = render::outcome_comment(&intent, "id");
         assert!(outcome.contains("422: Unprocessable"), "{outcome}");
+        // A late failure of something the intent no longer waits for changes nothing.
+        let mut open = merge_intent();
+        let failed = Event::Failed {
+            step,
+            error: "x".into(),
+        };
+        assert!(open.handle(failed, at_h(1)).is_empty());
+        assert!(!open.is_done());
         assert!(
             render::check_run(&intent, at_h(72))
                 .title
@@ -2516,15 +2528,15 @@ fn a_failure_that_cannot_be_retried_ends_the_intent_with_the_reason() {
 
 #[test]
 fn the_status_comment_says_which_defaults_apply() {
-    let mut o = opening(policy("intent-to-merge"), true);
-    o.config_note = Some(ConfigNote::Defaults {
-        shared_repo: "octo/.github".into(),
-    });
-    let intent = noticed(o);
+    let mut p = policy("intent-to-merge");
+    p.provenance.owner_unreadable = Some("octo/.github".into());
+    let intent = noticed(opening(p, true));
     let text = render::status_comment(&intent, "id", t0());
-    assert!(text.contains("uses its defaults: a 3d window"), "{text}");
-    assert!(text.contains("installed on that repository"), "{text}");
-    assert!(text.contains("`octo/.github`"), "{text}");
+    assert!(
+        text.contains("the defaults (a 3d window, 1 approval to proceed early"),
+        "{text}"
+    );
+    assert!(text.contains("installed on `octo/.github`"), "{text}");
 }
 
 #[test]
@@ -3231,6 +3243,7 @@ impl Run {
                     actor: Actor {
                         login: USERS[*user].to_string(),
                         role: *role,
+                        approver: false,
                     },
                     command,
                     source: Source::Comment(*comment),
@@ -3250,6 +3263,7 @@ impl Run {
                 actor: Actor {
                     login: USERS[*user].to_string(),
                     role: *role,
+                    approver: false,
                 },
                 review_id: *id,
                 verdict: if *approve {

@@ -12,3 +12,6 @@ pub mod duration;
 pub mod intent;
 pub mod order;
 pub mod render;
+
+#[cfg(test)]
+mod people_tests;

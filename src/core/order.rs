@@ -153,7 +153,6 @@ mod tests {
             now: t(0),
             head_sha: Some("s".into()),
             carried: Vec::new(),
-            config_note: None,
         });
         // Open: a label added meanwhile is ignored.
         assert!(label_was_ignored("intent-to-close", t(1), &[&merge]));

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use super::config::{Action, Role};
 use super::duration::format_duration;
 use super::intent::{
-    ApprovalEnd, CheckState, ConfigNote, Intent, MERGE_GIVE_UP_AFTER, NotOpened, ObjectionEnd,
-    Outcome, Phase, Record, Source, Step, role_str,
+    ApprovalEnd, CheckState, Intent, MERGE_GIVE_UP_AFTER, NotOpened, ObjectionEnd, Outcome, Phase,
+    Record, Source, Step, role_str,
 };
 
 /// The first line of every status comment (SPEC 4). tacit never searches for it: it
@@ -374,9 +374,6 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
         // still leave the quote, so none is kept.
         let _ = writeln!(s, "> {}\n", n.replace(['\n', '\r'], " "));
     }
-    if let Some(note) = &intent.config_note {
-        let _ = writeln!(s, "> {}\n", config_note(intent, note));
-    }
     if let (Phase::Done, Some(o)) = (&intent.phase, &intent.outcome) {
         let _ = writeln!(s, "{}\n", outcome_sentence(intent, o));
     } else {
@@ -412,7 +409,104 @@ pub fn status_comment(intent: &Intent, intent_id: &str, now: Timestamp) -> Strin
             role_phrase(intent.policy.objectors)
         );
     }
+    s.push_str(&configuration_and_people(intent));
     s
+}
+
+/// The end of the status comment: the hours tacit acts in (`act_within`), the
+/// configuration files in force, and the people in `notify`. The `cc` line is in every
+/// version of the comment, so the text stays stable, but only the creating one notifies
+/// (GitHub sends no notifications for edits). Logins and teams were validated when the
+/// file was parsed, so they are safe to write as they are.
+fn configuration_and_people(intent: &Intent) -> String {
+    let mut s = String::new();
+    let policy = &intent.policy;
+    if let Some(hours) = policy.act_within
+        && intent.phase != Phase::Done
+    {
+        let _ = writeln!(
+            s,
+            "\ntacit acts only from {} to {} ({}{}): a window that ends outside these hours closes when they next begin, as the time above shows.",
+            hours.start.strftime("%H:%M"),
+            hours.end.strftime("%H:%M"),
+            policy.timezone,
+            if policy.business_days {
+                ", Monday to Friday"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(line) = configuration_line(policy) {
+        let _ = writeln!(s, "\n<sub>{line}</sub>");
+    }
+    if !policy.notify.is_empty() {
+        let _ = writeln!(s, "\ncc {}", who_list_plain(&policy.notify));
+    }
+    s
+}
+
+/// Which `.github/tacit.yml` files are in force (SPEC 5); `None` for intents recorded
+/// before tacit kept this.
+pub fn configuration_line(policy: &super::config::Policy) -> Option<String> {
+    let p = &policy.provenance;
+    let files: Vec<String> = p.files.iter().map(|f| format!("`{f}`")).collect();
+    match (files.as_slice(), &p.owner_unreadable) {
+        ([], None) => None,
+        ([], Some(shared)) => Some(format!(
+            "Configuration: the defaults (a {} window, {} to proceed early, objections from anyone with {} permission). There is no `.github/tacit.yml` in this repository, and tacit could not read one in `{shared}`: a shared file there counts only if tacit is installed on `{shared}`.",
+            format_duration(policy.window),
+            match policy.approvals {
+                0 => "no early proceed".to_string(),
+                1 => "1 approval".to_string(),
+                n => format!("{n} approvals"),
+            },
+            role_phrase(policy.objectors)
+        )),
+        ([one], unreadable) => Some(format!(
+            "Configuration: {one}.{}",
+            unreadable
+                .as_ref()
+                .map(|shared| format!(
+                    " tacit could not read `{shared}`, so a shared file there does not apply."
+                ))
+                .unwrap_or_default()
+        )),
+        ([owner, repo, ..], _) => Some(format!("Configuration: {repo}, laid over {owner}.")),
+    }
+}
+
+/// `@alice @acme/reviewers`: logins and teams from `notify`, each mentioned once.
+fn who_list_plain(people: &[String]) -> String {
+    people
+        .iter()
+        .map(|who| format!("@{}", who.trim_start_matches('@')))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The description of an intent label tacit creates (GitHub allows 100 characters).
+pub fn label_description(policy: &super::config::Policy) -> String {
+    let does = match policy.action {
+        Action::Merge => "merges this pull request",
+        Action::Close => "closes this",
+        Action::Accept => "records consent",
+    };
+    let text = format!(
+        "tacit {does} after a {} window in which anyone may /object",
+        format_duration(policy.window)
+    );
+    text.chars().take(100).collect()
+}
+
+/// Why an approval does not count when `approvers` is set (a non-blocking concern).
+/// The names are in code spans, so that an edit of the status comment mentions nobody.
+pub fn not_an_approver(approvers: &[String]) -> String {
+    let names: Vec<String> = approvers.iter().map(|a| format!("`{a}`")).collect();
+    format!(
+        "only approvals by {} count toward proceeding early here (`approvers` in .github/tacit.yml)",
+        names.join(", ")
+    )
 }
 
 fn role_phrase(r: Role) -> String {
@@ -566,23 +660,6 @@ fn step_verb(step: Step) -> &'static str {
 /// The window closed on a draft pull request (SPEC 4).
 fn draft_wait_sentence() -> &'static str {
     "The window has closed, but this pull request is a draft, and tacit never merges a draft. Mark it ready for review when it is: that starts the window again."
-}
-
-/// Which configuration applies, when it is not the repository's own file (SPEC 5).
-fn config_note(intent: &Intent, note: &ConfigNote) -> String {
-    match note {
-        ConfigNote::Defaults { shared_repo } => format!(
-            "No `.github/tacit.yml` was found in this repository or in `{shared_repo}`, so tacit uses its defaults: a {} window, {} approval{} to proceed early, and objections from anyone with {} permission. A shared file in `{shared_repo}` counts only if tacit is installed on that repository.",
-            format_duration(intent.policy.window),
-            intent.policy.approvals,
-            if intent.policy.approvals == 1 {
-                ""
-            } else {
-                "s"
-            },
-            role_phrase(intent.policy.objectors)
-        ),
-    }
 }
 
 /// Where an intent ran, for the decision record.

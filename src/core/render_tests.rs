@@ -366,7 +366,6 @@ fn intent_of(p: &People) -> Intent {
         now: at(),
         head_sha: Some("sha-0".into()),
         carried: Vec::new(),
-        config_note: None,
     });
     let mut n = 0;
     for (who, arg) in &p.notes {
@@ -376,6 +375,7 @@ fn intent_of(p: &People) -> Intent {
                 actor: Actor {
                     login: who.clone(),
                     role: Some(Role::Write),
+                    approver: false,
                 },
                 command: Command::Extend {
                     arg: arg.clone(),
@@ -632,7 +632,6 @@ fn a_reason_cannot_end_the_record_and_round_trips() {
         now: at(),
         head_sha: None,
         carried: Vec::new(),
-        config_note: None,
     })
     .0;
     intent.title = "Title --> with <script>".into();
@@ -641,6 +640,7 @@ fn a_reason_cannot_end_the_record_and_round_trips() {
             actor: Actor {
                 login: "bob".into(),
                 role: Some(Role::Write),
+                approver: false,
             },
             command: Command::Object {
                 reason: reason.into(),
@@ -658,6 +658,7 @@ fn a_reason_cannot_end_the_record_and_round_trips() {
             actor: Actor {
                 login: "bob".into(),
                 role: Some(Role::Write),
+                approver: false,
             },
             command: Command::Withdraw,
             source: Source::Comment(2),
@@ -739,7 +740,6 @@ fn a_long_history_stays_within_a_comment() {
         now: at(),
         head_sha: None,
         carried: Vec::new(),
-        config_note: None,
     })
     .0;
     intent.title = "<".repeat(5000);

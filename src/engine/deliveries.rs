@@ -289,6 +289,30 @@ impl Engine {
         if let Some(inst) = &p.installation {
             let account = inst.account.as_ref().map(|a| a.login.as_str());
             let action = p.action.as_deref().unwrap_or("");
+            let freeze_or_thaw = matches!(
+                (d.event.as_str(), action),
+                (
+                    "installation",
+                    "deleted" | "suspend" | "unsuspend" | "created" | "new_permissions_accepted"
+                )
+            );
+            if freeze_or_thaw {
+                // A payload is a hint (a replayed body has a new delivery id): freeze
+                // only an installation GitHub no longer lists as active, thaw only one
+                // it does.
+                let active = match self.gh.app_installations().await {
+                    Ok(list) => list
+                        .iter()
+                        .any(|i| i.id == inst.id && i.suspended_at.is_none()),
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    Err(_) => false,
+                };
+                let freezes = matches!(action, "deleted" | "suspend");
+                if freezes == active {
+                    tracing::info!(action, "GitHub says otherwise: ignored");
+                    return self.done(d, lease).await;
+                }
+            }
             match (d.event.as_str(), action) {
                 ("installation", "deleted") => {
                     self.store
@@ -306,6 +330,14 @@ impl Engine {
                     self.store
                         .set_installation(inst.id as i64, account, false, false, now)
                         .await?;
+                    if action == "created" {
+                        self.create_labels_in(inst.id, &names(&p.repositories), true)
+                            .await;
+                    }
+                }
+                ("installation_repositories", "added") => {
+                    self.create_labels_in(inst.id, &names(&p.repositories_added), true)
+                        .await;
                 }
                 ("installation_repositories", "removed") => {
                     // Confirm from the API first: a replayed payload must not freeze
@@ -337,7 +369,7 @@ impl Engine {
     /// and for labels found by the reconciliation sweep.
     pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
         let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
-        let (config, config_note) = self.repo_config_noted(inst, repo).await?;
+        let config = self.repo_config(inst, repo).await?;
         let policy = match &config {
             Ok(c) => c.policy(label),
             Err(_) => None,
@@ -439,7 +471,6 @@ impl Engine {
             now,
             head_sha,
             carried,
-            config_note,
         });
         intent.title = item.title.clone();
         // Comments and reviews made after the label, before tacit knew of the intent
@@ -569,22 +600,25 @@ impl Engine {
         } else {
             (parse_commands(body), comment.created_at)
         };
-        if commands.is_empty()
-            || self
-                .store
-                .open_intent_for(repo, number as i64)
-                .await?
-                .is_none()
-        {
+        let open = match commands.is_empty() {
+            true => None,
+            false => self.store.open_intent_for(repo, number as i64).await?,
+        };
+        let Some(open) = open else {
             return self.done(d, lease).await;
-        }
+        };
         let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
         // An edit by someone else counts in the editor's name (SPEC 3).
         let who = if sender_is_author { &author } else { sender };
         let role = self.role(inst, repo, &who.login, false).await?;
+        let approves = commands.contains(&Command::Approve);
         let actor = Actor {
             login: who.login.clone(),
             role,
+            approver: approves
+                && self
+                    .approver(inst, &open.intent.policy, &who.login, false)
+                    .await?,
         };
         let edited_from = (!sender_is_author).then(|| author.login.clone());
         let url = comment.html_url.clone();
@@ -625,19 +659,18 @@ impl Engine {
             return self.done(d, lease).await;
         };
         let reviewer = review.user.clone().unwrap_or_default();
-        if reviewer.is_bot()
-            || self
-                .store
-                .open_intent_for(repo, number as i64)
-                .await?
-                .is_none()
-        {
+        let open = match reviewer.is_bot() {
+            true => None,
+            false => self.store.open_intent_for(repo, number as i64).await?,
+        };
+        let Some(open) = open else {
             return self.done(d, lease).await;
-        }
+        };
         let role = self.role(inst, repo, &reviewer.login, false).await?;
-        let actor = Actor {
+        let mut actor = Actor {
             login: reviewer.login.clone(),
             role,
+            approver: false,
         };
         let verdict = match review
             .state
@@ -664,6 +697,11 @@ impl Engine {
             (v, _) => v,
         };
         let at = at.unwrap_or(received);
+        if verdict == Some(Verdict::Approved) || commands.contains(&Command::Approve) {
+            actor.approver = self
+                .approver(inst, &open.intent.policy, &reviewer.login, false)
+                .await?;
+        }
         let sender_is_author = sender.login.eq_ignore_ascii_case(&reviewer.login);
         let (id, url, commit_id) = (review.id, review.html_url.clone(), review.commit_id.clone());
         self.to_open_intent(d, lease, repo, number, |_| {
@@ -734,6 +772,15 @@ impl Engine {
         }
         self.done(d, lease).await
     }
+}
+
+/// The full names of a payload's repository list.
+fn names(repos: &Option<Vec<crate::webhook::payload::Repo>>) -> Vec<String> {
+    repos
+        .iter()
+        .flatten()
+        .map(|r| r.full_name.clone())
+        .collect()
 }
 
 /// One event per command of a comment or review body, in line order, at GitHub's time

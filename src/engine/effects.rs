@@ -310,6 +310,10 @@ impl Engine {
         map.insert(intent_id.to_string(), now);
     }
 
+    /// Show the intent's state in its `tacit` check run. A run in progress is edited; a
+    /// run tacit completed is never edited into another state (GitHub refuses to change
+    /// a completed run's status or conclusion): a later state gets a new run on the same
+    /// commit, which is the one GitHub shows.
     async fn sync_check(&self, row: &IntentRow) -> Done {
         let intent = &row.intent;
         let Some(sha) = intent.head_sha.clone() else {
@@ -318,38 +322,68 @@ impl Engine {
         let inst = row.installation_id as u64;
         let now = self.now();
         let view = render::check_run(intent, now);
-        let mut body = json!({
-            "name": "tacit",
-            "head_sha": sha,
+        let conclusion = match intent.check() {
+            CheckState::Open | CheckState::Blocked | CheckState::Waiting => None,
+            CheckState::Success => Some("success"),
+            CheckState::Cancelled => Some("cancelled"),
+            _ => Some("failure"),
+        };
+        let mut fields = json!({
             "output": { "title": view.title, "summary": view.summary },
         });
-        match intent.check() {
-            CheckState::Open | CheckState::Blocked | CheckState::Waiting => {
-                body["status"] = json!("in_progress");
-            }
-            state => {
-                body["status"] = json!("completed");
-                body["conclusion"] = json!(match state {
-                    CheckState::Success => "success",
-                    CheckState::Cancelled => "cancelled",
-                    _ => "failure",
-                });
-                body["completed_at"] = json!(now.to_string());
+        match conclusion {
+            None => fields["status"] = json!("in_progress"),
+            Some(c) => {
+                fields["status"] = json!("completed");
+                fields["conclusion"] = json!(c);
+                fields["completed_at"] = json!(now.to_string());
             }
         }
-        match (row.check_run_id, row.check_run_sha.as_deref()) {
-            (Some(id), Some(s)) if s == sha => {
-                tri!(
-                    self.gh
-                        .update_check_run(inst, &row.repo, id as u64, body)
-                        .await
-                );
+        let stored = match (row.check_run_id, row.check_run_sha.as_deref()) {
+            (Some(id), Some(s)) if s == sha => Some(id as u64),
+            _ => None,
+        };
+        match (stored, row.check_run_conclusion.as_deref()) {
+            // In progress: edit it into the new state.
+            (Some(id), None) => {
+                match self
+                    .gh
+                    .update_check_run(inst, &row.repo, id, fields.clone())
+                    .await
+                {
+                    Ok(()) => {
+                        if conclusion.is_some() {
+                            tri!(
+                                self.store
+                                    .set_check_run(&row.id, id as i64, &sha, conclusion)
+                                    .await
+                            );
+                        }
+                        return Done::Events(vec![]);
+                    }
+                    // Completed after all (a run stored by a release that did not record
+                    // completions): show the state in a new run.
+                    Err(GhError::Status { status: 422, .. }) => {}
+                    Err(e) => return Done::from(e),
+                }
             }
-            _ => {
-                let run = tri!(self.gh.create_check_run(inst, &row.repo, body).await);
-                tri!(self.store.set_check_run(&row.id, run.id as i64, &sha).await);
+            // Completed with this very conclusion (a retry): only the text may change.
+            (Some(id), Some(done)) if Some(done) == conclusion => {
+                let output = json!({ "output": fields["output"] });
+                tri!(self.gh.update_check_run(inst, &row.repo, id, output).await);
+                return Done::Events(vec![]);
             }
+            _ => {}
         }
+        let mut body = fields;
+        body["name"] = json!("tacit");
+        body["head_sha"] = json!(sha);
+        let run = tri!(self.gh.create_check_run(inst, &row.repo, body).await);
+        tri!(
+            self.store
+                .set_check_run(&row.id, run.id as i64, &sha, conclusion)
+                .await
+        );
         Done::Events(vec![])
     }
 
@@ -395,7 +429,9 @@ impl Engine {
                 continue; // deleted or edited away
             }
             let role = tri!(self.role(inst, repo, &a.who, true).await);
-            if role.is_some_and(|r: Role| r >= intent.policy.objectors) {
+            if role.is_some_and(|r: Role| r >= intent.policy.objectors)
+                && tri!(self.still_an_approver(inst, &intent.policy, &a.who).await)
+            {
                 valid_approvers.insert(a.who.clone());
             }
         }

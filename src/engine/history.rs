@@ -67,11 +67,16 @@ impl Engine {
                 continue;
             }
             let role = self.role(inst, repo, &c.user.login, false).await?;
+            let approver = chosen.iter().any(|(c, _)| *c == Command::Approve)
+                && self
+                    .approver(inst, &intent.policy, &c.user.login, false)
+                    .await?;
             for (command, at) in chosen {
                 events.push(Event::Command {
                     actor: Actor {
                         login: c.user.login.clone(),
                         role,
+                        approver,
                     },
                     command,
                     source: Source::Comment(c.id),
@@ -105,6 +110,7 @@ impl Engine {
                     actor: Actor {
                         login: r.user.login.clone(),
                         role,
+                        approver: false,
                     },
                     review_id: r.id,
                     body: r.body.clone().unwrap_or_default(),
@@ -112,7 +118,7 @@ impl Engine {
                     at: at.unwrap_or(intent.opened_at).max(intent.opened_at),
                 });
             } else if mode == Reread::Opening && after_label {
-                events.extend(self.review_events(inst, repo, r).await?);
+                events.extend(self.review_events(inst, repo, &intent.policy, r).await?);
             }
         }
         Ok(History {
@@ -122,7 +128,13 @@ impl Engine {
     }
 
     /// An approving review made after the label, and its body's commands.
-    async fn review_events(&self, inst: u64, repo: &str, r: &Review) -> GhResult<Vec<Event>> {
+    async fn review_events(
+        &self,
+        inst: u64,
+        repo: &str,
+        policy: &crate::core::config::Policy,
+        r: &Review,
+    ) -> GhResult<Vec<Event>> {
         let Some(at) = r.submitted_at else {
             return Ok(Vec::new()); // order unknown: an approval does not count
         };
@@ -132,9 +144,12 @@ impl Engine {
             return Ok(Vec::new());
         }
         let role = self.role(inst, repo, &r.user.login, false).await?;
+        let approver = (approved || commands.contains(&Command::Approve))
+            && self.approver(inst, policy, &r.user.login, false).await?;
         let actor = Actor {
             login: r.user.login.clone(),
             role,
+            approver,
         };
         let url = Some(r.html_url.clone());
         let mut events: Vec<Event> = commands

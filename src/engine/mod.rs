@@ -15,6 +15,7 @@
 mod deliveries;
 mod effects;
 mod history;
+mod labels;
 mod reconcile;
 mod repo;
 
@@ -55,6 +56,7 @@ pub struct Engine {
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     pub(crate) perms: Permissions,
     pub(crate) configs: repo::ConfigCache,
+    pub(crate) labelled: labels::Labelled,
     pub(crate) bot_login: Mutex<Option<String>>,
     /// When each status comment was last edited (edits are rate-limited).
     pub(crate) last_status_edit: Mutex<HashMap<String, Timestamp>>,
@@ -79,6 +81,7 @@ impl Engine {
             metrics,
             perms: Permissions::new(Duration::from_secs(300)),
             configs: Default::default(),
+            labelled: Default::default(),
             tuning,
             owner,
             kicks: [Notify::new(), Notify::new(), Notify::new()],
@@ -180,6 +183,43 @@ impl Engine {
         }
         // Finish what is in flight before returning.
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Run everything due now (recorded deliveries, due intents, effects) and the work
+    /// it causes, until nothing is due: the loops' bodies driven by the caller instead
+    /// of by their wake-ups, so that a caller (an integration test) can wait for the
+    /// engine to settle without sleeping. Work a running loop has claimed is waited for
+    /// (it is still due until it is done). Work scheduled for later (a window, a retry
+    /// after a backoff) is left alone. Returns how many pieces of work this call ran;
+    /// fails if work is still due after `timeout`.
+    pub async fn run_pending(self: &Arc<Self>, timeout: Duration) -> anyhow::Result<usize> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut ran = 0;
+        loop {
+            let mut tasks = JoinSet::new();
+            let mut claimed = 0;
+            for kind in [Work::Deliveries, Work::Timers, Work::Effects] {
+                let permits = Arc::new(Semaphore::new(kind.concurrency()));
+                claimed += self
+                    .claim_and_spawn(kind, kind.concurrency(), &permits, &mut tasks)
+                    .await?;
+            }
+            while tasks.join_next().await.is_some() {}
+            ran += claimed;
+            if claimed > 0 {
+                continue;
+            }
+            let now = self.now().as_millisecond();
+            if self.store.due_work(now).await? == 0 {
+                return Ok(ran);
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "work still due after {timeout:?}"
+            );
+            // Claimed by a running loop, or waiting behind other work of its item.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Until the earliest stored due time of this loop's work, at most `max_idle`.

@@ -155,6 +155,8 @@ impl Engine {
     /// open intents for listed items that have none.
     async fn reconcile_repo(&self, inst: u64, repo: &str) -> anyhow::Result<(usize, usize)> {
         let config = self.repo_config(inst, repo).await?.ok();
+        self.create_labels_in(inst, &[repo.to_string()], false)
+            .await;
         let mut labels: Vec<String> = self.store.open_intent_labels(repo).await?;
         if let Some(c) = &config {
             labels.extend(c.intent_labels());

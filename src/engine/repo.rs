@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::core::config::{RepoConfig, Role};
-use crate::core::intent::ConfigNote;
+use crate::core::config::{ConfigFile, Policy, RepoConfig, Role, team_of};
 use crate::github::{FileAnswer, GhError, GhResult};
 
 use super::Engine;
@@ -21,6 +20,8 @@ pub struct ConfigProblem(pub String);
 pub struct Permissions {
     ttl: Duration,
     cache: Mutex<HashMap<RepoUser, (Option<Role>, Instant)>>,
+    /// Team memberships for `approvers`, by (`@org/team`, user), both lower case.
+    teams: Mutex<HashMap<RepoUser, (bool, Instant)>>,
 }
 
 /// (repository, user), both lower case.
@@ -31,7 +32,27 @@ impl Permissions {
         Permissions {
             ttl,
             cache: Mutex::new(HashMap::new()),
+            teams: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn team_get(&self, team: &str, user: &str) -> Option<bool> {
+        let teams = self.teams.lock().expect("poisoned");
+        teams
+            .get(&(team.to_lowercase(), user.to_lowercase()))
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(member, _)| *member)
+    }
+
+    fn team_put(&self, team: &str, user: &str, member: bool) {
+        let mut teams = self.teams.lock().expect("poisoned");
+        if teams.len() > 10_000 {
+            teams.retain(|_, (_, at)| at.elapsed() < self.ttl);
+        }
+        teams.insert(
+            (team.to_lowercase(), user.to_lowercase()),
+            (member, Instant::now()),
+        );
     }
 
     fn get(&self, repo: &str, user: &str) -> Option<Option<Role>> {
@@ -81,52 +102,71 @@ impl Engine {
         Ok(role)
     }
 
-    /// The repository's configuration: `.github/tacit.yml` on its default branch, else
-    /// the owner's `.github` repository, else the defaults.
+    /// The repository's configuration (SPEC 5): `.github/tacit.yml` of the owner's
+    /// `.github` repository with the repository's own file laid over it, key by key;
+    /// without either, the defaults. Costs two conditional reads (one when the
+    /// repository is the owner's `.github`).
     pub(crate) async fn repo_config(
         &self,
         inst: u64,
         repo: &str,
     ) -> GhResult<Result<RepoConfig, ConfigProblem>> {
-        Ok(self.repo_config_noted(inst, repo).await?.0)
-    }
-
-    /// [`Engine::repo_config`], and a note when the defaults apply because neither the
-    /// repository nor the owner's `.github` had a file tacit could read. GitHub answers
-    /// 404 both for a missing file and for a repository the installation does not
-    /// cover, so the note says both (SPEC 5); 403 likewise goes on with the defaults.
-    pub(crate) async fn repo_config_noted(
-        &self,
-        inst: u64,
-        repo: &str,
-    ) -> GhResult<(Result<RepoConfig, ConfigProblem>, Option<ConfigNote>)> {
-        if let Some(found) = self.config_file(inst, repo).await? {
-            return Ok((found, None));
-        }
+        let own = self.config_text(inst, repo).await?;
         let owner = repo.split('/').next().unwrap_or_default();
         let shared = format!("{owner}/.github");
-        if shared.eq_ignore_ascii_case(repo) {
-            return Ok((Ok(RepoConfig::default()), None));
-        }
-        let note = Some(ConfigNote::Defaults {
-            shared_repo: shared.clone(),
-        });
-        match self.config_file(inst, &shared).await {
-            Ok(Some(found)) => Ok((found, None)),
-            Ok(None) | Err(GhError::Status { status: 403, .. }) => {
-                Ok((Ok(RepoConfig::default()), note))
+        let (shared_text, shared_found) = if shared.eq_ignore_ascii_case(repo) {
+            (None, SharedFile::NotApplicable)
+        } else {
+            match self.config_text(inst, &shared).await {
+                Ok(Some(text)) => (Some(text), SharedFile::Found),
+                // 404: no file, or a repository the installation does not cover.
+                Ok(None) => (None, SharedFile::NotFound),
+                Err(GhError::Status { status: 403, .. }) => (None, SharedFile::Forbidden),
+                Err(e) => return Err(e),
             }
-            Err(e) => Err(e),
+        };
+        let repo_name = format!("{repo}/{CONFIG_PATH}");
+        let shared_name = format!("{shared}/{CONFIG_PATH}");
+        for (text, name) in [(&own, &repo_name), (&shared_text, &shared_name)] {
+            if let Some(None) = text {
+                return Ok(Err(ConfigProblem(format!("`{name}` is not UTF-8 text."))));
+            }
         }
+        let own = own.flatten();
+        let shared_text = shared_text.flatten();
+        let own_file = own.as_deref().map(|text| ConfigFile {
+            name: &repo_name,
+            text,
+        });
+        let shared_file = shared_text.as_deref().map(|text| ConfigFile {
+            name: &shared_name,
+            text,
+        });
+        let mut config = match RepoConfig::layered(shared_file, own_file) {
+            Ok(config) => config,
+            Err(e) => {
+                let name = e.file.clone().unwrap_or(repo_name);
+                return Ok(Err(ConfigProblem(format!("`{name}` is not valid: {e}"))));
+            }
+        };
+        // SPEC 5: say so when a shared file may exist that tacit cannot read.
+        let unreadable = match shared_found {
+            SharedFile::Forbidden => true,
+            SharedFile::NotFound => own.is_none(),
+            SharedFile::Found | SharedFile::NotApplicable => false,
+        };
+        if unreadable {
+            for policy in &mut config.intents {
+                policy.provenance.owner_unreadable = Some(shared.clone());
+            }
+        }
+        Ok(Ok(config))
     }
 
-    /// `.github/tacit.yml` of one repository, parsed; `None` if there is none. Read with
-    /// a conditional request: an unchanged file is not downloaded or parsed again.
-    async fn config_file(
-        &self,
-        inst: u64,
-        repo: &str,
-    ) -> GhResult<Option<Result<RepoConfig, ConfigProblem>>> {
+    /// The text of `.github/tacit.yml` in one repository: `None` if there is none,
+    /// `Some(None)` if it is not UTF-8. Read with a conditional request: an unchanged
+    /// file is not downloaded again.
+    async fn config_text(&self, inst: u64, repo: &str) -> GhResult<Option<Option<String>>> {
         let key = repo.to_lowercase();
         let cached = self.configs.lock().expect("poisoned").get(&key).cloned();
         let etag = cached.as_ref().and_then(|(tag, _)| tag.clone());
@@ -135,33 +175,101 @@ impl Engine {
             .file_if_changed(inst, repo, CONFIG_PATH, etag.as_deref())
             .await?
         {
-            FileAnswer::NotModified => Ok(cached.map(|(_, parsed)| parsed)),
+            FileAnswer::NotModified => Ok(cached.map(|(_, text)| text)),
             FileAnswer::Missing => {
                 self.configs.lock().expect("poisoned").remove(&key);
                 Ok(None)
             }
             FileAnswer::Found(file, tag) => {
-                let parsed = parse_file(file.text(), &format!("{repo}/{CONFIG_PATH}"));
+                let text = file.text();
                 let mut configs = self.configs.lock().expect("poisoned");
                 if configs.len() > 10_000 {
                     configs.clear();
                 }
-                configs.insert(key, (tag, parsed.clone()));
-                Ok(Some(parsed))
+                configs.insert(key, (tag, text.clone()));
+                Ok(Some(text))
             }
         }
     }
+
+    /// Whether `user` counts as one of `policy.approvers` through a team (logins listed
+    /// by name the core checks). One team-membership read per listed team until one
+    /// says yes, each cached for 5 minutes like roles; `fresh` skips the cache (before
+    /// acting). `false` when the policy lists no teams.
+    pub(crate) async fn approver(
+        &self,
+        inst: u64,
+        policy: &Policy,
+        user: &str,
+        fresh: bool,
+    ) -> GhResult<bool> {
+        for entry in &policy.approvers {
+            let Some((org, team)) = team_of(entry) else {
+                continue;
+            };
+            let cached = if fresh {
+                None
+            } else {
+                self.perms.team_get(entry, user)
+            };
+            let member = match cached {
+                Some(member) => member,
+                None => {
+                    let member = match self.gh.team_member(inst, org, team, user).await {
+                        Ok(member) => member,
+                        // Without the "members: read" permission: nobody counts
+                        // through the team (the comment lists it as not counted).
+                        Err(GhError::Status { status: 403, .. }) => {
+                            tracing::warn!(
+                                team = entry,
+                                "cannot read team membership (403): does the App have organisation members: read?"
+                            );
+                            false
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    self.perms.team_put(entry, user, member);
+                    member
+                }
+            };
+            if member {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
-/// Parsed configuration files by repository, with the ETag they were read with.
-pub type ConfigCache = Mutex<HashMap<String, (Option<String>, Result<RepoConfig, ConfigProblem>)>>;
-
-fn parse_file(text: Option<String>, name: &str) -> Result<RepoConfig, ConfigProblem> {
-    let Some(text) = text else {
-        return Err(ConfigProblem(format!("`{name}` is not UTF-8 text.")));
-    };
-    RepoConfig::parse(&text).map_err(|e| ConfigProblem(format!("`{name}` is not valid: {e}")))
+impl Engine {
+    /// Before acting: whether `who`'s approval still counts under `approvers` (SPEC 5):
+    /// always without a list; listed by name; or an active member of a listed team now
+    /// (read fresh).
+    pub(crate) async fn still_an_approver(
+        &self,
+        inst: u64,
+        policy: &Policy,
+        who: &str,
+    ) -> GhResult<bool> {
+        let approvers = &policy.approvers;
+        if approvers.is_empty() || approvers.iter().any(|a| a.eq_ignore_ascii_case(who)) {
+            return Ok(true);
+        }
+        self.approver(inst, policy, who, true).await
+    }
 }
+
+/// What the owner's `.github` repository answered for its `tacit.yml`.
+enum SharedFile {
+    Found,
+    NotFound,
+    Forbidden,
+    /// The repository is the owner's `.github` itself.
+    NotApplicable,
+}
+
+/// Configuration file texts by repository, with the ETag they were read with
+/// (`None` text: not UTF-8).
+pub type ConfigCache = Mutex<HashMap<String, (Option<String>, Option<String>)>>;
 
 #[cfg(test)]
 mod tests {

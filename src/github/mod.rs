@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
-use octocrab::models::InstallationId;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -146,13 +145,25 @@ pub struct GitHub {
 struct Inner {
     metrics: Arc<crate::metrics::Metrics>,
     app: Octocrab,
-    installations: Mutex<HashMap<u64, Octocrab>>,
+    /// One token slot per installation, shared by every caller: concurrent callers wait
+    /// on the slot's lock while one of them mints.
+    tokens: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<Option<Token>>>>>,
     write_pace: Mutex<HashMap<u64, pace::WritePace>>,
     write_interval: Duration,
     writes_per_minute: u32,
     /// Until when requests fail without being sent (GitHub could not be reached).
     unreachable_until: Mutex<Option<Instant>>,
 }
+
+/// An installation token and when to stop using it.
+#[derive(Clone)]
+struct Token {
+    secret: String,
+    renew_at: Instant,
+}
+
+/// Installation tokens are renewed this long before GitHub says they expire.
+pub const TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(300);
 
 /// How long requests are not sent after GitHub could not be connected to.
 pub const UNREACHABLE_PAUSE: Duration = Duration::from_secs(2);
@@ -191,7 +202,7 @@ impl GitHub {
             inner: Arc::new(Inner {
                 metrics,
                 app,
-                installations: Mutex::new(HashMap::new()),
+                tokens: Mutex::new(HashMap::new()),
                 write_pace: Mutex::new(HashMap::new()),
                 write_interval: settings.tuning.write_interval,
                 writes_per_minute: settings.tuning.writes_per_minute,
@@ -200,20 +211,83 @@ impl GitHub {
         })
     }
 
-    /// The installation's client. octocrab caches its token and renews it shortly
-    /// before it expires (tokens last one hour).
-    fn installation(&self, id: u64) -> GhResult<Octocrab> {
-        let mut map = self.inner.installations.lock().expect("poisoned");
-        if let Some(c) = map.get(&id) {
-            return Ok(c.clone());
+    /// The installation's token slot.
+    fn token_slot(&self, id: u64) -> Arc<tokio::sync::Mutex<Option<Token>>> {
+        self.inner
+            .tokens
+            .lock()
+            .expect("poisoned")
+            .entry(id)
+            .or_default()
+            .clone()
+    }
+
+    /// The installation's token: the one held, unless it is near its expiry, else a new
+    /// one (`POST /app/installations/{id}/access_tokens`). Callers that come while a
+    /// token is minted wait for it instead of minting their own.
+    async fn installation_token(&self, id: u64) -> GhResult<String> {
+        let slot = self.token_slot(id);
+        let mut held = slot.lock().await;
+        if let Some(t) = held.as_ref()
+            && Instant::now() < t.renew_at
+        {
+            return Ok(t.secret.clone());
         }
-        let c = self
+        let token = self.mint_token(id).await?;
+        *held = Some(token.clone());
+        Ok(token.secret)
+    }
+
+    async fn mint_token(&self, id: u64) -> GhResult<Token> {
+        #[derive(serde::Deserialize)]
+        struct Minted {
+            token: String,
+            expires_at: jiff::Timestamp,
+        }
+        if self.held_for().is_some() {
+            return Err(GhError::Transport(
+                "GitHub could not be reached a moment ago; not sent".into(),
+            ));
+        }
+        let minted: Minted = self
+            .send_with(
+                &self.inner.app,
+                Method::POST,
+                &format!("/app/installations/{id}/access_tokens"),
+                None,
+                None,
+            )
+            .await?
+            .json()?;
+        // GitHub's clock says when it expires; the time left is measured on ours (an
+        // expiry already past, by our clock, leaves none: used once, then renewed).
+        let left = Duration::try_from(minted.expires_at.duration_since(jiff::Timestamp::now()))
+            .unwrap_or_default()
+            .saturating_sub(TOKEN_RENEW_BEFORE);
+        Ok(Token {
+            secret: minted.token,
+            renew_at: Instant::now() + left,
+        })
+    }
+
+    /// Drop the token held for an installation if it is still `secret` (GitHub refused it).
+    async fn drop_token(&self, id: u64, secret: &str) {
+        let slot = self.token_slot(id);
+        let mut held = slot.lock().await;
+        if held.as_ref().is_some_and(|t| t.secret == secret) {
+            *held = None;
+        }
+    }
+
+    /// The installation's client, authenticated with its shared token.
+    async fn installation(&self, id: u64) -> GhResult<(Octocrab, String)> {
+        let token = self.installation_token(id).await?;
+        let client = self
             .inner
             .app
-            .installation(InstallationId(id))
+            .user_access_token(token.clone())
             .map_err(|e| GhError::Transport(e.to_string()))?;
-        map.insert(id, c.clone());
-        Ok(c)
+        Ok((client, token))
     }
 
     /// How long requests are still held after GitHub refused a connection (see
@@ -225,13 +299,9 @@ impl GitHub {
             .filter(|d| !d.is_zero())
     }
 
-    /// Forget an installation's client (it was removed or its token revoked).
+    /// Forget an installation's token (it was removed or suspended).
     pub fn forget_installation(&self, id: u64) {
-        self.inner
-            .installations
-            .lock()
-            .expect("poisoned")
-            .remove(&id);
+        self.inner.tokens.lock().expect("poisoned").remove(&id);
     }
 
     /// Wait until this installation may write again (see [`pace`]).
@@ -259,7 +329,9 @@ impl GitHub {
         }
     }
 
-    /// One request. `installation: None` authenticates as the App (JWT).
+    /// One request. `installation: None` authenticates as the App (JWT). An
+    /// installation token GitHub refuses (401: revoked, expired early) is dropped and the
+    /// request is sent once more with a new one: a 401 means nothing was done.
     pub async fn request(
         &self,
         installation: Option<u64>,
@@ -268,21 +340,61 @@ impl GitHub {
         body: Option<&Value>,
         headers: Option<HeaderMap>,
     ) -> GhResult<Answer> {
+        let first = self
+            .request_once(installation, method.clone(), path, body, headers.clone())
+            .await;
+        match (first, installation) {
+            (Err((GhError::Status { status: 401, .. }, Some(token))), Some(id)) => {
+                self.drop_token(id, &token).await;
+                self.request_once(installation, method, path, body, headers)
+                    .await
+                    .map_err(|(e, _)| e)
+            }
+            (first, _) => first.map_err(|(e, _)| e),
+        }
+    }
+
+    /// One attempt; an error comes with the installation token it used.
+    async fn request_once(
+        &self,
+        installation: Option<u64>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: Option<HeaderMap>,
+    ) -> Result<Answer, (GhError, Option<String>)> {
         if self.held_for().is_some() {
             self.inner.metrics.github_error("unreachable");
-            return Err(GhError::Transport(
-                "GitHub could not be reached a moment ago; not sent".into(),
+            return Err((
+                GhError::Transport("GitHub could not be reached a moment ago; not sent".into()),
+                None,
             ));
         }
-        let client = match installation {
-            Some(id) => self.installation(id)?,
-            None => self.inner.app.clone(),
+        let (client, token) = match installation {
+            Some(id) => {
+                let (c, t) = self.installation(id).await.map_err(|e| (e, None))?;
+                (c, Some(t))
+            }
+            None => (self.inner.app.clone(), None),
         };
         if method != Method::GET
             && let Some(id) = installation
         {
             self.pace_write(id).await;
         }
+        self.send_with(&client, method, path, body, headers)
+            .await
+            .map_err(|e| (e, token))
+    }
+
+    async fn send_with(
+        &self,
+        client: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: Option<HeaderMap>,
+    ) -> GhResult<Answer> {
         let uri = path.to_string();
         let result = match method {
             Method::GET => client._get_with_headers(uri, headers).await,
@@ -562,6 +674,39 @@ impl GitHub {
         {
             Ok(p) => Ok(Some(p)),
             Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `user` is an active member of the team `org/team` (for `approvers`):
+    /// `GET /orgs/{org}/teams/{team}/memberships/{user}`. A pending invitation is not
+    /// membership; 404 (not a member, or no such team) is `false`. Needs the
+    /// organisation permission "members: read".
+    pub async fn team_member(
+        &self,
+        inst: u64,
+        org: &str,
+        team: &str,
+        user: &str,
+    ) -> GhResult<bool> {
+        #[derive(serde::Deserialize)]
+        struct Membership {
+            state: Option<String>,
+        }
+        match self
+            .get::<Membership>(
+                inst,
+                &format!(
+                    "/orgs/{}/teams/{}/memberships/{}",
+                    encode(org),
+                    encode(team),
+                    encode(user)
+                ),
+            )
+            .await
+        {
+            Ok(m) => Ok(m.state.as_deref() == Some("active")),
+            Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
         }
     }

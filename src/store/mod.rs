@@ -13,6 +13,8 @@
 //! - work (deliveries, effects) is claimed with a lease; completing it checks the lease
 //!   owner and attempt number (the fencing token) in the same transaction.
 
+pub mod codec;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -119,6 +121,9 @@ pub struct IntentRow {
     pub status_comment_id: Option<i64>,
     pub check_run_id: Option<i64>,
     pub check_run_sha: Option<String>,
+    /// The stored check run's conclusion once tacit completed it; `None` while it is in
+    /// progress. A completed run is never edited into another state (GitHub refuses).
+    pub check_run_conclusion: Option<String>,
     pub updated_at: Millis,
 }
 
@@ -174,7 +179,19 @@ pub enum WriteOutcome {
 const DELIVERY_SELECT: &str = "SELECT d.id, d.event, d.action, d.installation_id, d.item_key,
        COALESCE(p.payload, d.payload) AS payload, d.received_at, d.attempts
      FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id";
-const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, updated_at";
+const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, check_run_conclusion, updated_at";
+
+/// The schema migrations of `migrations/`, run at every start. A database that a
+/// newer release migrated further is accepted (`ignore_missing`): migrations are
+/// additive only (new tables, columns that are nullable or have a default, indexes),
+/// so this release's queries still work on it, and a rollback to this release keeps
+/// its successor's database. A migration of this release that the database lacks is
+/// still applied, and one whose text changed after it was applied is still refused.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 impl Store {
     /// Connect (creating the SQLite file if needed) and run the migrations.
@@ -236,7 +253,7 @@ impl Store {
             backend,
             writer,
         };
-        sqlx::migrate!("./migrations")
+        migrator()
             .run(&store.pool)
             .await
             .context("running database migrations")?;
@@ -716,6 +733,21 @@ impl Store {
         })
     }
 
+    /// How many pieces of work are due at `now` and not finished, claimed or not:
+    /// pending deliveries and effects whose time came, open intents whose due time came.
+    pub async fn due_work(&self, now: Millis) -> anyhow::Result<i64> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND run_after <= $1)
+                  + (SELECT COUNT(*) FROM effects WHERE state = 'pending' AND run_after <= $1)
+                  + (SELECT COUNT(*) FROM intents
+                     WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1) AS n",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
     /// Write an intent change, its effects and the completion of its cause, atomically.
     ///
     /// Writes from concurrent workers are committed together (group commit): one
@@ -783,7 +815,7 @@ impl Store {
                 id: row.try_get("id")?,
                 intent_id: row.try_get("intent_id")?,
                 seq: row.try_get("seq")?,
-                effect: serde_json::from_str(&effect).context("stored effect")?,
+                effect: codec::decode_effect(&effect)?,
                 attempts: row.try_get("attempts")?,
                 created_at: row.try_get("created_at")?,
             };
@@ -833,7 +865,7 @@ impl Store {
         )
         .bind(intent_id)
         .bind(seq)
-        .bind(serde_json::to_string(effect)?)
+        .bind(codec::encode_effect(effect)?)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some())
@@ -853,13 +885,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_check_run(&self, intent_id: &str, id: i64, sha: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE intents SET check_run_id = $1, check_run_sha = $2 WHERE id = $3")
-            .bind(id)
-            .bind(sha)
-            .bind(intent_id)
-            .execute(&self.pool)
-            .await?;
+    /// Remember the intent's check run, and its conclusion once completed (`None`: in
+    /// progress).
+    pub async fn set_check_run(
+        &self,
+        intent_id: &str,
+        id: i64,
+        sha: &str,
+        conclusion: Option<&str>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE intents SET check_run_id = $1, check_run_sha = $2, check_run_conclusion = $3
+             WHERE id = $4",
+        )
+        .bind(id)
+        .bind(sha)
+        .bind(conclusion)
+        .bind(intent_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -1082,7 +1126,7 @@ struct Stored {
 impl Stored {
     fn of(intent: &Intent) -> anyhow::Result<Stored> {
         Ok(Stored {
-            state: serde_json::to_string(intent)?,
+            state: codec::encode_intent(intent)?,
             due: intent.next_due().map(|t| t.as_millisecond()),
             is_open: (!intent.is_done()) as i64,
             ended: intent.ended_at.map(|t| t.as_millisecond()),
@@ -1102,7 +1146,7 @@ async fn insert_effects(
             rows.push((
                 *intent_id,
                 k as i64 + 1,
-                serde_json::to_string(effect)?,
+                codec::encode_effect(effect)?,
                 *now,
             ));
         }
@@ -1150,11 +1194,12 @@ fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
         repo: r.try_get("repo")?,
         number: r.try_get("number")?,
         label: r.try_get("label")?,
-        intent: serde_json::from_str(&state).context("stored intent state")?,
+        intent: codec::decode_intent(&state)?,
         version: r.try_get("version")?,
         status_comment_id: r.try_get("status_comment_id")?,
         check_run_id: r.try_get("check_run_id")?,
         check_run_sha: r.try_get("check_run_sha")?,
+        check_run_conclusion: r.try_get("check_run_conclusion")?,
         updated_at: r.try_get("updated_at")?,
     })
 }
@@ -1306,3 +1351,6 @@ async fn write_one(
     }
     Ok(WriteOutcome::Written)
 }
+
+/// `tacit backup`: a consistent copy of the SQLite database.
+pub mod backup;

@@ -42,6 +42,12 @@ pub struct Payload {
     pub after: Option<String>,
     #[serde(default)]
     pub repositories_removed: Option<Vec<Repo>>,
+    /// `installation_repositories.added`: where to create the intent labels.
+    #[serde(default)]
+    pub repositories_added: Option<Vec<Repo>>,
+    /// `installation.created`: the repositories it covers (absent when it covers all).
+    #[serde(default)]
+    pub repositories: Option<Vec<Repo>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -159,7 +165,7 @@ impl Payload {
                 action,
                 "created" | "deleted" | "suspend" | "unsuspend" | "new_permissions_accepted"
             ),
-            "installation_repositories" => action == "removed",
+            "installation_repositories" => matches!(action, "removed" | "added"),
             "issues" => matches!(
                 action,
                 "labeled" | "unlabeled" | "closed" | "deleted" | "transferred"
@@ -273,6 +279,7 @@ mod tests {
             "installation.deleted",
             "installation.suspend",
             "installation_repositories.removed",
+            "installation_repositories.added",
             "check_suite.completed",
             "status.-",
         ] {
@@ -287,7 +294,6 @@ mod tests {
             "issue_comment.edited",
             "issues.assigned",
             "pull_request.converted_to_draft",
-            "installation_repositories.added",
             "ping.-",
         ] {
             assert!(skipped.contains(&key.to_string()), "{key} needs nothing");

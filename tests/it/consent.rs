@@ -159,7 +159,7 @@ async fn an_edit_by_someone_else_objects_in_the_editors_name_and_cannot_approve(
     assert_eq!(t.deliver(&by_carol).await, 202);
     wait(&gh, "carol's objection", 10, |g| {
         status(g, 51)
-            .contains("@carol: the migration is missing (added by @carol to @bob's comment)")
+            .contains("@carol: `the migration is missing` (added by @carol to @bob's comment)")
     })
     .await;
     // alice edits carol's... no: alice edits bob's comment to add an approval for him.
@@ -279,6 +279,8 @@ async fn a_second_intent_label_stays_ignored_after_the_first_ends() {
     let gh = world(Some("window: 1h\n")).await;
     let (db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 55, "s55").await;
+    // Added seconds after the first label (GitHub's times have whole seconds).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     gh.set_labels_by(O, R, 55, &["intent-to-merge", "intent-to-close"], "bob");
     assert_eq!(
         t.deliver(&d::pr_labeled(O, R, 55, "intent-to-close", "bob", "s55"))
@@ -385,14 +387,13 @@ async fn without_any_readable_file_the_status_comment_names_the_defaults() {
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 60, "s60").await;
     let s = status(&gh, 60);
-    assert!(s.contains("uses its defaults: a 3d window"), "{s}");
-    assert!(s.contains("`octo/.github`"), "{s}");
-    assert!(s.contains("installed on that repository"), "{s}");
+    assert!(s.contains("the defaults (a 3d window"), "{s}");
+    assert!(s.contains("installed on `octo/.github`"), "{s}");
 
     // 403 from the owner's `.github`: the intent still opens, with the same note.
     gh.inject(Fault::new("GET", "/repos/octo/.github/contents", 403));
     open_pr(&gh, &t, 61, "s61").await;
-    assert!(status(&gh, 61).contains("installed on that repository"));
+    assert!(status(&gh, 61).contains("installed on `octo/.github`"));
     t.stop().await;
 }
 
@@ -439,6 +440,51 @@ async fn a_replayed_repositories_removed_does_not_freeze_a_repository_still_inst
     comment(&gh, &t, 62, "bob", "/approve").await;
     wait(&gh, "merge: the intent was not frozen", 10, |g| {
         g.merges(O, R, 62).len() == 1
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_status_comment_that_cannot_be_posted_ends_the_intent_instead_of_waiting_forever() {
+    let gh = world(Some("window: 2s\n")).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    gh.add_pull(O, R, 63, "dave", "s63");
+    // The conversation is locked, say: GitHub refuses every new comment.
+    gh.inject(Fault::new("POST", "/issues/63/comments", 403).times(1000));
+    gh.set_labels_by(O, R, 63, &["intent-to-merge"], "alice");
+    assert_eq!(
+        t.deliver(&d::pr_labeled(O, R, 63, "intent-to-merge", "alice", "s63"))
+            .await,
+        202
+    );
+    // Without its notice the window never opens; the intent ends and takes its label off.
+    wait(&gh, "label removed", 15, |g| {
+        g.issue(O, R, 63).labels.is_empty()
+    })
+    .await;
+    let runs = gh.check_runs(O, R);
+    assert!(
+        runs.iter()
+            .any(|r| r["conclusion"] == "failure" && r["head_sha"] == "s63"),
+        "{runs:?}"
+    );
+    assert!(gh.merges(O, R, 63).is_empty());
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_replayed_installation_deleted_does_not_freeze_an_installation_still_active() {
+    let gh = world(Some("window: 1h\n")).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 64, "s64").await;
+    let deleted = d::installation_deleted(crate::support::fake_github::DEFAULT_INSTALLATION);
+    assert_eq!(t.deliver(&deleted).await, 202);
+    // Deliveries of the installation and of the item are not ordered with each other.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    comment(&gh, &t, 64, "bob", "/approve").await;
+    wait(&gh, "merge: nothing was frozen", 10, |g| {
+        g.merges(O, R, 64).len() == 1
     })
     .await;
     t.stop().await;

@@ -200,7 +200,7 @@ async fn invalid_configuration_is_reported_with_line_and_column() {
             .any(|c| c.body.contains("line 2"))
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    t.settle().await;
     assert!(
         gh.merges(O, R, 34).is_empty(),
         "tacit acts on nothing with a broken file"
@@ -253,7 +253,7 @@ async fn labels_by_people_without_permission_or_by_bots() {
         "Bot",
     );
     assert_eq!(t.deliver(&delivery).await, 202);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    t.settle().await;
     assert!(
         gh.comments(O, R, 37).is_empty(),
         "a bot's label opens nothing"

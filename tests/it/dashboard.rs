@@ -229,7 +229,9 @@ async fn token_guards_the_page_that_lists_open_intents(kind: Db) {
         assert!(!page.contains("paused"), "nothing is paused yet");
     }
 
-    // The App is uninstalled: its intents stay listed, marked paused.
+    // The App is uninstalled: its intents stay listed, marked paused. (tacit confirms
+    // from the API first; the fake has no uninstall, a suspended one is not active.)
+    gh.suspend_installation(DEFAULT_INSTALLATION);
     let removed = d::installation_deleted(DEFAULT_INSTALLATION);
     assert_eq!(t.deliver(&removed).await, 202);
     let page = page_until(&t, "the intents marked paused", |p| {
@@ -266,7 +268,6 @@ async fn open_intents_are_read_sorted_and_bounded(kind: Db) {
             now,
             head_sha: None,
             carried: Vec::new(),
-            config_note: None,
         });
         let write = IntentWrite {
             id: new_id(),

@@ -28,7 +28,6 @@ fn open(label: &str, is_pull: bool, at: Timestamp, title: &str) -> Intent {
         now: at,
         head_sha: is_pull.then(|| "sha-1".to_string()),
         carried: vec![],
-        config_note: None,
     });
     intent.title = title.into();
     intent.handle(Event::Noticed { at }, at);
@@ -40,6 +39,7 @@ fn command(login: &str, body: &str, id: u64, at: Timestamp) -> Event {
         actor: Actor {
             login: login.into(),
             role: Some(tacit::core::config::Role::Write),
+            approver: false,
         },
         command: tacit::core::commands::parse_commands(body).remove(0),
         source: Source::Comment(id),

@@ -554,6 +554,9 @@ async fn issues_and_pull_requests() {
         api.get(&repo_path("/issues?state=all")).await.items().len(),
         4
     );
+    // Sent on purpose: an unknown state.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
 }
 
 #[tokio::test]
@@ -640,6 +643,9 @@ async fn merging() {
     let kinds: Vec<&Value> = events.items().iter().map(|e| &e["event"]).collect();
     assert_eq!(kinds, ["merged", "closed"]);
     assert_eq!(events.json[0]["actor"]["login"], BOT_LOGIN);
+    // Sent on purpose: an unknown merge method.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
 }
 
 // ---- comments, labels, reviews, check runs ------------------------------------------------------
@@ -730,6 +736,9 @@ async fn comments() {
             .unwrap()
             .contains("/pull/2#issuecomment-")
     );
+    // Sent on purpose: a comment without a body.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
 }
 
 #[tokio::test]
@@ -870,6 +879,9 @@ async fn labels() {
         fake.issue(OWNER, REPO, 1).labels.is_empty(),
         "a deleted label leaves its items"
     );
+    // Sent on purpose: a bare array, which GitHub takes but its description does not list.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
 }
 
 #[tokio::test]
@@ -948,6 +960,9 @@ async fn reviews_and_check_runs() {
 
     let runs = fake.check_runs(OWNER, REPO);
     assert_eq!((runs.len(), &runs[0]["conclusion"]), (1, &json!("success")));
+    // Sent on purpose: a check run without head_sha.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
 }
 
 // ---- webhook deliveries (App API) ---------------------------------------------------------------
@@ -1110,6 +1125,9 @@ async fn unknown_routes_are_404_and_recorded() {
         .await
         .unwrap();
     assert_eq!(not_json.status(), 400);
+    // Sent on purpose: two unknown routes and a body that is not JSON.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 3, "{violations:#?}");
 }
 
 #[tokio::test]
@@ -1255,6 +1273,9 @@ async fn octocrab_talks_to_the_fake() {
         tokens_before + 1,
         "one token, reused"
     );
+    // Sent on purpose: octocrab's update_comment sends POST, which the description does not list.
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
 }
 
 // ---- delivery builders --------------------------------------------------------------------------
@@ -1609,4 +1630,92 @@ fn decode_base64(s: &str) -> Vec<u8> {
         out.extend(&n.to_be_bytes()[1..chunk.len()]);
     }
     out
+}
+
+// ---- strictness: GitHub's REST description, tokens, installations ----------------------------
+
+#[tokio::test]
+async fn requests_the_rest_description_does_not_allow_are_violations() {
+    let (fake, client) = world().await;
+    let comment = client
+        .send(
+            "POST",
+            &repo_path("/issues/1/comments"),
+            json!({"body": "hi"}),
+        )
+        .await;
+    assert_eq!(comment.status, 201);
+    assert!(fake.take_violations().is_empty(), "a valid request");
+
+    client.get(&repo_path("/no-such-thing")).await;
+    client
+        .send(
+            "POST",
+            &repo_path("/issues/1/comments"),
+            json!({"body": 42}),
+        )
+        .await;
+    client
+        .send(
+            "PUT",
+            &repo_path("/pulls/2/merge"),
+            json!({"merge_method": "fast-forward"}),
+        )
+        .await;
+    client
+        .send(
+            "POST",
+            &repo_path("/check-runs"),
+            json!({"name": "x", "head_sha": HEAD, "colour": "red"}),
+        )
+        .await;
+    let violations = fake.take_violations();
+    assert_eq!(violations.len(), 4, "{violations:#?}");
+    assert!(
+        violations[0].contains("no such operation"),
+        "{}",
+        violations[0]
+    );
+    for v in &violations[1..] {
+        assert!(v.contains("does not fit the schema"), "{v}");
+    }
+}
+
+#[tokio::test]
+async fn token_mints_are_counted_per_installation() {
+    let (fake, client) = world().await;
+    fake.add_repo(OWNER, "other").set_installation(7);
+    Client::anonymous(&fake).installation_token(7).await;
+    Client::anonymous(&fake).installation_token(7).await;
+    assert_eq!((fake.token_mints(1), fake.token_mints(7)), (1, 2));
+    // Reading with a token mints nothing.
+    client.get(&repo_path("/issues/1")).await;
+    assert_eq!(fake.token_mints(1), 1);
+}
+
+#[tokio::test]
+async fn repositories_the_installation_does_not_cover_are_not_found() {
+    let (fake, client) = world().await;
+    fake.add_repo(OWNER, ".github").uninstall();
+    fake.set_file(OWNER, ".github", ".github/tacit.yml", "window: 1h\n");
+    fake.add_repo(OWNER, "private").set_installation(9);
+    assert_eq!(
+        fake.installation_repositories(1),
+        vec![format!("{OWNER}/{REPO}")]
+    );
+    for path in [
+        format!("/repos/{OWNER}/.github"),
+        format!("/repos/{OWNER}/.github/contents/.github/tacit.yml"),
+        format!("/repos/{OWNER}/private"),
+        format!("/repos/{OWNER}/does-not-exist"),
+    ] {
+        let answer = client.get(&path).await;
+        assert_eq!(
+            (answer.status, answer.message()),
+            (404, Some("Not Found")),
+            "{path}"
+        );
+    }
+    let listed = client.get("/installation/repositories").await;
+    assert_eq!(listed.json["total_count"], 1, "{}", listed.json);
 }

@@ -8,15 +8,19 @@
 //! - `support`: the in-process fake GitHub, the test App's keys, signed webhook
 //!   deliveries, and helpers that start tacit in-process or as its built binary.
 //! - in-process server against the fake GitHub: `scenarios`, `contract`, `consent`, `webhook`,
-//!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`;
-//! - the store alone, on SQLite and PostgreSQL: `store`;
+//!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`, `check_runs`,
+//!   `chaos` (seeded histories through GitHub's real delivery behaviour);
+//! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
+//!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
-//!   `config_schema`, `decisions`;
+//!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`), `decisions`;
 //! - the fake GitHub itself: `fake_github_selftest`.
 
 mod support;
 
 mod api_calls;
+mod chaos;
+mod check_runs;
 mod clock;
 mod config_schema;
 mod consent;
@@ -27,9 +31,12 @@ mod e2e;
 mod fake_github_selftest;
 mod faults;
 mod github_client;
+mod operations;
+mod people;
 mod reconcile;
 mod replicas;
 mod scenarios;
 mod setup;
 mod store;
+mod stored;
 mod webhook;

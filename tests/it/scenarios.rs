@@ -260,7 +260,7 @@ async fn removing_the_label_cancels() {
             .any(|c| c.body.contains("label removed"))
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    t.settle().await;
     assert!(gh.merges(O, R, 10).is_empty());
     let runs = gh.check_runs(O, R);
     assert!(
@@ -289,7 +289,7 @@ async fn closing_the_pull_request_by_hand_cancels() {
             .any(|c| c.body.contains("closed"))
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    t.settle().await;
     assert!(gh.merges(O, R, 11).is_empty());
     assert_eq!(gh.count("PUT", "/merge"), 0);
     t.stop().await;
@@ -308,7 +308,7 @@ async fn the_same_delivery_three_times_acts_once() {
     assert_eq!(t.deliver(&delivery).await, 200);
     wait(&gh, "merge", 10, |g| g.merges(O, R, 12).len() == 1).await;
     wait(&gh, "outcome", 5, |g| bot_comments(g, 12).len() == 2).await;
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    t.settle().await;
     assert_eq!(gh.count("PUT", "/merge"), 1);
     assert_eq!(status_comments(&gh, 12).len(), 1);
     assert_eq!(

@@ -49,7 +49,6 @@ fn opened(number: i64, at_ms: i64) -> IntentWrite {
         now: Timestamp::from_millisecond(at_ms).unwrap(),
         head_sha: None,
         carried: vec![],
-        config_note: None,
     });
     IntentWrite {
         id: format!("intent-{number}-{at_ms}"),

@@ -117,6 +117,8 @@ async fn unknown_events_and_actions_are_accepted_and_ignored() {
         .requests()
         .into_iter()
         .filter(|r| r.path.starts_with("/repos/") && r.method != "GET")
+        // The start-up sweep creates missing intent labels; the event causes nothing.
+        .filter(|r| !r.path.ends_with("/labels"))
         .collect();
     assert!(
         writes.is_empty(),

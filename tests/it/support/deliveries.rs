@@ -14,7 +14,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::fake_github::{DEFAULT_INSTALLATION, repo_id, user_id};
+use super::fake_github::{DEFAULT_INSTALLATION, FakeGitHub, repo_id, user_id};
 use super::keys::APP_ID;
 
 /// The `installation.node_id` GitHub's examples carry.
@@ -503,6 +503,42 @@ pub fn installation_deleted(installation_id: u64) -> Delivery {
     finish("installation", v, &sender)
 }
 
+/// `installation.created` for the default installation, covering `repos` (`owner/name`).
+pub fn installation_created(repos: &[&str]) -> Delivery {
+    let mut v = example("installation", "created.1.json");
+    v["installation"]["app_id"] = json!(APP_ID);
+    v["repositories"] = json!(repos.iter().map(|r| repo_entry(r)).collect::<Vec<_>>());
+    let sender = v["sender"]["login"]
+        .as_str()
+        .unwrap_or("octocat")
+        .to_string();
+    finish("installation", v, &sender)
+}
+
+/// `installation_repositories.added` for the default installation: `repos` added.
+pub fn installation_repositories_added(repos: &[&str]) -> Delivery {
+    let mut v = example("installation_repositories", "added.1.json");
+    v["installation"]["app_id"] = json!(APP_ID);
+    v["repositories_added"] = json!(repos.iter().map(|r| repo_entry(r)).collect::<Vec<_>>());
+    let sender = v["sender"]["login"]
+        .as_str()
+        .unwrap_or("octocat")
+        .to_string();
+    finish("installation_repositories", v, &sender)
+}
+
+/// A repository as installation payloads list them.
+fn repo_entry(full_name: &str) -> Value {
+    let (owner, name) = full_name.split_once('/').expect("owner/name");
+    json!({
+        "id": repo_id(owner, name),
+        "node_id": "R_kgDOtest",
+        "name": name,
+        "full_name": full_name,
+        "private": false,
+    })
+}
+
 // ---- building blocks ------------------------------------------------------------------------
 
 /// A payload example, parsed.
@@ -704,4 +740,104 @@ fn guid() -> String {
         &h[16..20],
         &h[20..32]
     )
+}
+
+// ---- deliveries as GitHub makes them ---------------------------------------------------------
+
+/// What a [`Chaos`] did to the deliveries it was given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChaosStats {
+    pub sent: usize,
+    pub dropped: usize,
+    pub duplicated: usize,
+    pub delayed: usize,
+    pub replayed: usize,
+}
+
+/// Deliveries as GitHub really makes them, for tests: some never arrive (GitHub lists
+/// them as failed at `GET /app/hook/deliveries` and sends them again when asked, see
+/// `FakeGitHub::failed_delivery`), some arrive twice, some late and out of order, and a
+/// body sent once may come again under a new delivery id (the signature covers only the
+/// body). Seeded, so that a failing run can be run again.
+pub struct Chaos {
+    rng: rand::rngs::StdRng,
+    queue: Vec<Delivery>,
+    late: Vec<Delivery>,
+    sent: Vec<Delivery>,
+    pub stats: ChaosStats,
+}
+
+impl Chaos {
+    pub fn new(seed: u64) -> Chaos {
+        use rand::SeedableRng;
+        Chaos {
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            queue: Vec::new(),
+            late: Vec::new(),
+            sent: Vec::new(),
+            stats: ChaosStats::default(),
+        }
+    }
+
+    /// Queues a delivery for the next [`flush`](Self::flush).
+    pub fn push(&mut self, d: Delivery) {
+        self.queue.push(d);
+    }
+
+    /// Sends the queued deliveries, and those held back by the previous flush, in a
+    /// random order. Each queued one is dropped (recorded at `github` as failed, so the
+    /// reconciler can have it redelivered) with probability 1/8, held back until the next
+    /// flush with 1/5, sent twice with 1/6; and about one in six times an old body is sent
+    /// again under a new id.
+    pub async fn flush(&mut self, tacit: &super::tacit::Tacit, github: &FakeGitHub) {
+        let mut batch = std::mem::take(&mut self.late);
+        for d in std::mem::take(&mut self.queue) {
+            let roll: f64 = self.rng.random();
+            if roll < 0.125 {
+                github.failed_delivery(&d);
+                self.stats.dropped += 1;
+            } else if roll < 0.325 {
+                self.late.push(d);
+                self.stats.delayed += 1;
+            } else {
+                if self.rng.random_bool(1.0 / 6.0) {
+                    batch.push(d.clone());
+                    self.stats.duplicated += 1;
+                }
+                batch.push(d);
+            }
+        }
+        if !self.sent.is_empty() && self.rng.random_bool(1.0 / 6.0) {
+            let old = self.sent[self.rng.random_range(0..self.sent.len())].clone();
+            batch.push(Delivery { id: guid(), ..old });
+            self.stats.replayed += 1;
+        }
+        use rand::seq::SliceRandom;
+        batch.shuffle(&mut self.rng);
+        for d in batch {
+            let status = tacit.deliver(&d).await;
+            // 202, or 200 for a delivery id already recorded.
+            assert!(
+                (200..300).contains(&status),
+                "delivery {} ({}) refused: {status}",
+                d.id,
+                d.event
+            );
+            self.stats.sent += 1;
+            self.sent.push(d);
+        }
+    }
+
+    /// Sends everything still held back, in a random order.
+    pub async fn flush_late(&mut self, tacit: &super::tacit::Tacit) {
+        use rand::seq::SliceRandom;
+        let mut batch = std::mem::take(&mut self.late);
+        batch.shuffle(&mut self.rng);
+        for d in batch {
+            let status = tacit.deliver(&d).await;
+            assert!((200..300).contains(&status), "delivery {} refused", d.id);
+            self.stats.sent += 1;
+            self.sent.push(d);
+        }
+    }
 }

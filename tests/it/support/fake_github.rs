@@ -26,6 +26,7 @@
 mod auth;
 mod handlers;
 mod render;
+mod schema;
 mod server;
 mod state;
 
@@ -41,6 +42,9 @@ use state::{DeliveryRec, Item, Pull, RepoKey, ReviewRec, Role, State};
 
 /// The installation `add_repo` puts repositories in, and deliveries carry by default.
 pub const DEFAULT_INSTALLATION: u64 = 1;
+
+/// The installation of a repository no installation covers.
+pub const NO_INSTALLATION: u64 = 0;
 
 /// The repository id the fake gives `owner/repo`; webhook payloads use the same.
 pub fn repo_id(owner: &str, repo: &str) -> u64 {
@@ -221,6 +225,16 @@ pub struct RepoHandle {
 }
 
 impl RepoHandle {
+    /// Takes the repository out of every installation: a private repository the App is
+    /// not installed on. Installation tokens get 404 for it, as for one that does not exist.
+    pub fn uninstall(&self) -> &RepoHandle {
+        self.fake
+            .lock()
+            .repo_mut(&self.owner, &self.name)
+            .installation = NO_INSTALLATION;
+        self
+    }
+
     /// Moves the repository to another installation (created if unknown).
     pub fn set_installation(&self, installation: u64) -> &RepoHandle {
         let mut st = self.fake.lock();
@@ -244,8 +258,24 @@ struct Inner {
 }
 
 impl Drop for Inner {
+    /// Stops the server, and fails the test if the client sent anything GitHub's REST
+    /// description does not allow (see [`FakeGitHub::take_violations`]).
     fn drop(&mut self) {
         self.server.abort();
+        let violations = std::mem::take(
+            &mut self
+                .state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .violations,
+        );
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "fake GitHub: {} request(s) GitHub's REST description does not allow:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
     }
 }
 
@@ -470,6 +500,18 @@ impl FakeGitHub {
         st.create_comment(&key, number, author, body)
     }
 
+    /// Edits a comment, as a person would in the web interface (its `updated_at` moves).
+    pub fn edit_comment(&self, comment_id: u64, body: &str) {
+        let mut st = self.lock();
+        let now = st.clock.now();
+        let c = st
+            .comments
+            .get_mut(&comment_id)
+            .expect("edit_comment: unknown comment");
+        c.body = body.to_string();
+        c.updated_at = now;
+    }
+
     pub fn delete_comment(&self, comment_id: u64) {
         self.lock().comments.remove(&comment_id);
     }
@@ -543,8 +585,46 @@ impl FakeGitHub {
             event: event.to_string(),
             action: (!action.is_empty()).then(|| action.to_string()),
             installation_id: Some(DEFAULT_INSTALLATION),
+            body: None,
         });
         id
+    }
+
+    /// The receiver GitHub sends webhook deliveries to (its base URL; they go to
+    /// `/api/github/webhooks`) and the secret it
+    /// signs them with: redelivery requests (`POST /app/hook/deliveries/{id}/attempts`)
+    /// of deliveries recorded with [`failed_delivery`](Self::failed_delivery) are sent there.
+    pub fn set_webhook(&self, url: &str, secret: &str) {
+        self.lock().hook = Some((url.to_string(), secret.to_string()));
+    }
+
+    /// Records `d` as a delivery GitHub could not make (a 502 from the receiver's side): it
+    /// is listed by `GET /app/hook/deliveries`, and a redelivery request sends the same body
+    /// under the same GUID to the webhook (see [`set_webhook`](Self::set_webhook)).
+    pub fn failed_delivery(&self, d: &super::deliveries::Delivery) -> u64 {
+        let payload = d.json();
+        let mut st = self.lock();
+        let id = st.ids.next();
+        let delivered_at = render::ts(Timestamp::now());
+        st.deliveries.push(DeliveryRec {
+            id,
+            guid: d.id.clone(),
+            delivered_at,
+            redelivery: false,
+            status_code: 502,
+            event: d.event.clone(),
+            action: payload["action"].as_str().map(str::to_string),
+            installation_id: payload["installation"]["id"].as_u64(),
+            body: Some(d.body.clone()),
+        });
+        id
+    }
+
+    /// How many redeliveries the fake is still sending.
+    pub fn redeliveries_in_flight(&self) -> usize {
+        self.lock()
+            .redeliveries_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Makes `code` a code of the App manifest flow that `POST /app-manifests/{code}/conversions`
@@ -571,6 +651,11 @@ impl FakeGitHub {
     /// Fixes the time written into resources (`None`: the real clock again).
     pub fn set_now(&self, now: Option<Timestamp>) {
         self.lock().clock.fixed = now;
+    }
+
+    /// Makes new installation tokens live `lifetime` (GitHub: one hour).
+    pub fn set_token_lifetime(&self, lifetime: jiff::SignedDuration) {
+        self.lock().token_lifetime = lifetime;
     }
 
     // ---- fault injection ---------------------------------------------------------------
@@ -605,6 +690,33 @@ impl FakeGitHub {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
+    }
+
+    /// Installation tokens minted for `installation` so far.
+    pub fn token_mints(&self, installation: u64) -> usize {
+        self.lock()
+            .token_mints
+            .get(&installation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `owner/name` of the repositories `installation` covers.
+    pub fn installation_repositories(&self, installation: u64) -> Vec<String> {
+        self.lock()
+            .repos
+            .values()
+            .filter(|r| r.installation == installation)
+            .map(|r| format!("{}/{}", r.owner, r.name))
+            .collect()
+    }
+
+    /// The requests so far that GitHub's REST description does not allow (an operation it
+    /// does not have, a body that does not fit the operation's schema), taken: a test that
+    /// sends such requests on purpose takes them and checks them. Any left when the fake
+    /// is dropped fail the test.
+    pub fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut self.lock().violations)
     }
 
     /// Requests whose method and path match, with the same matching as [`Fault`].
@@ -666,6 +778,29 @@ impl FakeGitHub {
             .iter()
             .map(|run| render::with_api_base(run.clone(), &base))
             .collect()
+    }
+
+    /// Makes `login` a member of the team `org/team` with membership `state` (`active`,
+    /// or `pending` for an invitation not accepted yet).
+    pub fn set_team_member(&self, org: &str, team: &str, login: &str, state: &str) {
+        self.lock()
+            .teams
+            .entry((org.to_lowercase(), team.to_lowercase()))
+            .or_default()
+            .insert(login.to_lowercase(), state.to_string());
+    }
+
+    /// A repository label's (name, colour, description), if it exists.
+    pub fn repo_label(
+        &self,
+        owner: &str,
+        repo: &str,
+        name: &str,
+    ) -> Option<(String, String, Option<String>)> {
+        self.lock()
+            .repo_mut(owner, repo)
+            .label(name)
+            .map(|l| (l.name.clone(), l.color.clone(), l.description.clone()))
     }
 
     /// Names of the repository's labels.

@@ -163,6 +163,23 @@ impl Tacit {
         (status, r.text().await.unwrap_or_default())
     }
 
+    /// Drive tacit until nothing is due: recorded deliveries processed, due timers fired,
+    /// effects performed, and whatever they caused (see `Engine::run_pending`). Work
+    /// scheduled for later (a window, a retry) stays scheduled.
+    pub async fn settle(&self) {
+        self.server
+            .as_ref()
+            .expect("tacit runs")
+            .run_pending(Duration::from_secs(30))
+            .await
+            .expect("tacit settles");
+    }
+
+    /// One reconciliation pass now, as at start (redelivery requests included).
+    pub async fn reconcile(&self) -> tacit::engine::Report {
+        self.server.as_ref().expect("tacit runs").reconcile().await
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }

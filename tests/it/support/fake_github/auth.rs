@@ -84,7 +84,8 @@ pub fn issue_token(st: &mut State, installation: u64) -> (String, Timestamp) {
         .collect();
     let token = format!("ghs_{random}");
     let expires_at =
-        Timestamp::from_second(Timestamp::now().as_second()).expect("in range") + TOKEN_LIFETIME;
+        Timestamp::from_second(Timestamp::now().as_second()).expect("in range") + st.token_lifetime;
+    *st.token_mints.entry(installation).or_default() += 1;
     st.tokens.insert(
         token.clone(),
         Token {

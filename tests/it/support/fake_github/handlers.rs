@@ -5,6 +5,7 @@
 mod app;
 mod checks;
 mod issues;
+mod orgs;
 mod pulls;
 mod repos;
 
@@ -179,6 +180,11 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
         }
         ("GET", ["repos", owner, repo, "collaborators", user, "permission"]) => {
             repos::permission(st, req, owner, repo, user)
+        }
+
+        // Organisations.
+        ("GET", ["orgs", org, "teams", team, "memberships", user]) => {
+            orgs::team_membership(st, req, org, team, user)
         }
 
         // Repository labels.

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::handlers::{self, Reply, Req};
 use super::state::State;
-use super::{Auth, Fault, Recorded, auth, render};
+use super::{Auth, Fault, Recorded, auth, render, schema};
 
 type SharedState = Arc<Mutex<State>>;
 
@@ -83,6 +83,9 @@ async fn handle(AxumState(state): AxumState<SharedState>, request: Request) -> R
     let fault = fault.filter(|f| f.status != 0);
 
     let mut st = lock(&state);
+    if let Err(violation) = schema::check(&method, &path, body.as_ref()) {
+        st.violations.push(violation);
+    }
     let recorded_body = body.clone().unwrap_or(Value::Null);
     let mut reply = match (&fault, body) {
         (Some(fault), _) if !fault.perform_first => fault_reply(fault),

@@ -2,6 +2,8 @@
 //! and the operations shared by test setup and the API handlers.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -72,6 +74,20 @@ pub struct State {
     pub rate_used: HashMap<String, u64>,
     /// Codes of the App manifest flow not exchanged yet (each works once).
     pub manifest_codes: BTreeSet<String>,
+    /// Requests GitHub's REST description does not allow (unknown operation, a body that
+    /// does not fit its schema): every one fails the test (see `FakeGitHub`'s drop).
+    pub violations: Vec<String>,
+    /// Installation tokens minted, by installation.
+    pub token_mints: BTreeMap<u64, usize>,
+    /// How long a new installation token lives (GitHub: one hour).
+    pub token_lifetime: jiff::SignedDuration,
+    /// Where redeliveries are sent, and the webhook secret they are signed with.
+    pub hook: Option<(String, String)>,
+    /// Redeliveries sent but not answered yet.
+    pub redeliveries_in_flight: Arc<AtomicUsize>,
+    /// Team memberships: (org, team slug) -> login -> state (`active` or `pending`), all
+    /// lower case but the state.
+    pub teams: HashMap<(String, String), HashMap<String, String>>,
 }
 
 pub struct Installation {
@@ -294,6 +310,8 @@ pub struct DeliveryRec {
     pub event: String,
     pub action: Option<String>,
     pub installation_id: Option<u64>,
+    /// The body GitHub would send again on a redelivery request (`None`: only listed).
+    pub body: Option<Vec<u8>>,
 }
 
 impl State {
@@ -312,6 +330,12 @@ impl State {
             requests: Vec::new(),
             rate_used: HashMap::new(),
             manifest_codes: BTreeSet::from([MANIFEST_CODE.to_string()]),
+            violations: Vec::new(),
+            token_mints: BTreeMap::new(),
+            token_lifetime: super::auth::TOKEN_LIFETIME,
+            hook: None,
+            redeliveries_in_flight: Arc::default(),
+            teams: HashMap::new(),
         }
     }
 

@@ -3,6 +3,9 @@
 
 use serde_json::{Value, json};
 
+use std::sync::atomic::Ordering;
+
+use super::super::super::deliveries::{Delivery, send};
 use super::super::state::{RepoKey, State};
 use super::super::{auth, render};
 use super::{Answer, Reply, Req, paginate};
@@ -107,12 +110,29 @@ pub fn list_deliveries(st: &State, req: &Req) -> Answer {
     Ok(reply)
 }
 
-/// `POST /app/hook/deliveries/{id}/attempts`: 202; the fake only records the request.
+/// `POST /app/hook/deliveries/{id}/attempts`: 202. A delivery whose body the fake holds is
+/// sent again, same GUID, to the webhook (when one is set).
 pub fn redeliver(st: &mut State, req: &Req, id: u64) -> Answer {
     req.app()?;
-    if !st.deliveries.iter().any(|d| d.id == id) {
-        return Err(Reply::not_found());
-    }
+    let d = st
+        .deliveries
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(Reply::not_found)?;
     st.redeliveries.push(id);
+    if let (Some(body), Some((url, secret))) = (d.body.clone(), st.hook.clone()) {
+        let delivery = Delivery {
+            event: d.event.clone(),
+            id: d.guid.clone(),
+            body,
+        };
+        let in_flight = st.redeliveries_in_flight.clone();
+        in_flight.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            send(&client, &url, &delivery, &secret).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
     Ok(Reply::json(202, json!({})))
 }

@@ -59,6 +59,19 @@ pub fn update(st: &mut State, req: &Req, owner: &str, repo: &str, id: u64) -> An
         .iter_mut()
         .find(|r| r["id"] == json!(id))
         .ok_or_else(Reply::not_found)?;
+    // GitHub keeps a run's first completion: its status and conclusion cannot change.
+    if run["status"] == json!("completed") {
+        let status_changes = request.get("status").is_some_and(|s| s != &run["status"]);
+        let conclusion_changes = request
+            .get("conclusion")
+            .is_some_and(|c| c != &run["conclusion"]);
+        if status_changes || conclusion_changes {
+            return Err(Reply::error(
+                422,
+                "Invalid request: a completed check run's status and conclusion cannot be changed",
+            ));
+        }
+    }
     render::update_check_run(run, request);
     Ok(Reply::ok(run.clone()))
 }
