@@ -1,5 +1,6 @@
-//! The command line: `tacit serve`, `tacit setup`, `tacit check-config`,
-//! `tacit config-schema`, `tacit backup`, `tacit healthcheck` (and `tacit help`).
+//! The command line: `tacit serve`, `tacit decisions`, `tacit setup`,
+//! `tacit check-config`, `tacit config-schema`, `tacit backup`, `tacit healthcheck`
+//! (and `tacit help`).
 
 use std::process::ExitCode;
 
@@ -10,6 +11,9 @@ tacit: lazy consensus for GitHub
 
 Usage:
   tacit serve                 run the webhook server and the scheduler
+  tacit decisions [--repo OWNER/NAME] [--since YYYY-MM-DD] [--format table|json|csv]
+                              the decision record from the database, one row per
+                              ended intent (needs only DATABASE_URL)
   tacit setup [--webhook-url URL] [--host IP]
                               register the GitHub App from app.yml in the browser
                               and write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET to .env
@@ -36,6 +40,7 @@ pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(),
+        Some("decisions") => decisions(&args[1..]),
         Some("setup") => setup(&args[1..]),
         Some("check-config") => check_config(&args[1..]),
         Some("backup") => backup(&args[1..]),
@@ -151,6 +156,41 @@ fn check_config(args: &[String]) -> ExitCode {
         Err(e) => {
             eprintln!("{}: {e}", e.file.as_deref().unwrap_or(&path));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// `tacit decisions`: reads only the database (works while GitHub is down).
+fn decisions(args: &[String]) -> ExitCode {
+    let query = match crate::decisions::Query::parse(args) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("tacit decisions: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match crate::settings::DatabaseSettings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tacit: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tacit: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(crate::decisions::run(&settings.database_url, &query)) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tacit decisions: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }

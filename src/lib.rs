@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod core;
 pub mod dashboard;
+pub mod decisions;
 pub mod engine;
 pub mod github;
 pub mod metrics;

@@ -171,13 +171,7 @@ impl Settings {
 
         let listen = listen_address(&get, "0.0.0.0")?;
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://tacit.db".into());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            bail!("DATABASE_URL must start with sqlite:// or postgres://");
-        }
+        let database_url = database_url(&get)?;
         let github_api_url = github_api_url(&get)?;
 
         let log_level = get("LOG_LEVEL")
@@ -272,6 +266,46 @@ impl SetupSettings {
             webhook_url: get("WEBHOOK_URL").map(|u| u.trim().to_string()),
         })
     }
+}
+
+/// What `tacit decisions` needs: only the database (no App, no GitHub).
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    pub database_url: String,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("database_url", &redact_url(&self.database_url))
+            .finish()
+    }
+}
+
+impl DatabaseSettings {
+    /// Read `.env` (if present) and the environment.
+    pub fn from_env() -> anyhow::Result<DatabaseSettings> {
+        let _ = dotenvy::dotenv();
+        DatabaseSettings::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<DatabaseSettings> {
+        Ok(DatabaseSettings {
+            database_url: database_url(&get)?,
+        })
+    }
+}
+
+/// `DATABASE_URL`, default `sqlite://tacit.db`.
+fn database_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://tacit.db".into());
+    if !(database_url.starts_with("sqlite:")
+        || database_url.starts_with("postgres://")
+        || database_url.starts_with("postgresql://"))
+    {
+        bail!("DATABASE_URL must start with sqlite:// or postgres://");
+    }
+    Ok(database_url)
 }
 
 /// `HOST` (an IP address, default `default_host`) and `PORT` (default 3000).
@@ -551,6 +585,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("https://"), "{err}");
+    }
+
+    #[test]
+    fn decisions_need_only_the_database() {
+        let s = DatabaseSettings::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(s.database_url, "sqlite://tacit.db");
+        let s =
+            DatabaseSettings::from_lookup(lookup(&[("DATABASE_URL", "postgres://h/db")])).unwrap();
+        assert_eq!(s.database_url, "postgres://h/db");
+        let err = DatabaseSettings::from_lookup(lookup(&[("DATABASE_URL", "mysql://h/db")]));
+        assert!(err.unwrap_err().to_string().contains("DATABASE_URL"));
     }
 
     #[test]

@@ -188,6 +188,33 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Its name in the decision record and `tacit decisions` (the stored `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Merged { .. } => "merged",
+            Outcome::Closed => "closed",
+            Outcome::Accepted => "accepted",
+            Outcome::Cancelled { .. } => "cancelled",
+            Outcome::LabelRemoved { .. } => "label_removed",
+            Outcome::ItemClosed { .. } => "item_closed",
+            Outcome::LabelDeleted => "label_deleted",
+            Outcome::AuthorLostPermission { .. } => "author_lost_permission",
+            Outcome::Refused { .. } => "refused",
+            Outcome::GaveUp { .. } => "gave_up",
+            Outcome::InstallationRemoved => "installation_removed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::NotOpened { .. } => "not_opened",
+        }
+    }
+
+    /// The commit tacit made (the merge's sha), if it made one.
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            Outcome::Merged { sha } => Some(sha),
+            _ => None,
+        }
+    }
+
     /// Whether the intended action happened.
     pub fn succeeded(&self) -> bool {
         matches!(
@@ -195,6 +222,97 @@ impl Outcome {
             Outcome::Merged { .. } | Outcome::Closed | Outcome::Accepted
         )
     }
+}
+
+/// One fact in an intent's history, the decision record (SPEC 4). The history is
+/// append-only: entries are added where the state changes and never removed or
+/// reordered, so an objection later withdrawn and an approval a push cleared stay in
+/// it. Facts, not sentences: `render` words them. Times are GitHub's where GitHub
+/// gave one (comments, reviews, pushes), else when tacit learned of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Record {
+    /// The label was added by `by` at `at`, on `head_sha` (pull requests).
+    Opened {
+        by: String,
+        at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head_sha: Option<String>,
+    },
+    /// The status comment appeared: the window opened.
+    Noticed { at: Timestamp },
+    /// An objection was raised: a `/object`, a changes-requested review, or one
+    /// carried over from the last intent.
+    Objected {
+        who: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        at: Timestamp,
+        source: Source,
+    },
+    /// `who`'s objection ended.
+    ObjectionEnded {
+        who: String,
+        how: ObjectionEnd,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        at: Timestamp,
+    },
+    Approved {
+        who: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        at: Timestamp,
+        source: Source,
+    },
+    /// `who`'s approval no longer counts.
+    ApprovalCleared {
+        who: String,
+        why: ApprovalEnd,
+        at: Timestamp,
+    },
+    /// `/extend`: `added` is what was added (a request over the cap is clamped).
+    Extended {
+        who: String,
+        #[serde(with = "super::duration::serde_secs")]
+        added: Duration,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        at: Timestamp,
+    },
+    /// New commits (or a new base, or ready-for-review): the window started again.
+    Restarted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha: Option<String>,
+        at: Timestamp,
+    },
+    /// The intent ended.
+    Ended { outcome: Outcome, at: Timestamp },
+}
+
+/// How an objection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionEnd {
+    /// `/withdraw`.
+    Withdrawn,
+    /// The reviewer approved after requesting changes.
+    ReviewApproved,
+    /// The changes-requested review was dismissed.
+    ReviewDismissed,
+}
+
+/// Why an approval stopped counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalEnd {
+    /// New commits were pushed: consent is given to the code that was shown.
+    Push,
+    /// The approving review was dismissed.
+    Dismissed,
+    /// Found gone when re-read before acting (comment deleted, permission lost).
+    Gone,
 }
 
 /// Someone who wrote a command or a review, as the shell found them.
@@ -481,6 +599,13 @@ pub struct Intent {
     /// an objection of theirs made before it, delivered late, is already withdrawn.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub withdrawn: BTreeMap<String, Timestamp>,
+    /// The item's title when the intent opened (for `tacit decisions`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// Everything that happened, in order, append-only (see [`Record`]). Empty for
+    /// intents stored by a release before it: [`Intent::records`] rebuilds what it can.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Record>,
 }
 
 impl Intent {
@@ -510,8 +635,15 @@ impl Intent {
             notice_comment: None,
             draft_wait: false,
             withdrawn: BTreeMap::new(),
+            title: String::new(),
+            history: Vec::new(),
             policy: o.policy,
         };
+        intent.history.push(Record::Opened {
+            by: intent.author.clone(),
+            at: intent.opened_at,
+            head_sha: intent.head_sha.clone(),
+        });
         for mut carried in o.carried {
             if !intent
                 .objections
@@ -519,6 +651,7 @@ impl Intent {
                 .any(|x| same_login(&x.who, &carried.who))
             {
                 carried.source = Source::CarriedOver;
+                intent.history.push(objected(&carried));
                 intent.objections.push(carried);
             }
         }
@@ -726,6 +859,7 @@ impl Intent {
                     self.notice = Notice::Posted { at };
                     self.notice_comment = comment;
                     self.window_start = self.window_start.max(at);
+                    self.history.push(Record::Noticed { at });
                 }
                 Vec::new()
             }
@@ -768,6 +902,10 @@ impl Intent {
                         self.phase = Phase::Done;
                         self.outcome = Some(Outcome::InstallationRemoved);
                         self.ended_at = Some(now);
+                        self.history.push(Record::Ended {
+                            outcome: Outcome::InstallationRemoved,
+                            at: now,
+                        });
                         return Vec::new();
                     }
                 };
@@ -846,7 +984,8 @@ impl Intent {
             Command::Withdraw => {
                 let last = self.withdrawn.entry(who.to_lowercase()).or_insert(at);
                 *last = (*last).max(at);
-                self.withdraw(&who, at, |o| o.at <= at)
+                let end = (ObjectionEnd::Withdrawn, url);
+                self.withdraw(&who, at, end, |o| o.at <= at)
             }
             Command::Approve => {
                 if !may_object {
@@ -879,6 +1018,14 @@ impl Intent {
                 };
                 let added = d.min(self.extension_room());
                 self.extended += added;
+                if !added.is_zero() {
+                    self.history.push(Record::Extended {
+                        who: who.clone(),
+                        added,
+                        url: url.clone(),
+                        at,
+                    });
+                }
                 if added < d {
                     self.notice(format!(
                         "{} asked to extend by {}; extensions are capped at {} per \
@@ -954,7 +1101,8 @@ impl Intent {
             }
             Verdict::Approved => {
                 // An approving review ends that reviewer's review objection.
-                let mut effects = self.withdraw(&who, at, |o| {
+                let end = (ObjectionEnd::ReviewApproved, url.clone());
+                let mut effects = self.withdraw(&who, at, end, |o| {
                     matches!(o.source, Source::Review(_)) && o.at <= at
                 });
                 if !may_object {
@@ -988,8 +1136,23 @@ impl Intent {
     fn on_review_dismissed(&mut self, review_id: u64, now: Timestamp) -> Vec<Effect> {
         let src = Source::Review(review_id);
         let before = (self.objections.len(), self.approvals.len());
+        for a in self.approvals.iter().filter(|a| a.source == src) {
+            self.history.push(Record::ApprovalCleared {
+                who: a.who.clone(),
+                why: ApprovalEnd::Dismissed,
+                at: now,
+            });
+        }
         self.approvals.retain(|a| a.source != src);
         let had_objections = !self.objections.is_empty();
+        for o in self.objections.iter().filter(|o| o.source == src) {
+            self.history.push(Record::ObjectionEnded {
+                who: o.who.clone(),
+                how: ObjectionEnd::ReviewDismissed,
+                url: None,
+                at: now,
+            });
+        }
         self.objections.retain(|o| o.source != src);
         if had_objections && self.objections.is_empty() {
             self.cleared_at = Some(now);
@@ -1021,7 +1184,9 @@ impl Intent {
             if explicit && matches!(existing.source, Source::Review(_)) {
                 // It stands for both: only a withdrawal after both ends it.
                 objection.at = objection.at.max(existing.at);
+                let record = objected(&objection);
                 *existing = objection;
+                self.history.push(record);
                 return self.status_effects();
             }
             // The first stays shown; but a later one (delivered out of order) keeps it
@@ -1029,6 +1194,7 @@ impl Intent {
             existing.at = existing.at.max(objection.at);
             return Vec::new();
         }
+        self.history.push(objected(&objection));
         self.objections.push(objection);
         if self.phase == Phase::Verifying {
             // The re-read found an objection it had not seen: do not act.
@@ -1042,11 +1208,20 @@ impl Intent {
         &mut self,
         who: &str,
         at: Timestamp,
+        (how, url): (ObjectionEnd, Option<String>),
         which: impl Fn(&Objection) -> bool,
     ) -> Vec<Effect> {
         let before = self.objections.len();
-        self.objections
-            .retain(|o| !(same_login(&o.who, who) && which(o)));
+        let ends = |o: &Objection| same_login(&o.who, who) && which(o);
+        for o in self.objections.iter().filter(|o| ends(o)) {
+            self.history.push(Record::ObjectionEnded {
+                who: o.who.clone(),
+                how,
+                url: url.clone(),
+                at,
+            });
+        }
+        self.objections.retain(|o| !ends(o));
         if self.objections.len() == before {
             return Vec::new();
         }
@@ -1086,6 +1261,12 @@ impl Intent {
         if self.approvals.iter().any(|a| same_login(&a.who, &who)) {
             return Vec::new();
         }
+        self.history.push(Record::Approved {
+            who: approval.who.clone(),
+            url: approval.url.clone(),
+            at: approval.at,
+            source: approval.source.clone(),
+        });
         self.approvals.push(approval);
         self.status_effects()
     }
@@ -1119,6 +1300,13 @@ impl Intent {
         self.draft_wait = false;
         // Consent is given to the code that was shown: approvals before this head
         // no longer count.
+        for a in &self.approvals {
+            self.history.push(Record::ApprovalCleared {
+                who: a.who.clone(),
+                why: ApprovalEnd::Push,
+                at: at.max(a.at),
+            });
+        }
         self.approvals.clear();
         self.head_sha = sha.or(self.head_sha.take());
         self.head_at = at;
@@ -1127,6 +1315,10 @@ impl Intent {
             // Approvals count from the push; the new window from when people can see
             // that it started again (a push learned late still gets a whole window).
             self.window_start = at.max(now);
+            self.history.push(Record::Restarted {
+                sha: self.head_sha.clone(),
+                at,
+            });
             self.notice(format!(
                 "New commits were pushed at {}, so the window started again.",
                 at.strftime("%Y-%m-%d %H:%M UTC")
@@ -1189,8 +1381,15 @@ impl Intent {
             return self.on_head_changed(facts.head_sha, now, now);
         }
         let before = self.approvals.len();
-        self.approvals
-            .retain(|a| facts.valid_approvers.iter().any(|v| same_login(v, &a.who)));
+        let valid = |a: &Approval| facts.valid_approvers.iter().any(|v| same_login(v, &a.who));
+        for a in self.approvals.iter().filter(|a| !valid(a)) {
+            self.history.push(Record::ApprovalCleared {
+                who: a.who.clone(),
+                why: ApprovalEnd::Gone,
+                at: now,
+            });
+        }
+        self.approvals.retain(valid);
         let approvals_changed = before != self.approvals.len();
         match self.ready_at() {
             Some(t) if t <= now => {}
@@ -1311,6 +1510,10 @@ impl Intent {
 
     fn finish(&mut self, outcome: Outcome, now: Timestamp) {
         self.phase = Phase::Done;
+        self.history.push(Record::Ended {
+            outcome: outcome.clone(),
+            at: now,
+        });
         self.outcome = Some(outcome);
         self.ended_at = Some(now);
     }
@@ -1382,6 +1585,50 @@ impl Intent {
         }
     }
 
+    /// The decision record: [`Intent::history`]; for an intent stored by a release that
+    /// kept none, what its state still shows (the opening, the notice, the objections
+    /// and approvals standing at the end, the outcome), in that order.
+    pub fn records(&self) -> Vec<Record> {
+        if !self.history.is_empty() {
+            return self.history.clone();
+        }
+        let mut records = vec![Record::Opened {
+            by: self.author.clone(),
+            at: self.opened_at,
+            head_sha: self.head_sha.clone(),
+        }];
+        match self.notice {
+            Notice::Posted { at } => records.push(Record::Noticed { at }),
+            Notice::Legacy => records.push(Record::Noticed {
+                at: self.window_start,
+            }),
+            Notice::Awaiting => {}
+        }
+        records.extend(self.objections.iter().map(objected));
+        records.extend(self.approvals.iter().map(|a| Record::Approved {
+            who: a.who.clone(),
+            url: a.url.clone(),
+            at: a.at,
+            source: a.source.clone(),
+        }));
+        if let (Some(outcome), Some(at)) = (&self.outcome, self.ended_at) {
+            records.push(Record::Ended {
+                outcome: outcome.clone(),
+                at,
+            });
+        }
+        records
+    }
+
+    /// When the status comment appeared (the window opened), if it did.
+    pub fn noticed_at(&self) -> Option<Timestamp> {
+        match self.notice {
+            Notice::Posted { at } => Some(at),
+            Notice::Legacy => Some(self.window_start),
+            Notice::Awaiting => None,
+        }
+    }
+
     /// Objections still open when the intent ended: they carry over (SPEC 2).
     pub fn carried_objections(&self, now: Timestamp) -> Vec<Objection> {
         if matches!(self.outcome, Some(Outcome::NotOpened { .. })) {
@@ -1420,6 +1667,17 @@ pub fn role_str(r: Role) -> &'static str {
         Role::Write => "write",
         Role::Maintain => "maintain",
         Role::Admin => "admin",
+    }
+}
+
+/// The history entry of a new objection.
+fn objected(o: &Objection) -> Record {
+    Record::Objected {
+        who: o.who.clone(),
+        reason: o.reason.clone(),
+        url: o.url.clone(),
+        at: o.at,
+        source: o.source.clone(),
     }
 }
 

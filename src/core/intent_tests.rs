@@ -2724,10 +2724,13 @@ fn outcome_comments_say_what_happened() {
     );
     let text = render::outcome_comment(&merged, "i");
     assert!(text.contains("merged this pull request"), "{text}");
+    // The sentence names the short commit; the record below it the whole one.
+    let (sentence, record) = text.split_once("**Decision record**").unwrap();
     assert!(
-        text.contains("abc1234") && !text.contains("abc1234d"),
+        sentence.contains("abc1234") && !sentence.contains("abc1234d"),
         "{text}"
     );
+    assert!(record.contains("`abc1234def`"), "{text}");
 
     let mut approved = close_intent();
     approved.handle(approve("bob", 1, at_h(1)), at_h(1));
@@ -3033,6 +3036,41 @@ impl Run {
         let effects = self.intent.handle(event.clone(), now);
         let intent = &self.intent;
         let p = &intent.policy;
+
+        // The decision record is append-only: nothing removed or reordered; every open
+        // objection and counted approval is in it; an ended intent says so once.
+        prop_assert!(
+            intent.history.starts_with(&before.history),
+            "history rewritten: {:?} -> {:?}",
+            before.history,
+            intent.history
+        );
+        for o in &intent.objections {
+            prop_assert!(
+                intent
+                    .history
+                    .iter()
+                    .any(|r| matches!(r, Record::Objected { who, .. } if same_login(who, &o.who))),
+                "objection of {} not recorded",
+                o.who
+            );
+        }
+        for a in &intent.approvals {
+            prop_assert!(
+                intent
+                    .history
+                    .iter()
+                    .any(|r| matches!(r, Record::Approved { who, .. } if same_login(who, &a.who))),
+                "approval of {} not recorded",
+                a.who
+            );
+        }
+        let ended = intent
+            .history
+            .iter()
+            .filter(|r| matches!(r, Record::Ended { .. }))
+            .count();
+        prop_assert_eq!(ended, usize::from(intent.is_done()));
 
         // 4. After Done (including cancel), nothing more.
         if before.is_done() {
@@ -3466,7 +3504,7 @@ fn the_check_shows_an_objection_raised_while_merging() {
 
 mod snapshots {
     use super::*;
-    use crate::core::render::{check_run, outcome_comment, status_comment};
+    use crate::core::render::{check_run, outcome_comment_at, status_comment};
 
     const ID: &str = "0123456789abcdef";
 
@@ -3476,7 +3514,11 @@ mod snapshots {
             "{}\n---- outcome comment ----\n{}\n---- check run ----\n{}\n{}\n",
             status_comment(intent, ID, now),
             if intent.is_done() {
-                outcome_comment(intent, ID)
+                let place = render::Place {
+                    repo: "octo/repo",
+                    number: 1,
+                };
+                outcome_comment_at(intent, ID, Some(place))
             } else {
                 "(none yet)".into()
             },
@@ -3538,6 +3580,28 @@ mod snapshots {
             at_h(1),
         );
         snap("merged_after_an_approval", &intent, at_h(1));
+    }
+
+    /// The example of the decision record in docs/user-guide.md.
+    #[test]
+    fn decision_record() {
+        let mut intent = merge_intent();
+        intent.title = "Cache the parsed configuration".into();
+        intent.handle(object("bob", "needs a benchmark", 41, at_h(2)), at_h(2));
+        intent.handle(withdraw("bob", 42, at_h(5)), at_h(5));
+        intent.handle(approve("dave", 43, at_h(6)), at_h(6));
+        intent.handle(push("5d41402abc4b2a76b9719d911017c592", at_h(7)), at_h(7));
+        intent.handle(cmd("erin", "/extend 1d", 44, at_h(8)), at_h(8));
+        intent.handle(approve("dave", 45, at_h(9)), at_h(9));
+        let now = at_h(29);
+        due_and_verify(&mut intent, now);
+        intent.handle(
+            Event::MergeResult(MergeResult::Merged {
+                sha: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b".into(),
+            }),
+            now,
+        );
+        snap("decision_record", &intent, now);
     }
 
     #[test]
@@ -3938,5 +4002,251 @@ proptest! {
         let run = run_history(history, delays, schedule, notice_delay_s)?;
         prop_assert_eq!(run.merges, 1, "{:?}", run.intent);
         prop_assert!(run.intent.is_done());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The decision record (SPEC 4): an append-only history of facts.
+
+mod history {
+    use super::*;
+
+    fn kinds(intent: &Intent) -> Vec<&'static str> {
+        intent
+            .records()
+            .iter()
+            .map(|r| match r {
+                Record::Opened { .. } => "opened",
+                Record::Noticed { .. } => "noticed",
+                Record::Objected { .. } => "objected",
+                Record::ObjectionEnded { .. } => "objection_ended",
+                Record::Approved { .. } => "approved",
+                Record::ApprovalCleared { .. } => "approval_cleared",
+                Record::Extended { .. } => "extended",
+                Record::Restarted { .. } => "restarted",
+                Record::Ended { .. } => "ended",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn withdrawn_objections_and_cleared_approvals_stay_in_the_history() {
+        let mut intent = merge_intent();
+        let mut seen: Vec<Record> = intent.history.clone();
+        let mut step = |intent: &mut Intent, event: Event, now: Timestamp| {
+            intent.handle(event, now);
+            assert!(
+                intent.history.starts_with(&seen),
+                "entries are never removed or reordered"
+            );
+            seen = intent.history.clone();
+        };
+        step(
+            &mut intent,
+            object("bob", "needs a test", 11, at_h(1)),
+            at_h(1),
+        );
+        step(&mut intent, withdraw("bob", 12, at_h(2)), at_h(2));
+        step(&mut intent, approve("dave", 13, at_h(3)), at_h(3));
+        step(&mut intent, push("sha-1", at_h(4)), at_h(4));
+        step(&mut intent, cmd("erin", "/extend 1d", 14, at_h(5)), at_h(5));
+        step(&mut intent, approve("erin", 15, at_h(6)), at_h(6));
+        assert!(intent.objections.is_empty());
+        assert_eq!(intent.approvals.len(), 1);
+        // `after_objection` (24h after the withdrawal) has passed.
+        let now = at_h(27);
+        due_and_verify(&mut intent, now);
+        step(
+            &mut intent,
+            Event::MergeResult(MergeResult::Merged {
+                sha: "merge-sha".into(),
+            }),
+            now,
+        );
+        assert_eq!(
+            kinds(&intent),
+            [
+                "opened",
+                "noticed",
+                "objected",
+                "objection_ended",
+                "approved",
+                "approval_cleared",
+                "restarted",
+                "extended",
+                "approved",
+                "ended"
+            ]
+        );
+        let h = &intent.history;
+        assert_eq!(
+            h[0],
+            Record::Opened {
+                by: AUTHOR.into(),
+                at: t0(),
+                head_sha: Some(HEAD.into())
+            }
+        );
+        assert_eq!(
+            h[2],
+            Record::Objected {
+                who: "bob".into(),
+                reason: "needs a test".into(),
+                url: url(11),
+                at: at_h(1),
+                source: Source::Comment(11),
+            }
+        );
+        assert_eq!(
+            h[3],
+            Record::ObjectionEnded {
+                who: "bob".into(),
+                how: ObjectionEnd::Withdrawn,
+                url: url(12),
+                at: at_h(2),
+            }
+        );
+        assert_eq!(
+            h[5],
+            Record::ApprovalCleared {
+                who: "dave".into(),
+                why: ApprovalEnd::Push,
+                at: at_h(4),
+            }
+        );
+        assert_eq!(
+            h[6],
+            Record::Restarted {
+                sha: Some("sha-1".into()),
+                at: at_h(4)
+            }
+        );
+        assert!(matches!(&h[7], Record::Extended { who, added, .. }
+            if who == "erin" && *added == std_hours(24)));
+        assert_eq!(
+            h[9],
+            Record::Ended {
+                outcome: Outcome::Merged {
+                    sha: "merge-sha".into()
+                },
+                at: now
+            }
+        );
+        // The history survives storage, and a finished intent adds nothing more.
+        let stored = serde_json::to_string(&intent).unwrap();
+        let mut back: Intent = serde_json::from_str(&stored).unwrap();
+        assert_eq!(back.history, intent.history);
+        back.handle(object("bob", "late", 16, now + hours(1)), now + hours(1));
+        assert_eq!(back.history, intent.history);
+    }
+
+    #[test]
+    fn reviews_dismissals_and_re_reads_are_recorded() {
+        let mut intent = merge_intent();
+        intent.handle(
+            review(
+                "bob",
+                7,
+                Verdict::ChangesRequested,
+                "split it",
+                None,
+                at_h(1),
+            ),
+            at_h(1),
+        );
+        intent.handle(
+            review("bob", 8, Verdict::Approved, "", Some(HEAD), at_h(2)),
+            at_h(2),
+        );
+        intent.handle(
+            review("erin", 9, Verdict::Approved, "", Some(HEAD), at_h(3)),
+            at_h(3),
+        );
+        intent.handle(Event::ReviewDismissed { review_id: 9 }, at_h(4));
+        assert_eq!(
+            kinds(&intent),
+            [
+                "opened",
+                "noticed",
+                "objected",
+                "objection_ended",
+                "approved",
+                "approved",
+                "approval_cleared"
+            ]
+        );
+        assert!(
+            matches!(&intent.history[3], Record::ObjectionEnded { how, .. }
+            if *how == ObjectionEnd::ReviewApproved)
+        );
+        assert!(
+            matches!(&intent.history[6], Record::ApprovalCleared { who, why, .. }
+            if who == "erin" && *why == ApprovalEnd::Dismissed)
+        );
+        // Before acting (24h after the objection ended), bob's approval is found gone.
+        assert_eq!(intent.handle(Event::Due, at_h(26)), vec![Effect::Verify]);
+        let mut facts = good_facts(&intent);
+        facts.valid_approvers.clear();
+        intent.handle(Event::Verified(facts), at_h(26));
+        assert!(
+            matches!(intent.history.last(), Some(Record::ApprovalCleared { who, why, at })
+            if who == "bob" && *why == ApprovalEnd::Gone && *at == at_h(26))
+        );
+    }
+
+    #[test]
+    fn carried_objections_and_cancels_are_recorded() {
+        let mut first = merge_intent();
+        first.handle(object("bob", "not yet", 1, at_h(1)), at_h(1));
+        first.handle(
+            cmd_as(AUTHOR, Some(Role::Maintain), Command::Cancel, 2, at_h(2)),
+            at_h(2),
+        );
+        assert!(
+            matches!(first.history.last(), Some(Record::Ended { outcome: Outcome::Cancelled { by }, at })
+            if by == AUTHOR && *at == at_h(2))
+        );
+        let mut o = opening(policy("intent-to-merge"), true);
+        o.at = at_h(3);
+        o.now = at_h(3);
+        o.carried = first.carried_objections(at_h(3));
+        let second = noticed(o);
+        assert!(
+            matches!(&second.history[1], Record::Objected { who, source, .. }
+            if who == "bob" && *source == Source::CarriedOver)
+        );
+    }
+
+    /// An intent stored before the history existed still loads and yields a record
+    /// from what it has.
+    #[test]
+    fn an_intent_without_history_yields_a_record_from_its_state() {
+        let mut intent = close_intent();
+        intent.handle(object("bob", "wait", 1, at_h(1)), at_h(1));
+        intent.handle(
+            Event::Ended(EndReason::LabelRemoved {
+                by: Some("dave".into()),
+            }),
+            at_h(2),
+        );
+        let mut stored = serde_json::to_value(&intent).unwrap();
+        let map = stored.as_object_mut().unwrap();
+        map.remove("history");
+        map.remove("title");
+        map.insert("notice".into(), serde_json::json!({"state": "legacy"}));
+        let old: Intent = serde_json::from_value(stored).unwrap();
+        assert!(old.history.is_empty() && old.title.is_empty());
+        assert_eq!(kinds(&old), ["opened", "noticed", "objected", "ended"]);
+        assert_eq!(old.noticed_at(), Some(old.window_start));
+        let text = render::outcome_comment_at(
+            &old,
+            "x",
+            Some(render::Place {
+                repo: "o/r",
+                number: 3,
+            }),
+        );
+        assert!(text.contains("@bob objected: `wait`"), "{text}");
+        assert!(text.contains("<!-- tacit:record {"), "{text}");
     }
 }

@@ -407,6 +407,19 @@ fn intent_of(p: &People) -> Intent {
             source: Source::Comment(n),
             edited_from: None,
         });
+        intent.history.push(Record::Objected {
+            who: who.clone(),
+            reason: reason.clone(),
+            url: Some(comment_url(n)),
+            at: at(),
+            source: Source::Comment(n),
+        });
+        intent.history.push(Record::ObjectionEnded {
+            who: who.clone(),
+            how: ObjectionEnd::Withdrawn,
+            url: Some(comment_url(n)),
+            at: at(),
+        });
     }
     for (who, what) in &p.concerns {
         n += 1;
@@ -424,6 +437,23 @@ fn intent_of(p: &People) -> Intent {
             url: Some(comment_url(n)),
             at: at(),
             source: Source::Comment(n),
+        });
+        intent.history.push(Record::Approved {
+            who: who.clone(),
+            url: Some(comment_url(n)),
+            at: at(),
+            source: Source::Comment(n),
+        });
+        intent.history.push(Record::ApprovalCleared {
+            who: who.clone(),
+            why: ApprovalEnd::Push,
+            at: at(),
+        });
+        intent.history.push(Record::Extended {
+            who: who.clone(),
+            added: std::time::Duration::from_secs(3600),
+            url: Some(comment_url(n)),
+            at: at(),
         });
     }
     if let Some(message) = &p.refusal {
@@ -509,9 +539,19 @@ proptest! {
         );
 
         let outcome = outcome_comment(&intent, ID);
-        let found = injected(&outcome, &logins, &urls);
+        // tacit's own hidden record, one line at the end: user text cannot end it.
+        let (outcome, record) = split_record(&outcome);
+        if let Some(json) = record {
+            let value: serde_json::Value = serde_json::from_str(json)
+                .map_err(|e| TestCaseError::fail(format!("record: {e}: {json}")))?;
+            prop_assert_eq!(value["v"].as_u64(), Some(1));
+            prop_assert!(!json.contains("--") && !json.contains('>') && !json.contains('<'));
+        }
+        let found = injected(outcome, &logins, &urls);
         prop_assert!(found.is_empty(), "outcome comment: {found:?}\n{outcome}");
-        prop_assert_eq!(structure(&outcome), (0, 0), "{}", outcome);
+        // One list item per entry of the record (none when the label opened nothing).
+        let entries = if record.is_some() { intent.records().len() } else { 0 };
+        prop_assert_eq!(structure(outcome), (entries, 0), "{}", outcome);
 
         let check = check_run(&intent, now);
         let found = injected(&check.summary, &logins, &urls);
@@ -526,6 +566,22 @@ proptest! {
             prop_assert!(found.is_empty(), "note: {found:?}\n{note}");
             prop_assert_eq!(structure(&note), (0, 0), "{}", note);
         }
+    }
+}
+
+/// An outcome comment without its hidden record line (the last one: a reason may quote
+/// the opening), and the record's JSON.
+fn split_record(comment: &str) -> (&str, Option<&str>) {
+    match comment.rfind(RECORD_OPEN) {
+        Some(at) => {
+            let line = comment[at..].trim_end_matches('\n');
+            assert!(!line.contains('\n'), "the record is one line: {line}");
+            let json = line[RECORD_OPEN.len()..]
+                .strip_suffix(" -->")
+                .expect("the record line ends the comment");
+            (&comment[..at], Some(json))
+        }
+        None => (comment, None),
     }
 }
 
@@ -559,4 +615,180 @@ fn the_checker_sees_injections() {
             "not seen: {bad:?}"
         );
     }
+}
+
+/// The hidden record carries any reason back intact, and nothing in it ends the HTML
+/// comment early (a reason holding `-->`, `<!--`, `--!>` or a line break).
+#[test]
+fn a_reason_cannot_end_the_record_and_round_trips() {
+    use crate::core::intent::{ObjectionEnd, Record};
+    let reason = "no --> <!-- tacit:record {} --> --!> ---- <b>x</b>\n`code` \u{202e}";
+    let mut intent = Intent::open(Opening {
+        policy: RepoConfig::default().policy("intent-to-close").unwrap(),
+        is_pull: false,
+        item_author: "carol".into(),
+        author: "alice".into(),
+        at: at(),
+        now: at(),
+        head_sha: None,
+        carried: Vec::new(),
+    })
+    .0;
+    intent.title = "Title --> with <script>".into();
+    intent.handle(
+        Event::Command {
+            actor: Actor {
+                login: "bob".into(),
+                role: Some(Role::Write),
+                approver: false,
+            },
+            command: Command::Object {
+                reason: reason.into(),
+            },
+            source: Source::Comment(1),
+            url: Some(comment_url(1)),
+            at: at(),
+            sender_is_author: true,
+            edited_from: None,
+        },
+        at(),
+    );
+    intent.handle(
+        Event::Command {
+            actor: Actor {
+                login: "bob".into(),
+                role: Some(Role::Write),
+                approver: false,
+            },
+            command: Command::Withdraw,
+            source: Source::Comment(2),
+            url: Some(comment_url(2)),
+            at: at(),
+            sender_is_author: true,
+            edited_from: None,
+        },
+        at(),
+    );
+    assert!(matches!(
+        intent.history.last(),
+        Some(Record::ObjectionEnded {
+            how: ObjectionEnd::Withdrawn,
+            ..
+        })
+    ));
+    intent.handle(
+        Event::Ended(crate::core::intent::EndReason::LabelRemoved { by: None }),
+        at(),
+    );
+    let place = Place {
+        repo: "octo/repo",
+        number: 7,
+    };
+    let comment = outcome_comment_at(&intent, ID, Some(place));
+    let (rest, json) = split_record(&comment);
+    let json = json.expect("a record");
+    // Nothing in the record can close (or open) the HTML comment it sits in.
+    assert!(!json.contains("--") && !json.contains('<') && !json.contains('>'));
+    assert!(!json.chars().any(is_invisible), "{json}");
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(value["v"], 1);
+    assert_eq!(value["repo"], "octo/repo");
+    assert_eq!(value["number"], 7);
+    assert_eq!(value["title"], "Title --> with <script>");
+    assert_eq!(value["outcome"], "label_removed");
+    assert_eq!(value["objections"][0]["reason"], reason);
+    assert_eq!(value["objections"][0]["who"], "bob");
+    assert_eq!(value["objections"][0]["ended"], "withdrawn");
+    assert_eq!(value["objections"][0]["ended_at"], "2026-03-02T09:00:00Z");
+    // In the words above it, the reason is inert text, and the withdrawal is listed.
+    assert!(rest.contains("@bob withdrew their objection"), "{rest}");
+    assert!(
+        injected(
+            rest,
+            &["alice".into(), "bob".into()],
+            &[comment_url(1), comment_url(2)]
+        )
+        .is_empty(),
+        "{rest}"
+    );
+    // A label that opened nothing decided nothing: no record.
+    let (not_opened_intent, _) = Intent::not_opened(
+        RepoConfig::default().policy("intent-to-merge").unwrap(),
+        false,
+        "alice",
+        at(),
+        "nothing".into(),
+    );
+    let text = outcome_comment_at(&not_opened_intent, ID, Some(place));
+    assert!(
+        !text.contains(RECORD_OPEN) && !text.contains("Decision record"),
+        "{text}"
+    );
+}
+
+/// However long the history, the outcome comment stays within GitHub's 65,536
+/// characters, says what it left out, and its record still parses.
+#[test]
+fn a_long_history_stays_within_a_comment() {
+    use crate::core::intent::{ObjectionEnd, Record};
+    let mut intent = Intent::open(Opening {
+        policy: RepoConfig::default().policy("intent-to-close").unwrap(),
+        is_pull: false,
+        item_author: "carol".into(),
+        author: "alice".into(),
+        at: at(),
+        now: at(),
+        head_sha: None,
+        carried: Vec::new(),
+    })
+    .0;
+    intent.title = "<".repeat(5000);
+    for n in 0..2000 {
+        intent.history.push(Record::Objected {
+            who: format!("user{n}"),
+            reason: "<-->".repeat(2000),
+            url: Some(comment_url(n)),
+            at: at(),
+            source: Source::Comment(n),
+        });
+        intent.history.push(Record::ObjectionEnded {
+            who: format!("user{n}"),
+            how: ObjectionEnd::Withdrawn,
+            url: Some(comment_url(n)),
+            at: at(),
+        });
+    }
+    intent.handle(
+        Event::Ended(crate::core::intent::EndReason::LabelRemoved { by: None }),
+        at(),
+    );
+    let comment = outcome_comment_at(&intent, ID, None);
+    assert!(comment.chars().count() < 65_536, "{}", comment.len());
+    assert!(comment.contains("- … 3962 more entries …"), "{comment}");
+    assert!(comment.contains("label removed"), "the end is shown");
+    let (_, json) = split_record(&comment);
+    let value: serde_json::Value = serde_json::from_str(json.unwrap()).unwrap();
+    assert_eq!(value["truncated"], true);
+    assert_eq!(
+        value["objections"].as_array().unwrap().len(),
+        MAX_RECORD_ITEMS
+    );
+    // The first 30 entries, a line saying how many more, the last 10.
+    assert_eq!(structure(&comment).0, MAX_RECORD_LINES + 1, "lines listed");
+}
+
+/// The example of the record in docs/user-guide.md is the snapshot's, as rendered.
+#[test]
+fn the_documented_record_is_the_rendered_one() {
+    let guide = include_str!("../../docs/user-guide.md");
+    let snapshot =
+        include_str!("snapshots/tacit__core__intent__tests__snapshots__decision_record.snap");
+    let record = snapshot
+        .lines()
+        .find(|l| l.starts_with(RECORD_OPEN))
+        .expect("the snapshot has a record");
+    assert!(
+        guide.lines().any(|l| l == record),
+        "docs/user-guide.md shows an old record; copy it from the snapshot:\n{record}"
+    );
 }

@@ -472,6 +472,7 @@ impl Engine {
             head_sha,
             carried,
         });
+        intent.title = item.title.clone();
         // Comments and reviews made after the label, before tacit knew of the intent
         // (an outage, a late label), count; so does a changes-requested review that
         // still stands (SPEC 3).

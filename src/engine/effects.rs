@@ -206,7 +206,8 @@ impl Engine {
                 if e.attempts > 1 && tri!(self.find_own_comment(row, &marker).await).is_some() {
                     return Done::Events(vec![]); // posted before a crash
                 }
-                let body = render::outcome_comment(&row.intent, &row.id);
+                let place = render::Place { repo, number };
+                let body = render::outcome_comment_at(&row.intent, &row.id, Some(place));
                 tri!(self.gh.create_comment(inst, repo, number, &body).await);
                 Done::Events(vec![])
             }

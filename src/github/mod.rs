@@ -624,6 +624,7 @@ impl GitHub {
             head_sha: None,
             draft: false,
             author: issue.user.login,
+            title: issue.title,
         })
     }
 

@@ -26,6 +26,8 @@ pub struct LabelRef {
 pub struct Issue {
     pub number: u64,
     #[serde(default)]
+    pub title: String,
+    #[serde(default)]
     pub state: String,
     #[serde(default)]
     pub labels: Vec<LabelRef>,
@@ -63,6 +65,7 @@ pub struct Item {
     pub draft: bool,
     /// Who opened it.
     pub author: String,
+    pub title: String,
 }
 
 impl Item {
@@ -82,6 +85,7 @@ impl From<Pull> for Item {
             head_sha: Some(p.head.sha),
             draft: p.draft,
             author: p.user.login,
+            title: p.title,
         }
     }
 }
@@ -97,6 +101,8 @@ pub struct GitRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Pull {
     pub number: u64,
+    #[serde(default)]
+    pub title: String,
     #[serde(default)]
     pub state: String,
     #[serde(default)]

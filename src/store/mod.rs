@@ -25,6 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::core::intent::{Effect, Intent};
 
+mod decisions;
+
 pub type Millis = i64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

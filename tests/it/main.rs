@@ -13,7 +13,7 @@
 //! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
 //!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
-//!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`);
+//!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`), `decisions`;
 //! - the server's edges against clients without the secret (slow or idle connections,
 //!   floods, large bodies, made-up events), in-process and as the binary: `hardening`;
 //! - the fake GitHub itself: `fake_github_selftest`.
@@ -28,6 +28,7 @@ mod config_schema;
 mod consent;
 mod contract;
 mod dashboard;
+mod decisions;
 mod e2e;
 mod fake_github_selftest;
 mod faults;
