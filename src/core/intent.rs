@@ -473,6 +473,12 @@ pub enum Effect {
     },
     /// Post the one short outcome comment.
     PostOutcome,
+    /// Post a short new comment telling the intent's author that GitHub refused the
+    /// merge and tacit now waits (an edit notifies nobody; SPEC 4). `since`: when this
+    /// wait began, which makes the comment findable again after a crash.
+    PostWaiting {
+        since: Timestamp,
+    },
 }
 
 /// Everything the shell learned before opening an intent.
@@ -1493,6 +1499,7 @@ impl Intent {
             .as_ref()
             .map_or((now, 0), |r| (r.first_at, r.attempts));
         let changed = self.refusal.as_ref().is_none_or(|r| r.message != message);
+        let began = self.refusal.is_none();
         self.refusal = Some(Refusal {
             message,
             first_at,
@@ -1501,11 +1508,16 @@ impl Intent {
             soon,
             nudged: false,
         });
-        if changed {
+        let mut effects = if changed {
             self.status_effects()
         } else {
             Vec::new()
+        };
+        if began {
+            // The author must hear of it: a new comment, once per wait.
+            effects.push(Effect::PostWaiting { since: first_at });
         }
+        effects
     }
 
     fn finish(&mut self, outcome: Outcome, now: Timestamp) {

@@ -1549,7 +1549,21 @@ fn a_refused_merge_waits_and_retries_every_fifteen_minutes() {
         }),
         now,
     );
-    assert_eq!(effects, vec![Effect::SyncStatus, Effect::SyncCheck]);
+    // The author hears of it in a new comment (an edit notifies nobody), once per wait.
+    assert_eq!(
+        effects,
+        vec![
+            Effect::SyncStatus,
+            Effect::SyncCheck,
+            Effect::PostWaiting { since: now }
+        ]
+    );
+    let text = render::waiting_comment(&intent, "id-1", now);
+    assert!(
+        text.contains("@alice, consent was reached, but GitHub refused"),
+        "{text}"
+    );
+    assert!(text.contains("every 15m"), "{text}");
     assert_eq!(intent.phase, Phase::Open);
     assert_eq!(intent.check(), CheckState::Waiting);
     assert_eq!(intent.next_due(), Some(now + mins(15)));

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use super::config::{Action, Role};
 use super::duration::format_duration;
 use super::intent::{
-    ApprovalEnd, CheckState, Intent, MERGE_GIVE_UP_AFTER, NotOpened, ObjectionEnd, Outcome, Phase,
-    Record, Source, Step, role_str,
+    ApprovalEnd, CheckState, Intent, MERGE_GIVE_UP_AFTER, MERGE_RETRY_INTERVAL, NotOpened,
+    ObjectionEnd, Outcome, Phase, Record, Source, Step, role_str,
 };
 
 /// The first line of every status comment (SPEC 4). tacit never searches for it: it
@@ -26,6 +26,32 @@ pub fn status_marker(intent_id: &str) -> String {
 
 pub fn outcome_marker(intent_id: &str) -> String {
     format!("<!-- tacit:outcome:{intent_id} -->")
+}
+
+/// The hidden marker of the comment that says a refused merge now waits (one per wait).
+pub fn waiting_marker(intent_id: &str, since: Timestamp) -> String {
+    format!(
+        "<!-- tacit:waiting:{intent_id}:{} -->",
+        since.as_millisecond()
+    )
+}
+
+/// The new comment, mentioning the intent's author, when GitHub refused the merge and
+/// the intent now waits (SPEC 4). Short: the status comment has the details.
+pub fn waiting_comment(intent: &Intent, intent_id: &str, since: Timestamp) -> String {
+    let why = intent
+        .refusal
+        .as_ref()
+        .map(|r| inert(r.message.trim_end_matches('.')))
+        .unwrap_or_else(|| "no reason given".to_string());
+    format!(
+        "{}\n{}, consent was reached, but GitHub refused the merge: {why}. tacit waits and tries again when checks or reviews change, and at least every {}, for up to {}. Fix what GitHub asks for, or remove `{}` to stop.\n",
+        waiting_marker(intent_id, since),
+        mention(&intent.author),
+        format_duration(MERGE_RETRY_INTERVAL),
+        format_duration(MERGE_GIVE_UP_AFTER),
+        intent.policy.label
+    )
 }
 
 /// At most this many characters of one piece of user text are shown (an ellipsis marks
@@ -634,7 +660,8 @@ fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
             inert(reason.trim_end_matches('.'))
         ),
         Outcome::GaveUp { reason } => format!(
-            "tacit gave up: {}. It removed {label}; once the pull request can be merged, add it again.",
+            "{}, tacit gave up: {}. It removed {label}; once the pull request can be merged, add it again.",
+            mention(&intent.author),
             inert(reason.trim_end_matches('.'))
         ),
         Outcome::InstallationRemoved => {

@@ -211,6 +211,15 @@ impl Engine {
                 tri!(self.gh.create_comment(inst, repo, number, &body).await);
                 Done::Events(vec![])
             }
+            Effect::PostWaiting { since } => {
+                let marker = render::waiting_marker(&row.id, *since);
+                if e.attempts > 1 && tri!(self.find_own_comment(row, &marker).await).is_some() {
+                    return Done::Events(vec![]); // posted before a crash
+                }
+                let body = render::waiting_comment(&row.intent, &row.id, *since);
+                tri!(self.gh.create_comment(inst, repo, number, &body).await);
+                Done::Events(vec![])
+            }
         }
     }
 
@@ -585,6 +594,7 @@ fn effect_kind(e: &Effect) -> &'static str {
         Effect::AddLabel { .. } => "add_label",
         Effect::RemoveLabel { .. } => "remove_label",
         Effect::PostOutcome => "post_outcome",
+        Effect::PostWaiting { .. } => "post_waiting",
     }
 }
 

@@ -283,6 +283,21 @@ async fn refused_merge_waits_and_retries_when_checks_change() {
         "{}",
         status(&gh, 38)
     );
+    // The status comment's edit notifies nobody: one new comment tells the author.
+    wait(&gh, "the author is told", 10, |g| {
+        g.comments(O, R, 38)
+            .iter()
+            .any(|c| c.body.contains("<!-- tacit:waiting:"))
+    })
+    .await;
+    let told: Vec<String> = gh
+        .comments(O, R, 38)
+        .into_iter()
+        .filter(|c| c.body.contains("<!-- tacit:waiting:"))
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("@alice, consent was reached"), "{told:?}");
     gh.clear_merge_refusal(O, R, 38);
     assert_eq!(t.deliver(&d::check_suite_completed(O, R, "s38")).await, 202);
     wait(&gh, "merge after checks pass", 10, |g| {
