@@ -195,3 +195,38 @@ fn mistakes_tacit_refuses_the_schema_refuses_too() {
         );
     }
 }
+
+/// `docs/reference.md` names every key of the configuration's JSON Schema (at any depth)
+/// and every command, so the reference cannot fall behind the parser.
+#[test]
+fn the_reference_names_every_key_and_command() {
+    fn keys(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(Value::Object(props)) = map.get("properties") {
+                    out.extend(props.keys().cloned());
+                }
+                map.values().for_each(|v| keys(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let reference = std::fs::read_to_string(root().join("docs/reference.md")).unwrap();
+    let mut names = Vec::new();
+    keys(&json_schema(), &mut names);
+    assert!(names.len() >= 19, "{names:?}");
+    names.extend(
+        ["/object", "/withdraw", "/approve", "/extend", "/cancel"]
+            .iter()
+            .map(|c| c.to_string()),
+    );
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !reference.contains(&format!("`{n}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/reference.md does not name {missing:?}"
+    );
+}
