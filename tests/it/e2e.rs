@@ -176,3 +176,64 @@ fn check_config_reports_line_and_column() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 2"), "{stderr}");
 }
+
+/// A label added while tacit was down for longer than the window (its delivery never
+/// came): the built binary, started, finds it, posts its status comment, and gives a
+/// whole window from that comment before it merges, exactly once (SPEC 2: nobody is
+/// held to a notice they could not see).
+async fn a_label_added_while_down_gets_a_whole_window(kind: Db) {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", "window: 4s\n");
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.add_pull(O, R, 6, "dave", "late-sha");
+    // Labelled a minute ago, fifteen windows back, while no tacit ran.
+    gh.set_now(Some(
+        jiff::Timestamp::now() - jiff::SignedDuration::from_mins(1),
+    ));
+    gh.set_labels_by(O, R, 6, &["intent-to-merge"], "alice");
+    gh.set_now(None);
+    let db = TestDb::new(kind).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tacit = start(&gh, &db, dir.path(), free_port()).await;
+    wait(&gh, "merge after a whole window", 30, |g| {
+        !g.merges(O, R, 6).is_empty()
+    })
+    .await;
+    let requests = gh.requests();
+    let noticed = requests
+        .iter()
+        .find(|r| {
+            r.method == "POST"
+                && r.path.ends_with("/issues/6/comments")
+                && r.body["body"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("<!-- tacit:intent -->"))
+        })
+        .expect("the status comment was posted")
+        .at;
+    let merged = requests
+        .iter()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/pulls/6/merge"))
+        .expect("the merge request")
+        .at;
+    // GitHub's `created_at` has whole seconds, so the window may start up to a second
+    // before the comment was sent: never less than 3 s of the 4 s window between them.
+    let between = merged.duration_since(noticed);
+    assert!(
+        between >= Duration::from_secs(3),
+        "merged {between:?} after the status comment"
+    );
+    assert_eq!(gh.count("PUT", "/pulls/6/merge"), 1);
+    assert!(tacit.terminate().success());
+}
+
+#[tokio::test]
+async fn a_label_added_while_down_gets_a_whole_window_sqlite() {
+    a_label_added_while_down_gets_a_whole_window(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_label_added_while_down_gets_a_whole_window_postgres() {
+    a_label_added_while_down_gets_a_whole_window(Db::Postgres).await;
+}
