@@ -269,6 +269,9 @@ fn reject_tags(yaml: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// Where tacit reads its configuration in a repository (and in the owner's `.github`).
+pub const CONFIG_FILE: &str = ".github/tacit.yml";
+
 /// A `notify` or `approvers` entry that names a team: `@org/team` -> `(org, team)`.
 pub fn team_of(entry: &str) -> Option<(&str, &str)> {
     entry.strip_prefix('@')?.split_once('/')

@@ -115,7 +115,7 @@ impl Engine {
     }
 
     /// Mark the delivery done without changing any intent.
-    async fn done(&self, d: &DeliveryRow, lease: &Lease) -> Processed {
+    pub(crate) async fn done(&self, d: &DeliveryRow, lease: &Lease) -> Processed {
         self.store
             .write(None, &delivery_cause(d, lease), self.now().as_millisecond())
             .await?;
@@ -278,6 +278,10 @@ impl Engine {
                     Some(name) => self.on_label_gone(d, lease, &repo, &name).await,
                     None => self.done(d, lease).await,
                 }
+            }
+            ("push", _, _) => {
+                self.on_config_push(inst, &repo, &p).await?;
+                self.done(d, lease).await
             }
             _ => self.done(d, lease).await,
         }

@@ -12,6 +12,7 @@
 //! never on a fixed poll; `Tuning::max_idle` bounds the sleep so that work written by
 //! another replica is seen.
 
+mod config_check;
 mod deliveries;
 mod effects;
 mod history;

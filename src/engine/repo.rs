@@ -10,7 +10,7 @@ use crate::github::{FileAnswer, GhError, GhResult};
 
 use super::Engine;
 
-pub const CONFIG_PATH: &str = ".github/tacit.yml";
+pub const CONFIG_PATH: &str = crate::core::config::CONFIG_FILE;
 
 /// Why a repository's configuration cannot be used.
 #[derive(Debug, Clone)]
@@ -190,6 +190,15 @@ impl Engine {
                 Ok(Some(text))
             }
         }
+    }
+
+    /// Drop the cached `.github/tacit.yml` of `repo`: a push changed it on the default
+    /// branch, so the next intent reads it whole instead of asking whether it changed.
+    pub(crate) fn forget_config(&self, repo: &str) {
+        self.configs
+            .lock()
+            .expect("poisoned")
+            .remove(&repo.to_lowercase());
     }
 
     /// Whether `user` counts as one of `policy.approvers` through a team (logins listed

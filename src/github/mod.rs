@@ -597,6 +597,28 @@ impl GitHub {
         }
     }
 
+    /// A file at a commit or branch (`git_ref`); `None` if it is not there.
+    pub async fn file_at(
+        &self,
+        inst: u64,
+        repo: &str,
+        path: &str,
+        git_ref: &str,
+    ) -> GhResult<Option<FileContent>> {
+        let git_ref = url::form_urlencoded::byte_serialize(git_ref.as_bytes()).collect::<String>();
+        match self
+            .get(
+                inst,
+                &format!("/repos/{repo}/contents/{path}?ref={git_ref}"),
+            )
+            .await
+        {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn issue(&self, inst: u64, repo: &str, number: u64) -> GhResult<Issue> {
         self.get(inst, &format!("/repos/{repo}/issues/{number}"))
             .await

@@ -48,6 +48,23 @@ pub struct Payload {
     /// `installation.created`: the repositories it covers (absent when it covers all).
     #[serde(default)]
     pub repositories: Option<Vec<Repo>>,
+    /// `push`: the ref pushed to, `refs/heads/NAME`.
+    #[serde(default, rename = "ref")]
+    pub git_ref: Option<String>,
+    /// `push`: the commits, each with the files it added, modified and removed.
+    #[serde(default)]
+    pub commits: Option<Vec<PushCommit>>,
+}
+
+/// One commit of a `push` payload: only the files it touched matter to tacit.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct PushCommit {
+    #[serde(default)]
+    pub added: Vec<String>,
+    #[serde(default)]
+    pub modified: Vec<String>,
+    #[serde(default)]
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -61,6 +78,9 @@ pub struct Installation {
 pub struct Repo {
     #[serde(default)]
     pub full_name: String,
+    /// In `push` payloads: whether the push went to this branch decides what it means.
+    #[serde(default)]
+    pub default_branch: Option<String>,
 }
 
 /// An issue or a pull request, as webhook payloads carry them.
@@ -139,6 +159,26 @@ impl Payload {
         serde_json::from_slice(body)
     }
 
+    /// A `push` whose commits add, change or remove `.github/tacit.yml`.
+    pub fn touches_config(&self) -> bool {
+        self.commits.iter().flatten().any(|c| {
+            [&c.added, &c.modified, &c.removed]
+                .into_iter()
+                .flatten()
+                .any(|f| f == crate::core::config::CONFIG_FILE)
+        })
+    }
+
+    /// The branch a `push` went to, and whether it is the repository's default branch.
+    pub fn pushed_branch(&self) -> Option<(&str, bool)> {
+        let branch = self.git_ref.as_deref()?.strip_prefix("refs/heads/")?;
+        let default = self
+            .repository
+            .as_ref()
+            .and_then(|r| r.default_branch.as_deref());
+        Some((branch, default == Some(branch)))
+    }
+
     pub fn repo(&self) -> Option<&str> {
         self.repository
             .as_ref()
@@ -184,6 +224,7 @@ impl Payload {
             "pull_request_review" => matches!(action, "submitted" | "edited" | "dismissed"),
             "check_suite" | "check_run" | "status" => true,
             "label" => matches!(action, "deleted" | "edited"),
+            "push" => self.touches_config(),
             _ => false,
         }
     }
@@ -357,5 +398,32 @@ mod tests {
         let p = Payload::parse(br#"{"action":"dequeued","whatever":{"x":1}}"#).unwrap();
         assert_eq!(p.action.as_deref(), Some("dequeued"));
         assert_eq!(p.item_key(), "app");
+    }
+
+    #[test]
+    fn only_pushes_that_touch_the_configuration_are_processed() {
+        let push = |files: &str| {
+            Payload::parse(
+                format!(
+                    r#"{{"ref": "refs/heads/b", "after": "abc",
+                        "repository": {{"full_name": "o/r", "default_branch": "main"}},
+                        "commits": [{{"added": [], "modified": {files}, "removed": []}}]}}"#
+                )
+                .as_bytes(),
+            )
+            .unwrap()
+        };
+        assert!(!push(r#"["README.md"]"#).needs_processing("push"));
+        assert!(!push(r#"["docs/.github/tacit.yml"]"#).needs_processing("push"));
+        let p = push(r#"["src/a.rs", ".github/tacit.yml"]"#);
+        assert!(p.needs_processing("push"));
+        assert_eq!(p.pushed_branch(), Some(("b", false)));
+        let removed = Payload::parse(
+            br#"{"ref": "refs/heads/main", "repository": {"default_branch": "main"},
+                 "commits": [{"removed": [".github/tacit.yml"]}]}"#,
+        )
+        .unwrap();
+        assert!(removed.needs_processing("push"));
+        assert_eq!(removed.pushed_branch(), Some(("main", true)));
     }
 }

@@ -9,7 +9,8 @@
 //!   deliveries, and helpers that start tacit in-process or as its built binary.
 //! - in-process server against the fake GitHub: `scenarios`, `contract`, `consent`, `webhook`,
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`, `check_runs`,
-//!   `chaos` (seeded histories through GitHub's real delivery behaviour);
+//!   `chaos` (seeded histories through GitHub's real delivery behaviour), `config_check`
+//!   (the `tacit/config` check run from pushes);
 //! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
 //!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
@@ -24,6 +25,7 @@ mod api_calls;
 mod chaos;
 mod check_runs;
 mod clock;
+mod config_check;
 mod config_schema;
 mod consent;
 mod contract;

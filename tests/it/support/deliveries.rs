@@ -527,6 +527,43 @@ pub fn installation_repositories_added(repos: &[&str]) -> Delivery {
     finish("installation_repositories", v, &sender)
 }
 
+/// `push` of one commit, `after`, to `branch` of `owner/repo`, modifying `files`.
+/// GitHub's examples hold no `push` payload: this one has the fields GitHub documents
+/// for it (`ref`, `before`, `after`, `commits` with `added`/`modified`/`removed`,
+/// `head_commit`, `pusher`), with the repository object of another example (whose
+/// default branch is `main`).
+pub fn push(owner: &str, repo: &str, branch: &str, after: &str, files: &[&str]) -> Delivery {
+    let base = payload("check_suite", "completed.1.json", owner, repo, 0);
+    let mut repository = base["repository"].clone();
+    repository["default_branch"] = json!("main");
+    let commit = json!({
+        "id": after,
+        "tree_id": after,
+        "distinct": true,
+        "message": "Change .github/tacit.yml",
+        "timestamp": now(),
+        "added": [],
+        "removed": [],
+        "modified": files,
+    });
+    let v = json!({
+        "ref": format!("refs/heads/{branch}"),
+        "before": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+        "after": after,
+        "created": false,
+        "deleted": false,
+        "forced": false,
+        "base_ref": null,
+        "compare": format!("https://github.com/{owner}/{repo}/compare/6113728f27ae...{after}"),
+        "commits": [commit.clone()],
+        "head_commit": commit,
+        "repository": repository,
+        "pusher": { "name": owner, "email": null },
+        "sender": base["sender"].clone(),
+    });
+    finish("push", v, owner)
+}
+
 /// A repository as installation payloads list them.
 fn repo_entry(full_name: &str) -> Value {
     let (owner, name) = full_name.split_once('/').expect("owner/name");

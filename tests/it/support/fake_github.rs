@@ -401,6 +401,20 @@ impl FakeGitHub {
         );
     }
 
+    /// Puts a file at `git_ref` (a commit sha or a branch other than the default), as a
+    /// pushed branch holds it; the contents API answers it for `?ref=<git_ref>`.
+    pub fn set_file_at(&self, owner: &str, repo: &str, git_ref: &str, path: &str, content: &str) {
+        self.lock()
+            .repo_mut(owner, repo)
+            .files_at
+            .entry(git_ref.to_string())
+            .or_default()
+            .insert(
+                path.trim_start_matches('/').to_string(),
+                content.to_string(),
+            );
+    }
+
     /// Makes the item's labels exactly `labels`, as the repository owner; adding creates
     /// `labeled` events (and repository labels), removing creates `unlabeled` events.
     pub fn set_labels(&self, owner: &str, repo: &str, number: u64, labels: &[&str]) {

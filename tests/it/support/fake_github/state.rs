@@ -115,6 +115,8 @@ pub struct Repo {
     pub created_at: Timestamp,
     /// Files on the default branch, by path.
     pub files: BTreeMap<String, String>,
+    /// Files at other refs (commit shas, branches): ref -> path -> content.
+    pub files_at: BTreeMap<String, BTreeMap<String, String>>,
     /// Repository labels by lowercased name.
     pub labels: BTreeMap<String, LabelRec>,
     /// Issues and pull requests by number.
@@ -142,6 +144,7 @@ impl Repo {
             allow_rebase_merge: true,
             created_at: now,
             files: BTreeMap::new(),
+            files_at: BTreeMap::new(),
             labels: BTreeMap::new(),
             items: BTreeMap::new(),
             permissions: HashMap::new(),

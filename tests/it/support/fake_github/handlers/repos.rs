@@ -30,25 +30,26 @@ pub fn get(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
     Ok(Reply::ok(render::repository(&st.repos[&key])))
 }
 
-/// `GET /repos/{o}/{r}/contents/{path}`: files on the default branch only. `ref` may name
-/// the default branch (`main`, `heads/main`, `refs/heads/main`); other refs have no commit.
+/// `GET /repos/{o}/{r}/contents/{path}`: files on the default branch, or at a `ref` set
+/// with `set_file_at`. `ref` may name the default branch (`main`, `heads/main`,
+/// `refs/heads/main`); other refs that were never set have no commit.
 /// Conditional requests (`If-None-Match`) are answered by the server for every GET.
 pub fn get_content(st: &State, req: &Req, owner: &str, repo: &str, path: &[&str]) -> Answer {
     let key = repo_key(st, req, owner, repo)?;
     let repo = &st.repos[&key];
+    let path = path.join("/");
+    let mut files = &repo.files;
     if let Some(git_ref) = req.query("ref") {
         let branch = git_ref
             .trim_start_matches("refs/")
             .trim_start_matches("heads/");
         if branch != repo.default_branch {
-            return Err(Reply::error(
-                404,
-                &format!("No commit found for the ref {git_ref}"),
-            ));
+            files = repo.files_at.get(branch).ok_or_else(|| {
+                Reply::error(404, &format!("No commit found for the ref {git_ref}"))
+            })?;
         }
     }
-    let path = path.join("/");
-    let content = repo.files.get(&path).ok_or_else(Reply::not_found)?;
+    let content = files.get(&path).ok_or_else(Reply::not_found)?;
     Ok(Reply::ok(render::content_file(repo, &path, content)))
 }
 
