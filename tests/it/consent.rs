@@ -10,10 +10,8 @@ use serde_json::json;
 
 use crate::support::deliveries as d;
 use crate::support::fake_github::{FakeGitHub, Fault};
-use crate::support::tacit::{Db, Tacit, TestDb, wait};
-
-const O: &str = "octo";
-const R: &str = "repo";
+use crate::support::tacit::{Db, Tacit, wait};
+use crate::support::world::{O, R, comment, open_pr, outcome, start, status};
 
 async fn world(config: Option<&str>) -> FakeGitHub {
     let gh = FakeGitHub::start().await;
@@ -30,49 +28,6 @@ async fn world(config: Option<&str>) -> FakeGitHub {
         gh.set_permission(O, R, who, role);
     }
     gh
-}
-
-fn status(gh: &FakeGitHub, n: u64) -> String {
-    gh.comments(O, R, n)
-        .into_iter()
-        .find(|c| c.body.starts_with("<!-- tacit:intent -->"))
-        .map(|c| c.body)
-        .unwrap_or_default()
-}
-
-fn outcome(gh: &FakeGitHub, n: u64) -> String {
-    gh.comments(O, R, n)
-        .into_iter()
-        .find(|c| c.body.contains("<!-- tacit:outcome:"))
-        .map(|c| c.body)
-        .unwrap_or_default()
-}
-
-async fn start(gh: &FakeGitHub, kind: Db) -> (TestDb, Tacit) {
-    let db = TestDb::new(kind).await;
-    let t = Tacit::start(gh, &db).await;
-    (db, t)
-}
-
-async fn open_pr(gh: &FakeGitHub, t: &Tacit, n: u64, sha: &str) {
-    gh.add_pull(O, R, n, "dave", sha);
-    gh.set_labels_by(O, R, n, &["intent-to-merge"], "alice");
-    assert_eq!(
-        t.deliver(&d::pr_labeled(O, R, n, "intent-to-merge", "alice", sha))
-            .await,
-        202
-    );
-    wait(gh, "status comment", 10, |g| !status(g, n).is_empty()).await;
-}
-
-async fn comment(gh: &FakeGitHub, t: &Tacit, n: u64, who: &str, body: &str) -> u64 {
-    let id = gh.add_comment(O, R, n, who, body);
-    assert_eq!(
-        t.deliver(&d::comment_created(O, R, n, true, id, who, body))
-            .await,
-        202
-    );
-    id
 }
 
 /// Deliveries of one item are processed in the order received: once erin's (not

@@ -5,11 +5,9 @@ use std::time::Duration;
 
 use crate::support::deliveries as d;
 use crate::support::fake_github::{FakeGitHub, Fault};
-use crate::support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
+use crate::support::tacit::{Db, WINDOW, wait};
+use crate::support::world::{O, R, comment, open_pr, start, status};
 use serde_json::json;
-
-const O: &str = "octo";
-const R: &str = "repo";
 
 async fn world(config: &str) -> FakeGitHub {
     let gh = FakeGitHub::start().await;
@@ -22,44 +20,10 @@ async fn world(config: &str) -> FakeGitHub {
     gh
 }
 
-fn status(gh: &FakeGitHub, n: u64) -> String {
-    gh.comments(O, R, n)
-        .into_iter()
-        .find(|c| c.body.starts_with("<!-- tacit:intent -->"))
-        .map(|c| c.body)
-        .unwrap_or_default()
-}
-
-async fn start(gh: &FakeGitHub) -> (TestDb, Tacit) {
-    let db = TestDb::new(Db::Sqlite).await;
-    let t = Tacit::start(gh, &db).await;
-    (db, t)
-}
-
-async fn open_pr(gh: &FakeGitHub, t: &Tacit, n: u64, sha: &str) {
-    gh.add_pull(O, R, n, "dave", sha);
-    gh.set_labels_by(O, R, n, &["intent-to-merge"], "alice");
-    assert_eq!(
-        t.deliver(&d::pr_labeled(O, R, n, "intent-to-merge", "alice", sha))
-            .await,
-        202
-    );
-    wait(gh, "status comment", 5, |g| !status(g, n).is_empty()).await;
-}
-
-async fn comment(gh: &FakeGitHub, t: &Tacit, n: u64, who: &str, body: &str) {
-    let id = gh.add_comment(O, R, n, who, body);
-    assert_eq!(
-        t.deliver(&d::comment_created(O, R, n, true, id, who, body))
-            .await,
-        202
-    );
-}
-
 #[tokio::test]
 async fn objection_without_permission_is_a_listed_concern_and_does_not_block() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 30, "s30").await;
     comment(&gh, &t, 30, "erin", "/object I do not like it").await;
     wait(&gh, "concern listed", 5, |g| {
@@ -81,7 +45,7 @@ async fn objection_without_permission_is_a_listed_concern_and_does_not_block() {
 #[tokio::test]
 async fn changes_requested_review_blocks_until_the_reviewer_approves() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 31, "s31").await;
     let r1 = gh.add_review(
         O,
@@ -130,7 +94,7 @@ async fn changes_requested_review_blocks_until_the_reviewer_approves() {
 #[tokio::test]
 async fn a_push_restarts_the_window_and_the_new_head_is_merged() {
     let gh = world("window: 3s\n").await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 32, "old").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     gh.push(O, R, 32, "new");
@@ -159,7 +123,7 @@ async fn a_push_restarts_the_window_and_the_new_head_is_merged() {
 #[tokio::test]
 async fn a_push_missed_in_the_last_second_is_never_merged_unseen() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 33, "seen").await;
     // The head moves, but the synchronize delivery never arrives.
     gh.push(O, R, 33, "unseen");
@@ -186,7 +150,7 @@ async fn a_push_missed_in_the_last_second_is_never_merged_unseen() {
 #[tokio::test]
 async fn invalid_configuration_is_reported_with_line_and_column() {
     let gh = world("window: 2s\nwindw: 3d\n").await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_pull(O, R, 34, "dave", "s34");
     gh.set_labels_by(O, R, 34, &["intent-to-merge"], "alice");
     assert_eq!(
@@ -211,7 +175,7 @@ async fn invalid_configuration_is_reported_with_line_and_column() {
 #[tokio::test]
 async fn merge_label_on_an_issue_says_why_it_opened_nothing() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_issue(O, R, 35, "dave");
     gh.set_labels_by(O, R, 35, &["intent-to-merge"], "alice");
     assert_eq!(
@@ -231,7 +195,7 @@ async fn merge_label_on_an_issue_says_why_it_opened_nothing() {
 #[tokio::test]
 async fn labels_by_people_without_permission_or_by_bots() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_issue(O, R, 36, "dave");
     gh.set_labels_by(O, R, 36, &["intent-to-close"], "erin");
     assert_eq!(
@@ -265,7 +229,7 @@ async fn labels_by_people_without_permission_or_by_bots() {
 #[tokio::test]
 async fn refused_merge_waits_and_retries_when_checks_change() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_pull(O, R, 38, "dave", "s38");
     gh.set_merge_refusal(O, R, 38, 405, "Required status check \"ci\" is failing.");
     gh.set_labels_by(O, R, 38, &["intent-to-merge"], "alice");
@@ -310,7 +274,7 @@ async fn refused_merge_waits_and_retries_when_checks_change() {
 #[tokio::test]
 async fn a_403_refusal_ends_the_intent_at_once() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_pull(O, R, 39, "dave", "s39");
     gh.inject(
         Fault::new("PUT", "/pulls/39/merge", 403)
@@ -341,7 +305,7 @@ async fn a_403_refusal_ends_the_intent_at_once() {
 #[tokio::test]
 async fn a_500_to_a_merge_that_happened_is_not_merged_twice() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_pull(O, R, 40, "dave", "s40");
     gh.inject(Fault::new("PUT", "/pulls/40/merge", 500).perform_first());
     gh.set_labels_by(O, R, 40, &["intent-to-merge"], "alice");
@@ -363,7 +327,7 @@ async fn a_500_to_a_merge_that_happened_is_not_merged_twice() {
 #[tokio::test]
 async fn rate_limits_are_waited_out_as_told() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_pull(O, R, 41, "dave", "s41");
     gh.inject(Fault::new("PUT", "/pulls/41/merge", 429).header("retry-after", "2"));
     gh.set_labels_by(O, R, 41, &["intent-to-merge"], "alice");
@@ -392,7 +356,7 @@ async fn rate_limits_are_waited_out_as_told() {
 #[tokio::test]
 async fn a_second_intent_label_is_answered_in_the_status_comment() {
     let gh = world("window: 1h\n").await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 42, "s42").await;
     gh.set_labels_by(O, R, 42, &["intent-to-merge", "intent-to-close"], "bob");
     assert_eq!(
@@ -410,7 +374,7 @@ async fn a_second_intent_label_is_answered_in_the_status_comment() {
 #[tokio::test]
 async fn cancel_by_the_author_ends_and_removes_the_label() {
     let gh = world("window: 1h\n").await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 43, "s43").await;
     comment(&gh, &t, 43, "bob", "/cancel").await; // a writer, not the author: a concern
     wait(&gh, "concern", 5, |g| {
@@ -443,7 +407,7 @@ async fn the_owners_shared_configuration_is_used_and_read_conditionally() {
         "window: 2s\nintents:\n  intent-to-ship: { action: accept, add_label: shipped }\n",
     );
     gh.set_permission(O, R, "alice", "maintain");
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_issue(O, R, 44, "dave");
     gh.set_labels_by(O, R, 44, &["intent-to-ship"], "alice");
     assert_eq!(
@@ -488,7 +452,7 @@ async fn a_disallowed_merge_method_is_replaced_by_the_next_allowed_one() {
         world("window: 2s\nintents:\n  intent-to-merge: { action: merge, merge_method: merge }\n")
             .await;
     gh.set_repo_merge_methods(O, R, false, true, true);
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 46, "s46").await;
     wait(&gh, "merged", 10, |g| g.merges(O, R, 46).len() == 1).await;
     assert_eq!(gh.merges(O, R, 46)[0]["merge_method"], "squash");
@@ -498,7 +462,7 @@ async fn a_disallowed_merge_method_is_replaced_by_the_next_allowed_one() {
 #[tokio::test]
 async fn a_409_at_merge_time_restarts_the_window_for_the_new_head() {
     let gh = world(WINDOW).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 47, "s47").await;
     gh.inject(
         Fault::new("PUT", "/pulls/47/merge", 409)
@@ -522,7 +486,7 @@ async fn a_409_at_merge_time_restarts_the_window_for_the_new_head() {
 #[tokio::test]
 async fn extend_moves_the_close_later_without_objecting() {
     let gh = world("window: 2s\n").await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 48, "s48").await;
     comment(&gh, &t, 48, "bob", "/extend 1h").await;
     wait(&gh, "extension shown", 5, |g| {
@@ -561,7 +525,7 @@ async fn business_days_skip_holidays() {
         holidays.join(", ")
     );
     let gh = world(&config).await;
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 49, "s49").await;
     assert!(
         status(&gh, 49).contains("Only Monday to Friday"),

@@ -6,11 +6,8 @@ use std::process::Command;
 
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
-use crate::support::tacit::{Db, Tacit, TestDb, wait};
-
-const O: &str = "octo";
-const R: &str = "repo";
-const MARKER: &str = "<!-- tacit:intent -->";
+use crate::support::tacit::{Db, wait};
+use crate::support::world::{O, R, comment, open_pr, start, status};
 
 async fn world(config: Option<&str>) -> FakeGitHub {
     let gh = FakeGitHub::start().await;
@@ -29,52 +26,17 @@ async fn world(config: Option<&str>) -> FakeGitHub {
     gh
 }
 
-async fn start(gh: &FakeGitHub) -> (TestDb, Tacit) {
-    let db = TestDb::new(Db::Sqlite).await;
-    let t = Tacit::start(gh, &db).await;
-    (db, t)
-}
-
-fn status(gh: &FakeGitHub, n: u64) -> String {
-    gh.comments(O, R, n)
-        .into_iter()
-        .find(|c| c.body.starts_with(MARKER))
-        .map(|c| c.body)
-        .unwrap_or_default()
-}
-
-async fn open_pr(gh: &FakeGitHub, t: &Tacit, n: u64) {
-    let sha = format!("s{n}");
-    gh.add_pull(O, R, n, "dave", &sha);
-    gh.set_labels_by(O, R, n, &["intent-to-merge"], "alice");
-    assert_eq!(
-        t.deliver(&d::pr_labeled(O, R, n, "intent-to-merge", "alice", &sha))
-            .await,
-        202
-    );
-    wait(gh, "status comment", 5, |g| !status(g, n).is_empty()).await;
-}
-
-async fn comment(gh: &FakeGitHub, t: &Tacit, n: u64, who: &str, body: &str) {
-    let id = gh.add_comment(O, R, n, who, body);
-    assert_eq!(
-        t.deliver(&d::comment_created(O, R, n, true, id, who, body))
-            .await,
-        202
-    );
-}
-
 #[tokio::test]
 async fn notify_mentions_people_in_the_request_that_creates_the_status_comment() {
     let gh = world(Some("window: 1h\nnotify: [bob, \"@octo/reviewers\"]\n")).await;
-    let (_db, t) = start(&gh).await;
-    open_pr(&gh, &t, 40).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 40, "s40").await;
     let created: Vec<String> = gh
         .requests()
         .into_iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/issues/40/comments"))
         .filter_map(|r| r.body["body"].as_str().map(str::to_string))
-        .filter(|body| body.starts_with(MARKER))
+        .filter(|body| body.starts_with("<!-- tacit:intent -->"))
         .collect();
     assert_eq!(created.len(), 1, "{created:?}");
     assert_eq!(
@@ -93,8 +55,8 @@ async fn only_approvers_and_active_team_members_count_toward_early_proceed() {
     let gh = world(Some(APPROVERS)).await;
     gh.set_team_member(O, "release", "frank", "active");
     gh.set_team_member(O, "release", "bob", "pending");
-    let (_db, t) = start(&gh).await;
-    open_pr(&gh, &t, 41).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 41, "s41").await;
     // bob may object, but his team invitation is pending: not counted, and told why.
     comment(&gh, &t, 41, "bob", "/approve").await;
     wait(&gh, "bob's approval listed as not counted", 5, |g| {
@@ -127,8 +89,8 @@ async fn a_team_approver_who_left_the_team_no_longer_counts_when_tacit_acts() {
     ))
     .await;
     gh.set_team_member(O, "release", "frank", "active");
-    let (_db, t) = start(&gh).await;
-    open_pr(&gh, &t, 42).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 42, "s42").await;
     comment(&gh, &t, 42, "frank", "/approve").await;
     wait(&gh, "frank's approval", 5, |g| {
         status(g, 42).contains("**Approvals (1):** @frank")
@@ -157,8 +119,8 @@ async fn act_within_is_shown_in_the_status_comment() {
         "window: 1h\ntimezone: America/New_York\nact_within: \"09:00-17:00\"\n",
     ))
     .await;
-    let (_db, t) = start(&gh).await;
-    open_pr(&gh, &t, 43).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 43, "s43").await;
     let text = status(&gh, 43);
     assert!(
         text.contains("tacit acts only from 09:00 to 17:00 (America/New_York)"),
@@ -177,8 +139,8 @@ async fn the_repository_file_is_laid_over_the_owners_shared_file() {
         ".github/tacit.yml",
         "window: 5h\nnotify: [bob]\nintents:\n  intent-to-merge: { action: merge }\n",
     );
-    let (_db, t) = start(&gh).await;
-    open_pr(&gh, &t, 44).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 44, "s44").await;
     let text = status(&gh, 44);
     assert!(
         text.contains(
@@ -229,8 +191,8 @@ async fn the_repository_file_is_laid_over_the_owners_shared_file() {
 #[tokio::test]
 async fn without_any_file_the_status_comment_says_where_a_shared_one_would_count() {
     let gh = world(None).await;
-    let (_db, t) = start(&gh).await;
-    open_pr(&gh, &t, 47).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
+    open_pr(&gh, &t, 47, "s47").await;
     let text = status(&gh, 47);
     assert!(
         text.contains("Configuration: the defaults (a 3d window")
@@ -250,7 +212,7 @@ async fn a_broken_shared_file_is_named_with_line_and_column() {
         ".github/tacit.yml",
         "window: 1h\nnotify: [-x]\n",
     );
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     gh.add_pull(O, R, 48, "dave", "s48");
     gh.set_labels_by(O, R, 48, &["intent-to-merge"], "alice");
     assert_eq!(
@@ -279,7 +241,7 @@ async fn installing_creates_missing_intent_labels_and_leaves_existing_ones_alone
         "intents:\n  ship-it: { action: merge, window: 2d }\n",
     );
     gh.add_repo_label(O, R, "Intent-To-Merge");
-    let (_db, t) = start(&gh).await;
+    let (_db, t) = start(&gh, Db::Sqlite).await;
     assert_eq!(
         t.deliver(&d::installation_created(&["octo/repo"])).await,
         202

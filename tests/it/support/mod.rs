@@ -6,3 +6,4 @@ pub mod deliveries;
 pub mod fake_github;
 pub mod keys;
 pub mod tacit;
+pub mod world;
