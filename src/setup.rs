@@ -73,7 +73,7 @@ const NEEDED_PERMISSIONS: [(&str, &str); 8] = [
     ("metadata", "read"),
     ("members", "read"),
 ];
-const NEEDED_EVENTS: [&str; 8] = [
+const NEEDED_EVENTS: [&str; 9] = [
     "issues",
     "issue_comment",
     "pull_request",
@@ -82,6 +82,7 @@ const NEEDED_EVENTS: [&str; 8] = [
     "check_run",
     "status",
     "label",
+    "push",
 ];
 
 /// How long GitHub may take to answer the exchange.
