@@ -201,11 +201,13 @@ fn backup(args: &[String]) -> ExitCode {
         eprintln!("tacit backup: give one path for the copy\n\n{USAGE}");
         return ExitCode::from(2);
     };
-    let _ = dotenvy::dotenv();
-    let url = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "sqlite://tacit.db".into());
+    let url = match crate::settings::DatabaseSettings::from_env() {
+        Ok(s) => s.database_url,
+        Err(e) => {
+            eprintln!("tacit backup: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -237,24 +239,23 @@ fn healthcheck() -> ExitCode {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
     use std::time::Duration;
 
-    let _ = dotenvy::dotenv();
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let port = var("PORT").unwrap_or_else(|| "3000".into());
-    let Ok(port) = port.trim().parse::<u16>() else {
-        eprintln!("tacit healthcheck: PORT must be a port number, got {port:?}");
-        return ExitCode::from(2);
-    };
-    let host = var("HOST").unwrap_or_else(|| "0.0.0.0".into());
-    let ip = match host.trim().trim_matches(['[', ']']).parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        Ok(IpAddr::V6(ip)) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        Ok(ip) => ip,
-        Err(_) => {
-            eprintln!("tacit healthcheck: HOST must be an IP address, got {host:?}");
+    let addr = match crate::settings::serve_address_from_env() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("tacit healthcheck: {e:#}");
             return ExitCode::from(2);
         }
     };
-    let addr = SocketAddr::new(ip, port);
+    // A server on every interface answers on loopback.
+    let addr = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    };
     // Within the image's HEALTHCHECK timeout (5 s).
     let timeout = Duration::from_secs(2);
     let answer = (|| -> std::io::Result<String> {

@@ -308,6 +308,14 @@ fn database_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<String>
     Ok(database_url)
 }
 
+/// Where `tacit serve` listens, as it reads it (`.env`, then the environment): for
+/// `tacit healthcheck`, which needs nothing else.
+pub fn serve_address_from_env() -> anyhow::Result<SocketAddr> {
+    let _ = dotenvy::dotenv();
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    listen_address(&get, "0.0.0.0")
+}
+
 /// `HOST` (an IP address, default `default_host`) and `PORT` (default 3000).
 fn listen_address(
     get: &impl Fn(&str) -> Option<String>,
