@@ -1211,6 +1211,17 @@ mod tests {
         assert_eq!(events, NEEDED_EVENTS);
     }
 
+    /// An event tacit subscribes to is counted under its own name in the metrics.
+    #[test]
+    fn every_needed_event_has_its_own_metrics_series() {
+        for event in NEEDED_EVENTS {
+            assert!(
+                crate::webhook::KNOWN_EVENTS.contains(&event),
+                "{event} would be counted as `other`"
+            );
+        }
+    }
+
     #[test]
     fn the_manifest_gets_the_callback_and_the_webhook() {
         let manifest = Manifest::parse(BUILTIN_APP_YML).unwrap();

@@ -46,6 +46,7 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "ping",
     "pull_request",
     "pull_request_review",
+    "push",
     "status",
 ];
 
