@@ -35,7 +35,8 @@ impl Engine {
             self.forget_config(repo);
             return Ok(());
         }
-        if !p.touches_config() || sha.bytes().all(|b| b == b'0') {
+        // `route` only gets here for pushes that touch the file (`needs_processing`).
+        if sha.bytes().all(|b| b == b'0') {
             return Ok(()); // a deleted branch has no commit to check
         }
         let file = self.gh.file_at(inst, repo, CONFIG_PATH, sha).await?;
