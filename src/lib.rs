@@ -8,10 +8,10 @@
 pub mod cli;
 pub mod clock;
 pub mod core;
-pub mod dashboard;
 pub mod decisions;
 pub mod engine;
 pub mod github;
+pub mod http;
 pub mod metrics;
 pub mod server;
 pub mod settings;

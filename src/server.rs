@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
-use crate::dashboard::{self, Token};
+use crate::http::dashboard::{self, Token};
 use crate::engine::Engine;
 use crate::github::GitHub;
 use crate::metrics::Metrics;

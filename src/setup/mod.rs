@@ -37,7 +37,7 @@ use crate::settings::SetupSettings;
 
 /// `app.yml` as it was when this binary was built: used when the working directory has
 /// none (a container, an installed binary), so that setup works anywhere.
-pub const BUILTIN_APP_YML: &str = include_str!("../app.yml");
+pub const BUILTIN_APP_YML: &str = include_str!("../../app.yml");
 
 /// Where GitHub sends the browser back to, on the local server.
 pub const CALLBACK_PATH: &str = "/setup/callback";

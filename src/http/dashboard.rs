@@ -17,8 +17,8 @@ use std::sync::LazyLock;
 
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
-use http::HeaderValue;
-use http::header::{self, HeaderName};
+use axum::http::HeaderValue;
+use axum::http::header::{self, HeaderName};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 

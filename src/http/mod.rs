@@ -1,0 +1,3 @@
+//! What tacit shows to people's browsers.
+
+pub mod dashboard;
