@@ -1671,15 +1671,9 @@ impl RemoveLabel {
     }
 }
 
-/// A role's name as GitHub spells it.
+/// A role's name as GitHub spells it ([`Role::as_str`], the one map).
 pub fn role_str(r: Role) -> &'static str {
-    match r {
-        Role::Read => "read",
-        Role::Triage => "triage",
-        Role::Write => "write",
-        Role::Maintain => "maintain",
-        Role::Admin => "admin",
-    }
+    r.as_str()
 }
 
 /// The history entry of a new objection.
