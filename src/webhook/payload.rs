@@ -87,12 +87,6 @@ pub struct Repo {
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct Item {
     pub number: u64,
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub user: Option<User>,
-    #[serde(default)]
-    pub labels: Option<Vec<LabelRef>>,
     /// Present on an issue that is a pull request.
     #[serde(default)]
     pub pull_request: Option<serde_json::Value>,
@@ -100,8 +94,6 @@ pub struct Item {
     pub merged: Option<bool>,
     #[serde(default)]
     pub head: Option<crate::github::GitRef>,
-    #[serde(default)]
-    pub html_url: Option<String>,
     /// GitHub's time of the item's last change: for a `labeled` delivery, when the
     /// label was added (the best time the payload carries).
     #[serde(default)]
