@@ -279,10 +279,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// Begin a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a read-then-write never fails to upgrade its lock.
     async fn write_tx(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
@@ -402,13 +398,6 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
-    }
-
-    pub async fn count_deliveries(&self) -> anyhow::Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM deliveries")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<i64, _>("n")?)
     }
 
     /// Claim up to `limit` runnable deliveries, oldest first. A delivery is runnable
