@@ -572,3 +572,84 @@ async fn serves_on_a_database_the_next_release_migrated_sqlite() {
 async fn serves_on_a_database_the_next_release_migrated_postgres() {
     serves_on_a_database_the_next_release_migrated(Db::Postgres).await;
 }
+
+// ---------------------------------------------------------------------------
+// A row this release cannot read
+
+/// After a rollback, rows the newer release wrote may hold a variant this release does
+/// not know. Each such row holds up only itself: the claims and lists around it go on.
+async fn an_unreadable_row_holds_up_only_itself(kind: Db) {
+    let db = TestDb::new(kind).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let now = at(0, 0).as_millisecond();
+    for (id, number) in [("a", 1), ("b", 2)] {
+        let mut w = opened(id, number);
+        w.effects = vec![remove_label("intent-to-close")];
+        assert_eq!(
+            store.write(Some(&w), &Cause::None, now).await.unwrap(),
+            WriteOutcome::Written
+        );
+    }
+    // The newer release left intent b in a phase, and b's effect of a kind, that this
+    // release has never heard of; both are due now.
+    let pool = AnyPool::connect(&db.url).await.unwrap();
+    let mut state: serde_json::Value =
+        serde_json::from_str(&codec::encode_intent(&opened("b", 2).intent).unwrap()).unwrap();
+    state["phase"] = "a_phase_from_the_future".into();
+    sqlx::query("UPDATE intents SET state = $1, due_at = $2 WHERE id IN ('a', 'b')")
+        .bind(state.to_string())
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE intents SET state = $1 WHERE id = 'a'")
+        .bind(codec::encode_intent(&opened("a", 1).intent).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE effects SET effect = $1 WHERE intent_id = 'b'")
+        .bind(r#"{"v":1,"kind":"an_effect_from_the_future"}"#)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let open = store.open_intents(Some("octo/repo")).await.unwrap();
+    assert_eq!(
+        open.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a"]
+    );
+    let (sorted, truncated) = store.open_intents_sorted(10).await.unwrap();
+    assert_eq!(sorted.len(), 1);
+    assert!(!truncated);
+    let due = store
+        .claim_due_intents("me", now, std::time::Duration::from_secs(60), 10)
+        .await
+        .expect("a batch with an unreadable row is claimed");
+    assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    let effects = store
+        .claim_effects("me", now, std::time::Duration::from_secs(60), 10)
+        .await
+        .expect("a batch with an unreadable effect is claimed");
+    assert_eq!(
+        effects
+            .iter()
+            .map(|(e, _)| e.intent_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
+    assert_eq!(effects[0].0.effect, remove_label("intent-to-close"));
+    // The unreadable intent is still there, for a release that can read it.
+    assert!(store.intent("b").await.is_err());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_row_holds_up_only_itself_sqlite() {
+    an_unreadable_row_holds_up_only_itself(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_unreadable_row_holds_up_only_itself_postgres() {
+    an_unreadable_row_holds_up_only_itself(Db::Postgres).await;
+}
