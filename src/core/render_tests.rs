@@ -5,7 +5,10 @@
 use super::*;
 use crate::core::commands::Command;
 use crate::core::config::RepoConfig;
-use crate::core::intent::{Actor, Approval, Concern, Event, Objection, Opening, Refusal, Source};
+use crate::core::intent::{
+    Actor, Approval, ApprovalEnd, Asked, Concern, ConfigProblem, Event, MergeRefusal, NotCounted,
+    NotOpened, Objection, ObjectionEnd, Opening, Outcome, Phase, Record, Refusal, Source,
+};
 use proptest::prelude::*;
 use pulldown_cmark::{Event as Md, Options, Parser, Tag, TagEnd};
 
@@ -425,9 +428,15 @@ fn intent_of(p: &People) -> Intent {
         n += 1;
         intent.concerns.push(Concern {
             who: who.clone(),
-            what: format!("/object: {what}"),
-            why: "needs write permission (has read)".into(),
             url: Some(comment_url(n)),
+            asked: Some(Asked::Object {
+                reason: what.clone(),
+            }),
+            reason: Some(NotCounted::Permission {
+                needs: Role::Write,
+                has: Some(Role::Read),
+            }),
+            ..Concern::default()
         });
     }
     for who in &p.approvals {
@@ -464,6 +473,7 @@ fn intent_of(p: &People) -> Intent {
             attempts: 1,
             soon: false,
             nudged: false,
+            cause: None,
         });
     }
     let text = p.outcome_text.clone();
@@ -485,10 +495,17 @@ fn intent_of(p: &People) -> Intent {
             merged: true,
         }),
         7 => Some(Outcome::AuthorLostPermission { author: who }),
-        8 => Some(Outcome::Refused { reason: text }),
-        9 => Some(Outcome::GaveUp { reason: text }),
+        8 => Some(Outcome::Refused {
+            reason: text,
+            cause: None,
+        }),
+        9 => Some(Outcome::GaveUp {
+            reason: String::new(),
+            last: Some(MergeRefusal::GitHub { message: text }),
+        }),
         10 => Some(Outcome::NotOpened {
-            message: not_opened(&NotOpened::NoPermission {
+            message: String::new(),
+            why: Some(NotOpened::NoPermission {
                 label: text,
                 who,
                 needs: Role::Write,
@@ -558,9 +575,18 @@ proptest! {
         prop_assert!(found.is_empty(), "check run: {found:?}\n{}", check.summary);
 
         for note in [
-            not_opened(&NotOpened::NotAPullRequest { label: p.label.clone() }),
+            not_opened(&NotOpened::NotAPullRequest {
+                label: p.label.clone(),
+                for_issues: vec![p.label.clone(), p.outcome_text.clone()],
+            }),
             not_opened(&NotOpened::ItemClosed { label: p.label.clone() }),
-            config_problem(&p.label, &p.outcome_text),
+            config_problem(
+                &p.label,
+                &ConfigProblem::Invalid {
+                    file: "o/r/.github/tacit.yml".into(),
+                    error: p.outcome_text.clone(),
+                },
+            ),
         ] {
             let found = injected(&note, &logins, &urls);
             prop_assert!(found.is_empty(), "note: {found:?}\n{note}");
@@ -717,7 +743,9 @@ fn a_reason_cannot_end_the_record_and_round_trips() {
         false,
         "alice",
         at(),
-        "nothing".into(),
+        NotOpened::ItemClosed {
+            label: "intent-to-merge".into(),
+        },
     );
     let text = outcome_comment_at(&not_opened_intent, ID, Some(place));
     assert!(
@@ -791,4 +819,45 @@ fn the_documented_record_is_the_rendered_one() {
         guide.lines().any(|l| l == record),
         "docs/user-guide.md shows an old record; copy it from the snapshot:\n{record}"
     );
+}
+
+#[test]
+fn fixed_durations_are_written_from_their_constants() {
+    use crate::core::intent::{CARRY_OVER, MAX_EXTENSION, MERGE_RETRY_INTERVAL};
+    use std::time::Duration;
+    assert_eq!(words(MERGE_RETRY_INTERVAL), "15 minutes");
+    assert_eq!(words(MAX_EXTENSION), "14 days");
+    assert_eq!(words(CARRY_OVER), "30 days");
+    assert_eq!(words(Duration::from_secs(3600)), "1 hour");
+    assert_eq!(words(Duration::from_secs(90)), "90 seconds");
+    assert_eq!(words(Duration::ZERO), "0 seconds");
+    // No rendering restates them: every one is formatted from the `const`.
+    let sources = [
+        include_str!("render.rs"),
+        include_str!("render/status.rs"),
+        include_str!("render/notes.rs"),
+        include_str!("render/outcome.rs"),
+        include_str!("render/record.rs"),
+        include_str!("render/check_run.rs"),
+        include_str!("render/config_check.rs"),
+    ];
+    for literal in [
+        "15 minutes",
+        "14 days",
+        "30 days",
+        "7 days",
+        "every 15",
+        "within 30",
+    ] {
+        for source in sources {
+            let code: Vec<&str> = source
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            assert!(
+                !code.iter().any(|l| l.contains(literal)),
+                "a rendering restates {literal:?}: format it from its constant"
+            );
+        }
+    }
 }
