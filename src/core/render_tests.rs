@@ -821,6 +821,192 @@ fn the_documented_record_is_the_rendered_one() {
     );
 }
 
+// ---------------------------------------------------------------------------
+// The examples in docs/user-guide.md are renderings: each excerpt below is taken from
+// what tacit renders, and the guide must show it, quoted, exactly.
+
+const GUIDE: &str = include_str!("../../docs/user-guide.md");
+
+/// `text` as a Markdown block quote, as the guide shows renderings.
+fn quoted(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                ">".to_string()
+            } else {
+                format!("> {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The guide shows `excerpts` of `rendered` (each a run of whole lines of it), quoted,
+/// with a `> …` line between two excerpts.
+fn documented(what: &str, rendered: &str, excerpts: &[&str]) {
+    for e in excerpts {
+        assert!(
+            rendered
+                .lines()
+                .collect::<Vec<_>>()
+                .windows(e.lines().count())
+                .any(|w| w.join("\n") == *e),
+            "{what}: not whole lines of the rendering:\n{e}\n---\n{rendered}"
+        );
+    }
+    let shown = excerpts
+        .iter()
+        .map(|e| quoted(&unlinked(e)))
+        .collect::<Vec<_>>()
+        .join("\n>\n> …\n>\n");
+    assert!(
+        GUIDE.contains(&format!("\n{shown}\n")),
+        "docs/user-guide.md lacks the example of {what}; copy it from the rendering:\n{shown}"
+    );
+}
+
+/// The guide links to nothing outside the repository: the link that shows a time in
+/// the reader's own zone is shown as its text, as in "(in your time zone)".
+fn unlinked(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("](https://www.timeanddate.com/") {
+        let open = rest[..i].rfind('[').expect("a link's text");
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..i]);
+        let close = rest[i..].find(')').expect("a link's end");
+        rest = &rest[i + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The lines of `text` from the one starting with `from` to the one starting with `to`.
+fn lines_between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
+    let start = text.find(&format!("\n{from}")).map(|i| i + 1).expect(from);
+    let rest = &text[start..];
+    let end = if rest.starts_with(to) {
+        0
+    } else {
+        rest.find(&format!("\n{to}")).map(|i| i + 1).expect(to)
+    };
+    let end = end + rest[end..].find('\n').unwrap_or(rest.len() - end);
+    &rest[..end]
+}
+
+fn opened(config: &RepoConfig, at: Timestamp) -> Intent {
+    let mut intent = Intent::open(Opening {
+        policy: config.policy("intent-to-merge").unwrap(),
+        is_pull: true,
+        item_author: "carol".into(),
+        author: "alice".into(),
+        at,
+        now: at,
+        head_sha: Some("sha-0".into()),
+        carried: Vec::new(),
+    })
+    .0;
+    intent.handle(
+        Event::Noticed {
+            at,
+            comment: Some(1),
+        },
+        at,
+    );
+    intent
+}
+
+fn acme_config() -> RepoConfig {
+    RepoConfig::layered(
+        Some(crate::core::config::ConfigFile {
+            name: "acme/.github/.github/tacit.yml",
+            text: "timezone: Europe/Berlin\nnotify: [\"@acme/maintainers\"]\n",
+        }),
+        Some(crate::core::config::ConfigFile {
+            name: "acme/widget/.github/tacit.yml",
+            text: "window: 24h\n",
+        }),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_documented_status_comment_endings_are_rendered_ones() {
+    let t: Timestamp = "2026-11-24T13:00:00Z".parse().unwrap();
+    let text = status_comment(&opened(&acme_config(), t), ID, t);
+    let end = lines_between(&text, "<sub>Configuration:", "cc ");
+    documented("the files in force and notify", &text, &[end]);
+    let config = RepoConfig::parse("notify: [alice, \"@acme/maintainers\"]\n").unwrap();
+    let text = status_comment(&opened(&config, t), ID, t);
+    documented("notify", &text, &["cc @alice @acme/maintainers"]);
+}
+
+#[test]
+fn the_documented_act_within_status_is_a_rendered_one() {
+    let config = RepoConfig::parse(
+        "timezone: America/New_York\nbusiness_days: true\nact_within: \"09:00-17:00\"\nwindow: 24h\n",
+    )
+    .unwrap();
+    // Thursday 18:00 in New York: 24 business hours end on Friday at 18:00, after hours.
+    let t: Timestamp = "2026-11-19T23:00:00Z".parse().unwrap();
+    let text = status_comment(&opened(&config, t), ID, t);
+    let window = lines_between(&text, "The window closes", "Only Monday");
+    let hours = lines_between(&text, "tacit acts only", "tacit acts only");
+    documented("act_within", &text, &[window, hours]);
+}
+
+/// A merge refused by GitHub on Tuesday 2026-11-24 at 13:00 UTC.
+fn refused(message: &str) -> (Intent, Timestamp) {
+    let t: Timestamp = "2026-11-24T13:00:00Z".parse().unwrap();
+    let mut intent = opened(&RepoConfig::default(), t);
+    let done = t + jiff::SignedDuration::from_hours(72);
+    intent.handle(Event::Due, done);
+    intent.handle(
+        Event::Verified(crate::core::intent::Facts {
+            open: true,
+            label_present: true,
+            head_sha: Some("sha-0".into()),
+            draft: false,
+            author_role: Some(Role::Write),
+            valid_approvers: Default::default(),
+        }),
+        done,
+    );
+    intent.handle(
+        Event::MergeResult(crate::core::intent::MergeResult::Refused {
+            message: message.into(),
+            soon: false,
+        }),
+        done,
+    );
+    (intent, done)
+}
+
+#[test]
+fn the_documented_waiting_and_give_up_comments_are_rendered_ones() {
+    let (mut intent, since) = refused("Required status check \"ci\" is failing.");
+    let waiting = waiting_comment(&intent, ID, since);
+    let body = waiting.split_once('\n').unwrap().1.trim_end();
+    documented("the comment when a refused merge waits", &waiting, &[body]);
+
+    let later = since + jiff::SignedDuration::from_hours(7 * 24 + 1);
+    intent.handle(Event::Due, later);
+    assert!(matches!(intent.outcome, Some(Outcome::GaveUp { .. })));
+    let comment = outcome_comment(&intent, ID);
+    let sentence = comment.lines().nth(1).unwrap();
+    documented("the give-up comment", &comment, &[sentence]);
+}
+
+#[test]
+fn the_documented_config_check_is_a_rendered_one() {
+    let file = "acme/widget/.github/tacit.yml";
+    let err = RepoConfig::parse("window: 24h\napprovals: two\n").unwrap_err();
+    let (ok, view) = config_check(file, true, Err(&err));
+    assert!(!ok);
+    let shown = format!("**{}**\n\n{}", view.title, view.summary);
+    documented("the tacit/config check run", &shown, &[&shown]);
+}
+
 #[test]
 fn fixed_durations_are_written_from_their_constants() {
     use crate::core::intent::{CARRY_OVER, MAX_EXTENSION, MERGE_RETRY_INTERVAL};
