@@ -4318,3 +4318,62 @@ mod history {
         assert!(text.contains("<!-- tacit:record {"), "{text}");
     }
 }
+
+/// `status()` is the one derivation of where an intent stands; the check run's
+/// conclusion maps from it.
+#[test]
+fn status_is_derived_once_and_the_check_maps_from_it() {
+    let mut intent = merge_intent();
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Open, CheckState::Open)
+    );
+    intent.handle(Event::Due, at_h(72));
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Verifying, CheckState::Open)
+    );
+
+    let (mut intent, now) = acting_merge_intent();
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Merging, CheckState::Success)
+    );
+    // An objection raised while the merge is in flight shows.
+    intent.handle(object("bob", "stop", 77, now), now);
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Blocked, CheckState::Blocked)
+    );
+
+    let (mut intent, now) = acting_merge_intent();
+    let refused = MergeResult::Refused {
+        message: "checks".into(),
+        soon: false,
+    };
+    intent.handle(Event::MergeResult(refused), now);
+    assert_eq!(intent.status(), Status::WaitingForGitHub);
+    assert_eq!(intent.check(), CheckState::Waiting);
+
+    let mut intent = merge_intent();
+    intent.draft_wait = true;
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::WaitingForDraft, CheckState::Waiting)
+    );
+
+    let (mut intent, now) = acting_merge_intent();
+    intent.handle(Event::MergeResult(MergeResult::PullClosed), now);
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Ended, CheckState::Failure)
+    );
+    let cause = Some(MergeRefusal::PullClosed);
+    assert_eq!(
+        intent.outcome,
+        Some(Outcome::Refused {
+            reason: String::new(),
+            cause
+        })
+    );
+}
