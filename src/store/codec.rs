@@ -24,6 +24,10 @@
 //!   configuration's value). Fields inside enum variants (`Outcome`, `Effect`) have
 //!   no container default: a field added there needs its own `#[serde(default)]`.
 //! - **Never rename or retype a field**; add a new one, keep reading the old one.
+//!   So where earlier releases stored sentences (notices, concerns, refusal and
+//!   give-up reasons, "not opened" notes), the facts that replaced them are new
+//!   fields beside the old strings, which are still read (and shown as they are) and
+//!   written empty: an additive change, format 1 still.
 //!   Removing a field is adding nothing: old rows still carry it and are read.
 //! - **New enum variants** (a phase, an outcome, an effect) cannot be read by an
 //!   older binary: a rollback fails on every row that holds one. Ship the reading
