@@ -471,9 +471,7 @@ impl Engine {
                 })]);
             }
             if pull.state != "open" {
-                return Done::Events(vec![Event::MergeResult(MergeResult::Fatal {
-                    message: "the pull request was closed".into(),
-                })]);
+                return Done::Events(vec![Event::MergeResult(MergeResult::PullClosed)]);
             }
         }
         // The configured method (or `merge`) first, without asking which methods the
@@ -558,13 +556,13 @@ impl Engine {
                 }
             }
         }
-        Done::Events(vec![Event::MergeResult(MergeResult::Refused {
-            message: if last_refusal.is_empty() {
-                "no merge method is allowed on this repository".into()
-            } else {
-                last_refusal
-            },
-            soon: false,
+        Done::Events(vec![Event::MergeResult(if last_refusal.is_empty() {
+            MergeResult::NoMergeMethod
+        } else {
+            MergeResult::Refused {
+                message: last_refusal,
+                soon: false,
+            }
         })])
     }
 }

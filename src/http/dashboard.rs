@@ -21,7 +21,8 @@ use base64::Engine as _;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::core::intent::{Intent, Phase};
+use crate::core::intent::{Intent, Status};
+use crate::core::render;
 use crate::http::html::escape;
 use crate::http::secret::Secret;
 use crate::store::IntentRow;
@@ -236,7 +237,7 @@ fn row_html(s: &mut String, page: &Page<'_>, row: &IntentRow) {
             "<div class=\"muted\">GitHub refused the merge ({} attempt{}): {}</div>",
             r.attempts,
             plural(r.attempts as usize),
-            escape(&one_line(&r.message))
+            escape(&one_line(render::refusal_words(&r.refused())))
         );
     }
     if page.frozen.contains(&row.installation_id) {
@@ -255,16 +256,18 @@ fn row_html(s: &mut String, page: &Page<'_>, row: &IntentRow) {
     s.push_str("</tr>\n");
 }
 
-/// The phase's CSS class and the words for it.
+/// The state's CSS class and the words for it, from [`Intent::status`] (as the status
+/// comment and the check run).
 fn phase(intent: &Intent) -> (&'static str, &'static str) {
-    match intent.phase {
-        Phase::Open if !intent.objections.is_empty() => ("blocked", "blocked"),
-        Phase::Open if intent.refusal.is_some() => ("waiting", "waiting to merge"),
-        Phase::Open => ("open", "open"),
-        Phase::Verifying => ("verifying", "verifying"),
-        Phase::Acting => ("acting", "acting"),
+    match intent.status() {
+        Status::Blocked => ("blocked", "blocked"),
+        Status::WaitingForGitHub => ("waiting", "waiting to merge"),
+        Status::WaitingForDraft => ("waiting", "waiting for the draft"),
+        Status::Open => ("open", "open"),
+        Status::Verifying => ("verifying", "verifying"),
+        Status::Merging => ("acting", "acting"),
         // Not listed as open; shown truthfully if it ever is.
-        Phase::Done => ("done", "done"),
+        Status::Ended => ("done", "done"),
     }
 }
 
@@ -442,7 +445,7 @@ footer { margin-top: 8px; color: var(--muted); font-size: 12px; }
 mod tests {
     use super::*;
     use crate::core::config::RepoConfig;
-    use crate::core::intent::{Approval, Objection, Opening, Refusal, Source};
+    use crate::core::intent::{Approval, Objection, Opening, Phase, Refusal, Source};
     use jiff::SignedDuration;
 
     fn ts(s: &str) -> Timestamp {
@@ -636,6 +639,7 @@ mod tests {
             attempts: 2,
             soon: false,
             nudged: false,
+            ..Refusal::default()
         });
         let mut no_early = row("o/r", 4, "intent-to-close", false);
         no_early.intent.policy.approvals = 0;
