@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::support::deliveries as d;
 use crate::support::fake_github::{DEFAULT_INSTALLATION, FakeGitHub, Fault};
-use crate::support::tacit::{Db, Tacit, TestDb, wait};
+use crate::support::tacit::{Db, Tacit, TestDb, settings, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -360,6 +360,60 @@ async fn concurrent_lifecycles_share_one_installation_token() {
     t.settle().await;
     assert_eq!(gh.token_mints(DEFAULT_INSTALLATION), 1);
     t.stop().await;
+}
+
+/// Two replicas on one database, each with the configuration cached: the push that
+/// changes the file is processed by one, the label it makes an intent label reaches the
+/// other, which sees the owner's stamp moved and reads the file again. (Each replica
+/// only works when woken by its own deliveries here, so which one does what is fixed.)
+#[tokio::test]
+async fn a_push_one_replica_saw_reaches_the_others() {
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_permission(O, R, "alice", "maintain");
+    gh.add_issue(O, R, 7, "dave");
+    let db = TestDb::new(Db::Postgres).await;
+    let replica = || {
+        let mut s = settings(&gh, &db.url);
+        s.tuning.max_idle = Duration::from_secs(120);
+        Tacit::start_with(s)
+    };
+    let (a, b) = (replica().await, replica().await);
+    settle(&gh, Duration::from_millis(700)).await;
+    let from = gh.requests().len();
+    gh.set_labels_by(O, R, 7, &["ship-it"], "alice");
+    assert_eq!(
+        b.deliver(&d::issue_labeled(O, R, 7, "ship-it", "alice"))
+            .await,
+        202
+    );
+    b.settle().await;
+    assert_eq!(gh.requests().len(), from, "b has the configuration cached");
+
+    gh.set_file(
+        O,
+        R,
+        ".github/tacit.yml",
+        "window: 2s\nintents:\n  ship-it: { action: close }\n",
+    );
+    let sha = "89abcdef0123456789abcdef0123456789abcdef";
+    let push = d::push(O, R, "main", sha, &[".github/tacit.yml"]);
+    assert_eq!(a.deliver(&push).await, 202);
+    a.settle().await;
+    gh.set_labels_by(O, R, 7, &[], "alice");
+    gh.set_labels_by(O, R, 7, &["ship-it"], "alice");
+    assert_eq!(
+        b.deliver(&d::issue_labeled(O, R, 7, "ship-it", "alice"))
+            .await,
+        202
+    );
+    b.settle().await;
+    wait(&gh, "the status comment", 15, |g| {
+        !g.comments(O, R, 7).is_empty()
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
 }
 
 /// The intent labels are checked once per repository, not at every start: the database
