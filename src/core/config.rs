@@ -480,7 +480,7 @@ fn default_intents() -> Vec<(String, IntentSpec)> {
 }
 
 /// GitHub label names are case-insensitive.
-fn same_label(a: &str, b: &str) -> bool {
+pub fn same_label(a: &str, b: &str) -> bool {
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))

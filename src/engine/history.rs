@@ -47,9 +47,7 @@ impl Engine {
         intent: &Intent,
         mode: Reread,
     ) -> GhResult<History> {
-        let (comments, reviews) = self
-            .conversation(inst, repo, number, intent.is_pull)
-            .await?;
+        let (comments, reviews) = self.conversation(inst, repo, number, intent).await?;
         let mut events = Vec::new();
         let mut approvals_standing = BTreeSet::new();
         for c in &comments {
@@ -133,9 +131,11 @@ impl Engine {
         inst: u64,
         repo: &str,
         number: u64,
-        is_pull: bool,
+        intent: &Intent,
     ) -> GhResult<(Vec<Comment>, Vec<Review>)> {
-        if let Some((comments, reviews)) = self.gh.conversation(inst, repo, number).await? {
+        let is_pull = intent.is_pull;
+        let label = &intent.policy.label;
+        if let Some((comments, reviews)) = self.gh.conversation(inst, repo, number, label).await? {
             return Ok((comments, if is_pull { reviews } else { Vec::new() }));
         }
         let comments = self.gh.comments(inst, repo, number).await?;

@@ -802,14 +802,19 @@ impl GitHub {
     /// with the fields [`comments`](Self::comments) and [`reviews`](Self::reviews) give,
     /// in GitHub's order. It holds other events too, so it is paged by `Link` to its end,
     /// whatever a page holds. `None` when it cannot be used whole (no such endpoint, or
-    /// longer than [`TIMELINE_PAGES`] pages): the caller then reads the two lists.
+    /// longer than [`TIMELINE_PAGES`] pages), or when it does not hold the `labeled`
+    /// event of `label` (the intent's label): GitHub's timeline always does, so an
+    /// answer without it is not a whole timeline, and objections must never be missed
+    /// by trusting one. The caller then reads the two lists.
     pub async fn conversation(
         &self,
         inst: u64,
         repo: &str,
         number: u64,
+        label: &str,
     ) -> GhResult<Option<(Vec<Comment>, Vec<Review>)>> {
         let (mut comments, mut reviews) = (Vec::new(), Vec::new());
+        let mut labeled = false;
         for page in 1..=TIMELINE_PAGES {
             let path = format!("/repos/{repo}/issues/{number}/timeline?per_page=100&page={page}");
             let a = match self
@@ -831,6 +836,12 @@ impl GitHub {
                         serde_json::from_value(event)
                             .map_err(|e| GhError::Decode(format!("timeline review: {e}")))?,
                     ),
+                    Some("labeled") => {
+                        labeled |= event
+                            .pointer("/label/name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|name| crate::core::config::same_label(name, label));
+                    }
                     _ => {}
                 }
             }
@@ -840,7 +851,7 @@ impl GitHub {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|l| l.contains("rel=\"next\""));
             if !more {
-                return Ok(Some((comments, reviews)));
+                return Ok(labeled.then_some((comments, reviews)));
             }
         }
         Ok(None)

@@ -508,7 +508,9 @@ async fn a_comment_heard_before_its_label_is_read_when_the_intent_opens() {
 /// and reviews are read by their own lists, with the same result.
 #[tokio::test]
 async fn a_standing_review_is_found_on_the_timeline_last_page_or_without_it() {
-    for timeline in [true, false] {
+    // The timeline as GitHub answers it; no timeline (404); and a timeline that answers
+    // without the intent label's `labeled` event (a partial one: not to be trusted).
+    for (timeline, partial) in [(true, false), (false, false), (false, true)] {
         let gh = FakeGitHub::start().await;
         gh.add_repo(O, R);
         gh.set_file(O, R, ".github/tacit.yml", "window: 1h\n");
@@ -519,7 +521,13 @@ async fn a_standing_review_is_found_on_the_timeline_last_page_or_without_it() {
             gh.add_comment(O, R, 9, "carol", &format!("note {i}"));
         }
         gh.add_review(O, R, 9, "bob", "CHANGES_REQUESTED", "not like this", "abc");
-        if !timeline {
+        if partial {
+            gh.inject(
+                Fault::new("GET", "/timeline", 200)
+                    .body(serde_json::json!([]))
+                    .times(1000),
+            );
+        } else if !timeline {
             gh.inject(Fault::new("GET", "/timeline", 404).times(1000));
         }
         let (t, _db, from) = started(&gh).await;
