@@ -30,7 +30,22 @@ impl GhError {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
-    /// Worth trying again later (5xx, timeouts, rate limits)?
+    /// 404 or 410: deleted, transferred, or not visible to the App.
+    pub fn is_gone(&self) -> bool {
+        matches!(self.status(), Some(404 | 410))
+    }
+    /// 403 that is not a rate limit (those are [`GhError::RateLimited`]): the App may
+    /// not do or see this.
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(403)
+    }
+    /// 422: GitHub understood the request and will not do it (a label that exists, a
+    /// check run already completed).
+    pub fn is_unprocessable(&self) -> bool {
+        self.status() == Some(422)
+    }
+    /// Worth trying again later: no answer, a rate limit, a 5xx, or a 401 (refused even
+    /// with a new token; nothing was done)? Everything else is permanent.
     pub fn is_transient(&self) -> bool {
         match self {
             GhError::Transport(_) | GhError::RateLimited(_) => true,
@@ -118,6 +133,29 @@ pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_classified_by_kind() {
+        let status = |status: u16| GhError::Status {
+            status,
+            message: String::new(),
+        };
+        for s in [401, 500, 502, 503] {
+            assert!(status(s).is_transient(), "{s}");
+        }
+        for s in [400, 403, 404, 409, 410, 422] {
+            assert!(!status(s).is_transient(), "{s}");
+        }
+        assert!(GhError::Transport("timeout".into()).is_transient());
+        assert!(GhError::RateLimited(Duration::from_secs(1)).is_transient());
+        assert!(!GhError::Decode("eof".into()).is_transient());
+
+        assert!(status(404).is_not_found() && !status(410).is_not_found());
+        assert!(status(404).is_gone() && status(410).is_gone() && !status(403).is_gone());
+        assert!(status(403).is_forbidden() && !status(404).is_forbidden());
+        assert!(status(422).is_unprocessable() && !status(405).is_unprocessable());
+        assert!(!GhError::Transport("x".into()).is_gone());
+    }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
         let mut h = HeaderMap::new();

@@ -2,7 +2,7 @@
 
 use http::Method;
 
-use super::{GhResult, GitHub, MergeAnswer, Pull, Review};
+use super::{GhResult, GitHub, MergeAnswer, MergeResponse, Pull, Review};
 
 impl GitHub {
     pub async fn pull(&self, inst: u64, repo: &str, number: u64) -> GhResult<Pull> {
@@ -19,6 +19,8 @@ impl GitHub {
         .await
     }
 
+    /// Merge with the recorded head `sha`; the answer comes classified (see
+    /// [`MergeAnswer`]).
     pub async fn merge(
         &self,
         inst: u64,
@@ -26,14 +28,15 @@ impl GitHub {
         number: u64,
         sha: &str,
         method: &str,
-    ) -> GhResult<MergeAnswer> {
-        self.send(
-            inst,
-            Method::PUT,
-            &format!("/repos/{repo}/pulls/{number}/merge"),
-            serde_json::json!({ "sha": sha, "merge_method": method }),
-        )
-        .await?
-        .json()
+    ) -> MergeAnswer {
+        let answer = self
+            .send(
+                inst,
+                Method::PUT,
+                &format!("/repos/{repo}/pulls/{number}/merge"),
+                serde_json::json!({ "sha": sha, "merge_method": method }),
+            )
+            .await;
+        MergeAnswer::classify(answer.and_then(|a| a.json::<MergeResponse>()))
     }
 }

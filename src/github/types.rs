@@ -215,7 +215,7 @@ pub struct PermissionAnswer {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct MergeAnswer {
+pub struct MergeResponse {
     #[serde(default)]
     pub sha: Option<String>,
     #[serde(default)]
