@@ -612,7 +612,7 @@ impl Engine {
             .item(e.inst, e.repo, e.number, row.intent.is_pull)
             .await
         {
-            Err(err) if err.is_not_found() || err.status() == Some(410) => EndReason::ItemClosed {
+            Err(err) if err.is_gone() => EndReason::ItemClosed {
                 by: Some(e.by.to_string()),
                 merged: false,
             },

@@ -18,7 +18,7 @@ use tracing::Instrument;
 use crate::core::config::{MergeMethod, Role};
 use crate::core::intent::{CheckState, Effect, Event, Facts, MergeResult, Notice, Source, Step};
 use crate::core::render;
-use crate::github::{Comment, GhError};
+use crate::github::{Comment, GhError, MergeAnswer, MergeRefused};
 use crate::store::{Cause, EffectRow, IntentRow, Lease};
 
 use super::history::{History, Reread};
@@ -378,7 +378,7 @@ impl Engine {
                     }
                     // Completed after all (a run stored by a release that did not record
                     // completions): show the state in a new run.
-                    Err(GhError::Status { status: 422, .. }) => {}
+                    Err(e) if e.is_unprocessable() => {}
                     Err(e) => return Done::from(e),
                 }
             }
@@ -409,7 +409,7 @@ impl Engine {
         let intent = &row.intent;
         let item = match self.gh.item(inst, repo, number, intent.is_pull).await {
             Ok(i) => i,
-            Err(e) if e.is_not_found() || e.status() == Some(410) => {
+            Err(e) if e.is_gone() => {
                 // Deleted or transferred.
                 return Done::Events(vec![Event::Verified(Facts {
                     open: false,
@@ -495,14 +495,17 @@ impl Engine {
             next += 1;
             let name = method.as_str();
             match self.gh.merge(inst, repo, number, sha, name).await {
-                Ok(answer) if answer.merged => {
-                    let merged = answer.sha.unwrap_or_else(|| sha.to_string());
+                MergeAnswer::Merged { sha: merged } => {
+                    let merged = merged.unwrap_or_else(|| sha.to_string());
                     return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
                         sha: merged,
                     })]);
                 }
-                Ok(answer) => last_refusal = answer.message,
-                Err(GhError::Status { status: 409, .. }) => {
+                MergeAnswer::NotMerged { message } => last_refusal = message,
+                MergeAnswer::Refused {
+                    kind: MergeRefused::HeadMoved,
+                    ..
+                } => {
                     let head = self
                         .gh
                         .pull(inst, repo, number)
@@ -513,10 +516,10 @@ impl Engine {
                         sha: head,
                     })]);
                 }
-                Err(GhError::Status {
-                    status: 405,
+                MergeAnswer::Refused {
+                    kind: MergeRefused::MethodNotAllowed,
                     message,
-                }) if is_method_refusal(&message) => {
+                } => {
                     last_refusal = message;
                     if !settings_read {
                         settings_read = true;
@@ -529,30 +532,25 @@ impl Engine {
                     }
                     continue; // the next allowed method
                 }
-                Err(GhError::Status {
-                    status: 405 | 422,
+                MergeAnswer::Refused {
+                    kind: kind @ (MergeRefused::BaseModified | MergeRefused::NotYet),
                     message,
-                }) => {
-                    let soon = message.to_lowercase().contains("base branch was modified");
+                } => {
+                    let soon = kind == MergeRefused::BaseModified;
                     return Done::Events(vec![Event::MergeResult(MergeResult::Refused {
                         message,
                         soon,
                     })]);
                 }
-                Err(GhError::Status {
-                    status: 403,
+                MergeAnswer::Refused {
+                    kind: MergeRefused::Forbidden | MergeRefused::NotFound,
                     message,
-                }) => {
+                } => {
                     return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
                 }
-                Err(GhError::Status {
-                    status: 404,
-                    message,
-                }) => {
-                    return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
-                }
-                Err(e) => {
-                    // 5xx or no answer: it may have merged. Re-read before anything else.
+                MergeAnswer::Failed(e) => {
+                    // 5xx, no answer, an unexpected 4xx or an unreadable body: it may have
+                    // merged. Re-read before anything else.
                     if let Ok(pull) = self.gh.pull(inst, repo, number).await
                         && pull.merged
                     {
@@ -612,11 +610,4 @@ fn allowed_methods(settings: &crate::github::Repository) -> Vec<MergeMethod> {
     .into_iter()
     .filter_map(|(m, ok)| ok.then_some(m))
     .collect()
-}
-
-fn is_method_refusal(message: &str) -> bool {
-    let m = message.to_lowercase();
-    // "Merge commits are not allowed on this repository.", "Squash merges are not
-    // allowed ...", "Rebase merges ...", or "Merge method ... is not allowed".
-    m.contains("merge method") || (m.contains("not allowed") && m.contains("merge"))
 }

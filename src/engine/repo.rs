@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::core::config::{ConfigFile, Policy, RepoConfig, Role, team_of};
 use crate::core::intent::ConfigProblem as BadFile;
-use crate::github::{FileAnswer, GhError, GhResult};
+use crate::github::{FileAnswer, GhResult};
 
 use super::Engine;
 
@@ -169,7 +169,7 @@ impl Engine {
                 Ok(Some(text)) => (Some(text), SharedFile::Found),
                 // 404: no file, or a repository the installation does not cover.
                 Ok(None) => (None, SharedFile::NotFound),
-                Err(GhError::Status { status: 403, .. }) => (None, SharedFile::Forbidden),
+                Err(e) if e.is_forbidden() => (None, SharedFile::Forbidden),
                 Err(e) => return Err(e),
             }
         };
@@ -305,7 +305,7 @@ impl Engine {
                         Ok(member) => member,
                         // Without the "members: read" permission: nobody counts
                         // through the team (the comment lists it as not counted).
-                        Err(GhError::Status { status: 403, .. }) => {
+                        Err(e) if e.is_forbidden() => {
                             tracing::warn!(
                                 team = entry,
                                 "cannot read team membership (403): does the App have organisation members: read?"

@@ -1,5 +1,6 @@
-//! Lenient views of GitHub's REST answers: only the fields tacit reads, every one
-//! optional or defaulted, so that a new or missing field never breaks a read.
+//! GitHub's objects as tacit reads them, from REST answers and webhook payloads:
+//! only the fields tacit reads, every one optional or defaulted, so that a new or
+//! missing field never breaks a read.
 
 use serde::Deserialize;
 
@@ -214,7 +215,7 @@ pub struct PermissionAnswer {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct MergeAnswer {
+pub struct MergeResponse {
     #[serde(default)]
     pub sha: Option<String>,
     #[serde(default)]
@@ -299,4 +300,30 @@ pub struct IssueEvent {
     pub label: Option<LabelRef>,
     #[serde(default)]
     pub created_at: Option<jiff::Timestamp>,
+}
+
+/// An installation as webhook payloads carry it.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Installation {
+    pub id: u64,
+    #[serde(default)]
+    pub account: Option<User>,
+}
+
+/// A repository as webhook payloads carry it (`repository`, `repositories_added`, ...):
+/// the fields of [`Repository`] every payload has.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Repo {
+    #[serde(default)]
+    pub full_name: String,
+    /// In `push` payloads: whether the push went to this branch decides what it means.
+    #[serde(default)]
+    pub default_branch: Option<String>,
+}
+
+/// A check suite or check run as webhook payloads carry it.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Check {
+    #[serde(default)]
+    pub head_sha: Option<String>,
 }

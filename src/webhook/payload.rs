@@ -3,11 +3,17 @@
 //! GitHub adds events, actions and fields over time; typed models that reject what
 //! they do not know would drop deliveries. Every field here is optional, and the
 //! event name and action are plain strings: the engine ignores what it does not use.
+//!
+//! Here: the delivery itself (`Payload`, its routing fields, `needs_processing`) and the
+//! shapes only webhooks have (`Item`, `Comment`, `Review` with every field optional,
+//! `PushCommit`). GitHub's objects that payloads share with the API (users, labels,
+//! refs, installations, repositories, checks) are `github::types`, re-exported here.
 
 use serde::Deserialize;
 
 use crate::core::commands::parse_commands;
-use crate::github::{LabelRef, User};
+pub use crate::github::types::{Check, Installation, Repo};
+use crate::github::types::{GitRef, LabelRef, User};
 
 /// Every field may be missing (`#[serde(default)]` on the whole struct).
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -49,22 +55,6 @@ pub struct PushCommit {
     pub removed: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
-pub struct Installation {
-    pub id: u64,
-    #[serde(default)]
-    pub account: Option<User>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-pub struct Repo {
-    #[serde(default)]
-    pub full_name: String,
-    /// In `push` payloads: whether the push went to this branch decides what it means.
-    #[serde(default)]
-    pub default_branch: Option<String>,
-}
-
 /// An issue or a pull request, as webhook payloads carry them.
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct Item {
@@ -75,7 +65,7 @@ pub struct Item {
     #[serde(default)]
     pub merged: Option<bool>,
     #[serde(default)]
-    pub head: Option<crate::github::GitRef>,
+    pub head: Option<GitRef>,
     /// GitHub's time of the item's last change: for a `labeled` delivery, when the
     /// label was added (the best time the payload carries).
     #[serde(default)]
@@ -112,12 +102,6 @@ pub struct Review {
     pub html_url: Option<String>,
     #[serde(default)]
     pub submitted_at: Option<jiff::Timestamp>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-pub struct Check {
-    #[serde(default)]
-    pub head_sha: Option<String>,
 }
 
 impl Payload {
