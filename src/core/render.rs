@@ -14,6 +14,9 @@ use super::intent::{
     ObjectionEnd, Outcome, Phase, Record, Source, Step, role_str,
 };
 
+mod digest;
+pub use digest::{DIGEST_MARKER, DIGEST_TITLE, DigestEntry, digest_body};
+
 /// The first line of every status comment (SPEC 4). tacit never searches for it: it
 /// finds its comment by the stored id.
 pub const STATUS_MARKER: &str = "<!-- tacit:intent -->";

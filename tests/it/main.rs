@@ -31,6 +31,7 @@ mod consent;
 mod contract;
 mod dashboard;
 mod decisions;
+mod digest;
 mod e2e;
 mod fake_github_selftest;
 mod faults;
