@@ -2249,7 +2249,10 @@ mod people_tests {
         assert!(!only("").digest, "off by default");
         assert!(!only("digest: false\n").digest);
         let on = RepoConfig::parse("digest: true\n").unwrap();
-        assert!(on.intents.iter().all(|p| p.digest), "every intent carries it");
+        assert!(
+            on.intents.iter().all(|p| p.digest),
+            "every intent carries it"
+        );
         let err = error("digest: yes please\n");
         assert!(err.message.contains("expected a boolean"), "{err}");
         // Not a per-intent key (SPEC 5 lists those): the digest is the repository's.
@@ -2257,8 +2260,7 @@ mod people_tests {
         assert!(err.message.contains("unknown key `digest`"), "{err}");
         // Layered like the other keys.
         let config =
-            RepoConfig::layered(file(OWNER, "digest: true\n"), file(REPO, "window: 1h\n"))
-                .unwrap();
+            RepoConfig::layered(file(OWNER, "digest: true\n"), file(REPO, "window: 1h\n")).unwrap();
         assert!(config.intents[0].digest);
         let config =
             RepoConfig::layered(file(OWNER, "digest: true\n"), file(REPO, "digest: false\n"))

@@ -64,7 +64,9 @@ impl Engine {
                 match done {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!(repo = %d.repo, "digest lease lost"),
-                    Err(e) => tracing::warn!(repo = %d.repo, error = %e, "cannot record the digest"),
+                    Err(e) => {
+                        tracing::warn!(repo = %d.repo, error = %e, "cannot record the digest")
+                    }
                 }
             }
             Err(e) => {

@@ -115,15 +115,23 @@ async fn the_digest_issue_edited_and_closed(kind: Db) {
     let n = only_digest(&gh);
     assert_eq!(n, 7, "a new issue, numbered by GitHub");
     let issue = gh.issue(O, R, n);
-    assert_eq!((issue.state.as_str(), issue.title.as_str()), ("open", TITLE));
+    assert_eq!(
+        (issue.state.as_str(), issue.title.as_str()),
+        ("open", TITLE)
+    );
     let text = body(&gh, n);
     assert!(text.starts_with("<!-- tacit:digest -->"), "{text}");
     assert!(
-        text.contains("| [#5](../issues/5) `Issue 5` | `intent-to-close` | alice | ⏳ open for objections |"),
+        text.contains(
+            "| [#5](../issues/5) `Issue 5` | `intent-to-close` | alice | ⏳ open for objections |"
+        ),
         "{text}"
     );
     // The close time in the configured zone with its offset, and in UTC.
-    assert!(text.contains("(+01:00), ") || text.contains("(+02:00), "), "{text}");
+    assert!(
+        text.contains("(+01:00), ") || text.contains("(+02:00), "),
+        "{text}"
+    );
     assert!(text.contains(" UTC | none |"), "{text}");
     assert_eq!(digest_writes(&gh).len(), 1, "created once");
 
@@ -157,12 +165,13 @@ async fn the_digest_issue_edited_and_closed(kind: Db) {
     assert!(body(&gh, n).contains("Nothing is open right now."));
     assert_eq!(digest_writes(&gh).len(), 3, "one edit closes it");
     // GitHub tells tacit of its own close: it acts on nothing, and the digest stays.
-    assert_eq!(
-        t.deliver(&d::issue_closed(O, R, n, BOT_LOGIN)).await,
-        202
-    );
+    assert_eq!(t.deliver(&d::issue_closed(O, R, n, BOT_LOGIN)).await, 202);
     after_delay(&t, &clock).await;
-    assert_eq!(digest_writes(&gh).len(), 3, "its own events never re-trigger it");
+    assert_eq!(
+        digest_writes(&gh).len(),
+        3,
+        "its own events never re-trigger it"
+    );
 
     // Another intent opens: the same issue, reopened.
     label_issue(&gh, &t, 6, "intent-to-proceed").await;
@@ -262,12 +271,20 @@ async fn a_deleted_digest_issue_is_recreated() {
     after_delay(&t, &clock).await;
     let second = only_digest(&gh);
     assert_ne!(second, first);
-    assert!(body(&gh, second).contains("[bob]("), "{}", body(&gh, second));
+    assert!(
+        body(&gh, second).contains("[bob]("),
+        "{}",
+        body(&gh, second)
+    );
 
     comment(&gh, &t, 5, "bob", "/withdraw").await;
     after_delay(&t, &clock).await;
     assert_eq!(only_digest(&gh), second);
-    assert!(body(&gh, second).contains("| none |"), "{}", body(&gh, second));
+    assert!(
+        body(&gh, second).contains("| none |"),
+        "{}",
+        body(&gh, second)
+    );
     t.stop().await;
 }
 
@@ -337,5 +354,209 @@ async fn quiet(gh: &FakeGitHub) {
             return;
         }
         seen = now;
+    }
+}
+
+// ---- the store's digest queue, on both databases ------------------------------------------
+
+mod queue {
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+    use tacit::core::config::RepoConfig;
+    use tacit::core::intent::{Event, Intent, Opening};
+    use tacit::store::{Cause, IntentWrite, Store, WriteOutcome};
+
+    use crate::support::tacit::{Db, TestDb};
+
+    const T0: i64 = 1_790_000_000_000;
+    const LEASE: Duration = Duration::from_secs(60);
+    const DELAY: Duration = Duration::from_secs(5);
+
+    fn opened(yaml: &str, repo: &str, number: i64) -> IntentWrite {
+        let policy = RepoConfig::parse(yaml)
+            .unwrap()
+            .policy("intent-to-close")
+            .unwrap();
+        let at = Timestamp::from_millisecond(T0).unwrap();
+        let (intent, effects) = Intent::open(Opening {
+            policy,
+            is_pull: false,
+            item_author: "dave".into(),
+            author: "alice".into(),
+            at,
+            now: at,
+            head_sha: None,
+            carried: vec![],
+        });
+        IntentWrite {
+            id: format!("{repo}-{number}"),
+            expected_version: None,
+            installation_id: 1,
+            repo: repo.into(),
+            number,
+            intent,
+            effects,
+        }
+    }
+
+    async fn write(store: &Store, w: &IntentWrite, now: i64) {
+        assert_eq!(
+            store.write(Some(w), &Cause::None, now).await.unwrap(),
+            WriteOutcome::Written
+        );
+    }
+
+    async fn queue_of_refreshes(kind: Db) {
+        let db = TestDb::new(kind).await;
+        let mut store = Store::connect(&db.url).await.unwrap();
+        store.set_digest_delay(DELAY);
+
+        // Off: no row. On: a refresh asked for `DELAY` after the write.
+        write(&store, &opened("window: 1h\n", "octo/off", 1), T0).await;
+        assert_eq!(store.digest("octo/off").await.unwrap(), None);
+        let first = opened("digest: true\n", "Octo/Repo", 1);
+        write(&store, &first, T0).await;
+        let row = store.digest("octo/repo").await.unwrap().expect("asked for");
+        assert_eq!(row.due_at, Some(T0 + 5_000));
+        assert_eq!(
+            (row.touches, row.issue_number, row.is_open),
+            (1, None, false)
+        );
+
+        // A second change within the delay keeps the first's time: one refresh.
+        write(
+            &store,
+            &opened("digest: true\n", "octo/repo", 2),
+            T0 + 1_000,
+        )
+        .await;
+        let mut update = first.clone();
+        update.expected_version = Some(1);
+        update.intent.handle(
+            Event::Noticed {
+                at: Timestamp::from_millisecond(T0 + 2_000).unwrap(),
+                comment: Some(9),
+            },
+            Timestamp::from_millisecond(T0 + 2_000).unwrap(),
+        );
+        write(&store, &update, T0 + 2_000).await;
+        let row = store.digest("octo/repo").await.unwrap().unwrap();
+        assert_eq!((row.due_at, row.touches), (Some(T0 + 5_000), 3));
+        let listed = store.digest_intents("octo/repo").await.unwrap();
+        assert_eq!(listed.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2]);
+
+        // Not before it is due; claimed once, with a lease.
+        assert!(
+            store
+                .claim_digests("a", T0 + 4_999, LEASE, 8)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let claimed = store
+            .claim_digests("a", T0 + 5_000, LEASE, 8)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .claim_digests("b", T0 + 5_000, LEASE, 8)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let (d, lease) = claimed.into_iter().next().unwrap();
+        store
+            .set_digest_issue(&d.repo, 40, "abc", T0 + 5_100)
+            .await
+            .unwrap();
+
+        // A change while the refresh runs: finishing keeps it due.
+        write(
+            &store,
+            &opened("digest: true\n", "octo/repo", 3),
+            T0 + 5_200,
+        )
+        .await;
+        assert!(
+            store
+                .finish_digest(&d, &lease, Some(40), true, Some("abc"), T0 + 5_300)
+                .await
+                .unwrap()
+        );
+        let row = store.digest("octo/repo").await.unwrap().unwrap();
+        assert_eq!(row.due_at, Some(T0 + 5_000), "refreshed again at once");
+        assert_eq!((row.issue_number, row.is_open), (Some(40), true));
+        assert_eq!(row.body_sha256.as_deref(), Some("abc"));
+        // A lapsed lease cannot finish; the new holder can, and clears it.
+        let (d2, lease2) = store
+            .claim_digests("b", T0 + 70_000, LEASE, 8)
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        assert!(
+            !store
+                .finish_digest(&d, &lease, Some(40), true, None, T0 + 70_001)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .finish_digest(&d2, &lease2, Some(40), true, Some("def"), T0 + 70_002)
+                .await
+                .unwrap()
+        );
+        let row = store.digest("octo/repo").await.unwrap().unwrap();
+        assert_eq!(
+            (row.due_at, row.body_sha256.as_deref()),
+            (None, Some("def"))
+        );
+        assert_eq!(store.next_digest_wake().await.unwrap(), None);
+
+        // A refusal waiting cannot fix: not tried again until the next change.
+        write(
+            &store,
+            &opened("digest: true\n", "octo/repo", 4),
+            T0 + 80_000,
+        )
+        .await;
+        assert_eq!(store.next_digest_wake().await.unwrap(), Some(T0 + 85_000));
+        let (d3, lease3) = store
+            .claim_digests("a", T0 + 85_000, LEASE, 8)
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        store
+            .retry_digest(&d3, &lease3, None, "issues are off", T0 + 85_001)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.digest("octo/repo").await.unwrap().unwrap().due_at,
+            None
+        );
+        assert_eq!(
+            store
+                .digest("octo/repo")
+                .await
+                .unwrap()
+                .unwrap()
+                .issue_number,
+            Some(40)
+        );
+    }
+
+    #[tokio::test]
+    async fn queue_of_refreshes_sqlite() {
+        queue_of_refreshes(Db::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn queue_of_refreshes_postgres() {
+        queue_of_refreshes(Db::Postgres).await;
     }
 }

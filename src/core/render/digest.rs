@@ -117,7 +117,10 @@ fn login(who: &str) -> String {
 fn state(intent: &Intent) -> String {
     let n = intent.objections.len();
     match intent.phase {
-        _ if n > 0 => format!("⛔ blocked by {n} objection{}", if n == 1 { "" } else { "s" }),
+        _ if n > 0 => format!(
+            "⛔ blocked by {n} objection{}",
+            if n == 1 { "" } else { "s" }
+        ),
         Phase::Acting => "🔄 consent reached: merging".to_string(),
         Phase::Verifying => "🔄 window closed: checking before acting".to_string(),
         _ if intent.notice == Notice::Awaiting => "⏳ starting".to_string(),
@@ -242,7 +245,13 @@ mod tests {
 
     /// The example of docs/user-guide.md: three intents, one blocked.
     fn example() -> String {
-        let merge = opened(CONFIG, "intent-to-merge", true, "alice", "Add the export button");
+        let merge = opened(
+            CONFIG,
+            "intent-to-merge",
+            true,
+            "alice",
+            "Add the export button",
+        );
         let mut close = opened(
             CONFIG,
             "intent-to-close",
@@ -258,7 +267,13 @@ mod tests {
             "erin",
             "https://github.com/acme/widget/issues/15#issuecomment-1002",
         ));
-        let proceed = opened(CONFIG, "intent-to-proceed", false, "alice", "RFC: drop Python 3.9");
+        let proceed = opened(
+            CONFIG,
+            "intent-to-proceed",
+            false,
+            "alice",
+            "RFC: drop Python 3.9",
+        );
         digest_body(&[
             DigestEntry {
                 number: 12,
@@ -322,7 +337,13 @@ mod tests {
     #[test]
     fn states_follow_the_intent() {
         let mut i = opened("digest: true\n", "intent-to-merge", true, "alice", "");
-        assert!(row(&DigestEntry { number: 1, intent: &i }).contains("2026-03-05 09:00 UTC |"));
+        assert!(
+            row(&DigestEntry {
+                number: 1,
+                intent: &i
+            })
+            .contains("2026-03-05 09:00 UTC |")
+        );
         assert_eq!(i.policy.action, Action::Merge);
         i.phase = Phase::Acting;
         assert_eq!(state(&i), "🔄 consent reached: merging");
@@ -354,14 +375,23 @@ mod tests {
         // Without a title, the link alone; a login that is not one is inert.
         let mut odd = fresh.clone();
         odd.author = "@team|x".into();
-        let r = row(&DigestEntry { number: 3, intent: &odd });
+        let r = row(&DigestEntry {
+            number: 3,
+            intent: &odd,
+        });
         assert!(r.starts_with("| [#3](../issues/3) | "), "{r}");
         assert!(r.contains("`@team\\|x`"), "{r}");
     }
 
     #[test]
     fn a_long_list_stays_within_githubs_limit() {
-        let mut i = opened("digest: true\n", "intent-to-close", false, "alice", &"x".repeat(400));
+        let mut i = opened(
+            "digest: true\n",
+            "intent-to-close",
+            false,
+            "alice",
+            &"x".repeat(400),
+        );
         for k in 0..40 {
             i.objections.push(objection(
                 &format!("user{k}"),
@@ -390,8 +420,12 @@ mod tests {
             "alice",
             "| ` [x](https://evil.example) <b>hi</b> @all #1 \\",
         );
-        i.objections.push(objection("bob", "https://evil.example/) [y](z"));
-        let body = digest_body(&[DigestEntry { number: 4, intent: &i }]);
+        i.objections
+            .push(objection("bob", "https://evil.example/) [y](z"));
+        let body = digest_body(&[DigestEntry {
+            number: 4,
+            intent: &i,
+        }]);
         let mut cells = 0;
         let mut rows = 0;
         let mut links = Vec::new();
@@ -400,7 +434,9 @@ mod tests {
                 Md::Start(Tag::TableCell) => cells += 1,
                 Md::End(TagEnd::TableRow) => rows += 1,
                 Md::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
-                Md::Html(h) | Md::InlineHtml(h) if !h.contains("tacit:digest") && !h.contains("sub>") => {
+                Md::Html(h) | Md::InlineHtml(h)
+                    if !h.contains("tacit:digest") && !h.contains("sub>") =>
+                {
                     panic!("HTML from user text: {h}")
                 }
                 _ => {}

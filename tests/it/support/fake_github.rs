@@ -801,7 +801,14 @@ impl FakeGitHub {
     }
 
     /// Sets an item's title and body, as its author would.
-    pub fn set_title_and_body(&self, owner: &str, repo: &str, number: u64, title: &str, body: &str) {
+    pub fn set_title_and_body(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+        title: &str,
+        body: &str,
+    ) {
         let mut st = self.lock();
         let item = st.item_mut(owner, repo, number);
         item.title = title.to_string();
