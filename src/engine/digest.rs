@@ -10,8 +10,8 @@
 //! - with one: edit body and state in one request (`PATCH .../issues/{n}`) only when
 //!   the body or the state tacit last left differs: reopened when something is open,
 //!   closed (`completed`) when nothing is;
-//! - a stored issue that answers 404 or 410 (deleted, transferred) is replaced by a
-//!   new one when something is open, and forgotten otherwise.
+//! - a stored issue that answers 404, 410 or 301 (deleted, transferred) is replaced by
+//!   a new one when something is open, and forgotten otherwise.
 //!
 //! The issue is found by its stored number, never by its title or marker: an issue a
 //! person titled "tacit: open intents" is never touched.
@@ -132,8 +132,9 @@ impl Engine {
                         body_sha256: Some(hash),
                     });
                 }
-                // Deleted or transferred: a new one if it is needed.
-                Err(e) if e.is_not_found() || e.status() == Some(410) => {
+                // Deleted (410, or 404 once gone) or transferred (301 to its new
+                // repository): a new one, if it is needed.
+                Err(e) if e.is_not_found() || matches!(e.status(), Some(301 | 410)) => {
                     tracing::info!(repo = %d.repo, number, "the digest issue is gone");
                 }
                 Err(e) => return Err(e.into()),
@@ -144,6 +145,24 @@ impl Engine {
                 issue_number: None,
                 is_open: false,
                 body_sha256: None,
+            });
+        }
+        if d.issue_number.is_none()
+            && d.attempts > 1
+            && let Some(number) = self.created_before(d).await?
+        {
+            // Created by an attempt whose answer was lost (a 5xx, a timeout, a crash
+            // before its number was stored): that one, not a second.
+            self.store
+                .set_digest_issue(&d.repo, number, "", self.now().as_millisecond())
+                .await?;
+            self.gh
+                .update_issue(inst, &d.repo, number as u64, &body, true)
+                .await?;
+            return Ok(Left {
+                issue_number: Some(number),
+                is_open: true,
+                body_sha256: Some(hash),
             });
         }
         let issue = self
@@ -160,6 +179,33 @@ impl Engine {
             is_open: true,
             body_sha256: Some(hash),
         })
+    }
+}
+
+impl Engine {
+    /// After a failed attempt, whether it created the digest issue anyway: an issue by
+    /// the App's own bot (nobody else can author as it) with the digest's title and
+    /// marker. Only then, and only among the App's own issues: the digest is never
+    /// looked for by title among people's issues.
+    async fn created_before(&self, d: &DigestRow) -> Result<Option<i64>, DigestError> {
+        let Some(bot) = self.bot_login() else {
+            return Ok(None);
+        };
+        let issues = self
+            .gh
+            .issues_created_by(d.installation_id as u64, &d.repo, &bot)
+            .await?;
+        Ok(issues
+            .into_iter()
+            .find(|i| {
+                i.user.login.eq_ignore_ascii_case(&bot)
+                    && !i.is_pull()
+                    && i.title == render::DIGEST_TITLE
+                    && i.body
+                        .as_deref()
+                        .is_some_and(|b| b.starts_with(render::DIGEST_MARKER))
+            })
+            .map(|i| i.number as i64))
     }
 }
 

@@ -834,6 +834,21 @@ impl GitHub {
         .map(|_| ())
     }
 
+    /// Issues (open and closed) created by `creator`, newest first, one page of 100.
+    pub async fn issues_created_by(
+        &self,
+        inst: u64,
+        repo: &str,
+        creator: &str,
+    ) -> GhResult<Vec<Issue>> {
+        self.list(
+            Some(inst),
+            &format!("/repos/{repo}/issues?state=all&creator={}", encode(creator)),
+            1,
+        )
+        .await
+    }
+
     /// Create an issue (`POST /repos/{repo}/issues`), as the App's bot.
     pub async fn create_issue(
         &self,

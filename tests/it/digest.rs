@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::deliveries as d;
-use crate::support::fake_github::{BOT_LOGIN, FakeGitHub};
+use crate::support::fake_github::{BOT_LOGIN, FakeGitHub, Fault};
 use crate::support::tacit::{Db, JumpClock, Tacit, TestDb, settings, wait};
 
 const O: &str = "octo";
@@ -285,6 +285,35 @@ async fn a_deleted_digest_issue_is_recreated() {
         "{}",
         body(&gh, second)
     );
+    t.stop().await;
+}
+
+/// GitHub created the issue but answered 500: the retry finds it among the App's own
+/// issues instead of creating a second one.
+#[tokio::test]
+async fn a_creation_whose_answer_was_lost_is_not_repeated() {
+    let gh = world("digest: true\nwindow: 1h\n").await;
+    gh.add_issue(O, R, 5, "dave");
+    let (_db, t, clock) = start(&gh, Db::Sqlite).await;
+    label_issue(&gh, &t, 5, "intent-to-close").await;
+    // The next write to the issues list (the digest's creation) is done, then answered 500.
+    gh.inject(Fault::new("POST", &format!("/repos/{O}/{R}/issues"), 500).perform_first());
+    after_delay(&t, &clock).await;
+    let n = only_digest(&gh);
+    assert_eq!(gh.issue(O, R, n).state, "open");
+    // Tried again after its backoff: found, not created again, and edited.
+    after_delay(&t, &clock).await;
+    assert_eq!(only_digest(&gh), n);
+    comment(&gh, &t, 5, "bob", "/object wait").await;
+    after_delay(&t, &clock).await;
+    assert_eq!(only_digest(&gh), n);
+    assert!(body(&gh, n).contains("[bob]("), "{}", body(&gh, n));
+    let creations = gh
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/repos/{O}/{R}/issues"))
+        .count();
+    assert_eq!(creations, 1);
     t.stop().await;
 }
 

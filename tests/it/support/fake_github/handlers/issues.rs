@@ -28,7 +28,7 @@ fn render_issue(st: &State, key: &RepoKey, number: u64) -> Value {
 // ---- issues -------------------------------------------------------------------------------
 
 /// `GET /repos/{o}/{r}/issues`: `state` (open, closed, all; default open), `labels` (all of a
-/// comma-separated list), newest first, paginated.
+/// comma-separated list), `creator` (a login), newest first, paginated.
 pub fn list(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
     let key = repo_key(st, req, owner, repo)?;
     let state = req.query("state").unwrap_or("open");
@@ -45,6 +45,10 @@ pub fn list(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
         .filter(|i| !i.deleted)
         .filter(|i| state == "all" || (state == "open") == i.open)
         .filter(|i| labels.iter().all(|l| l.is_empty() || i.has_label(l)))
+        .filter(|i| {
+            req.query("creator")
+                .is_none_or(|c| i.author.eq_ignore_ascii_case(c))
+        })
         .collect();
     items.sort_by(|a, b| {
         b.created_at
