@@ -288,6 +288,32 @@ async fn a_deleted_digest_issue_is_recreated() {
     t.stop().await;
 }
 
+/// An intent label on the digest issue works as on any issue: an intent opens there (and
+/// is listed), and tacit's edits of the digest keep its labels.
+#[tokio::test]
+async fn labels_on_the_digest_work_as_on_any_issue() {
+    let gh = world("digest: true\nwindow: 1h\n").await;
+    gh.add_issue(O, R, 5, "dave");
+    let (_db, t, clock) = start(&gh, Db::Sqlite).await;
+    label_issue(&gh, &t, 5, "intent-to-close").await;
+    after_delay(&t, &clock).await;
+    let n = only_digest(&gh);
+    label_issue(&gh, &t, n, "intent-to-proceed").await;
+    wait(&gh, "status comment on the digest", 10, |g| {
+        g.comments(O, R, n)
+            .iter()
+            .any(|c| c.body.starts_with("<!-- tacit:intent -->"))
+    })
+    .await;
+    after_delay(&t, &clock).await;
+    let text = body(&gh, n);
+    assert!(text.contains(&format!("[#{n}](../issues/{n})")), "{text}");
+    assert!(text.contains("2 intents are open"), "{text}");
+    assert_eq!(gh.issue(O, R, n).labels, ["intent-to-proceed"]);
+    assert_eq!(only_digest(&gh), n);
+    t.stop().await;
+}
+
 /// GitHub created the issue but answered 500: the retry finds it among the App's own
 /// issues instead of creating a second one.
 #[tokio::test]
