@@ -176,23 +176,18 @@ fn decisions(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tacit: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+    block_on("tacit", async {
+        match crate::decisions::run(&settings.database_url, &query).await {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("tacit decisions: {e:#}");
+                ExitCode::FAILURE
+            }
         }
-    };
-    match runtime.block_on(crate::decisions::run(&settings.database_url, &query)) {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("tacit decisions: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 /// `tacit backup PATH`: exit 0 with a copy at PATH, 1 if none was made, 2 on usage.
@@ -296,18 +291,25 @@ fn serve() -> ExitCode {
         }
     };
     init_logging(&settings);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tacit: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+    block_on("tacit", async {
+        match crate::server::serve(settings).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("{e:#}");
+                eprintln!("tacit: {e:#}");
+                ExitCode::FAILURE
+            }
         }
-    };
-    match runtime.block_on(crate::server::serve(settings)) {
-        Ok(()) => ExitCode::SUCCESS,
+    })
+}
+
+/// Runs a command's work on a multi-threaded runtime; exit 1 if there is none
+/// (`who` begins the message, as the command's other messages do).
+pub(crate) fn block_on(who: &str, work: impl Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(work),
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("tacit: {e:#}");
+            eprintln!("{who}: cannot start the runtime: {e}");
             ExitCode::FAILURE
         }
     }

@@ -352,6 +352,7 @@ mod tests {
         assert_eq!(decision(&row(1, None)), None, "still open");
         let not_opened = Outcome::NotOpened {
             message: "no".into(),
+            why: None,
         };
         assert_eq!(decision(&row(2, Some(not_opened))), None);
         let merged = decision(&row(3, Some(Outcome::Merged { sha: "abc".into() }))).unwrap();

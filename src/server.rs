@@ -15,9 +15,9 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
-use crate::dashboard::{self, Token};
 use crate::engine::Engine;
 use crate::github::GitHub;
+use crate::http::dashboard::{self, Token};
 use crate::metrics::Metrics;
 use crate::settings::{HttpLimits, Settings};
 use crate::store::Store;
@@ -42,7 +42,7 @@ struct AppState {
 /// What `GET /dashboard` needs besides the store and the clock.
 struct Dashboard {
     token: Token,
-    /// Where the page's links point (`dashboard::web_root` of `GITHUB_API_URL`).
+    /// Where the page's links point (`Settings::github_web_url`).
     web_root: String,
 }
 
@@ -50,7 +50,7 @@ struct Dashboard {
 fn router(state: AppState, request_timeout: Duration) -> Router {
     let mut routes = Router::new()
         // The body size limit is `webhook::read_body`'s.
-        .route("/api/github/webhooks", post(receive))
+        .route(webhook::PATH, post(receive))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
     // Off means absent: a 404 like any unknown path, revealing nothing.
@@ -240,7 +240,7 @@ impl Server {
         let dashboard = settings.dashboard_token.as_deref().map(|token| {
             Arc::new(Dashboard {
                 token: Token::new(token),
-                web_root: dashboard::web_root(&settings.github_api_url),
+                web_root: settings.github_web_url.clone(),
             })
         });
         let state = AppState {

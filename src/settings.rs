@@ -18,6 +18,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
     pub github_api_url: String,
+    /// GitHub's web root for `github_api_url` ([`github_web_url`]): where the
+    /// dashboard's links point.
+    pub github_web_url: String,
     pub log_level: String,
     pub log_json: bool,
     /// `DASHBOARD_TOKEN`: `Some` turns `GET /dashboard` on, for requests carrying it.
@@ -34,6 +37,7 @@ impl std::fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("database_url", &redact_url(&self.database_url))
             .field("github_api_url", &self.github_api_url)
+            .field("github_web_url", &self.github_web_url)
             .field("log_level", &self.log_level)
             .field("log_json", &self.log_json)
             .field(
@@ -176,7 +180,7 @@ impl Settings {
         let listen = listen_address(&get, "0.0.0.0")?;
 
         let database_url = database_url(&get)?;
-        let github_api_url = github_api_url(&get)?;
+        let (github_api_url, github_web_url) = github_api_url(&get)?;
 
         let log_level = get("LOG_LEVEL")
             .unwrap_or_else(|| "info".into())
@@ -228,6 +232,7 @@ impl Settings {
             listen,
             database_url,
             github_api_url,
+            github_web_url,
             log_level,
             log_json,
             dashboard_token,
@@ -245,6 +250,9 @@ pub struct SetupSettings {
     /// GitHub's answer is checked with, is for the person at this machine.
     pub listen: SocketAddr,
     pub github_api_url: String,
+    /// GitHub's web root for `github_api_url` ([`github_web_url`]): where the App is
+    /// registered.
+    pub github_web_url: String,
     /// `WEBHOOK_URL`: the public address GitHub should deliver to, if known yet.
     pub webhook_url: Option<String>,
 }
@@ -264,9 +272,11 @@ impl SetupSettings {
         get: impl Fn(&str) -> Option<String>,
         host: Option<&str>,
     ) -> anyhow::Result<SetupSettings> {
+        let (github_api_url, github_web_url) = github_api_url(&get)?;
         Ok(SetupSettings {
             listen: socket_address(host.unwrap_or("127.0.0.1"), "--host", get("PORT"))?,
-            github_api_url: github_api_url(&get)?,
+            github_api_url,
+            github_web_url,
             webhook_url: get("WEBHOOK_URL").map(|u| u.trim().to_string()),
         })
     }
@@ -344,8 +354,9 @@ fn socket_address(host: &str, what: &str, port: Option<String>) -> anyhow::Resul
     Ok(SocketAddr::new(ip, port))
 }
 
-/// `GITHUB_API_URL` without a trailing slash, default `https://api.github.com`.
-fn github_api_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+/// `GITHUB_API_URL` without a trailing slash, default `https://api.github.com`, and
+/// its web root ([`github_web_url`]).
+fn github_api_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<(String, String)> {
     let github_api_url = get("GITHUB_API_URL")
         .unwrap_or_else(|| "https://api.github.com".into())
         .trim_end_matches('/')
@@ -360,7 +371,45 @@ fn github_api_url(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Strin
         ),
         other => bail!("GITHUB_API_URL must use https://, got {other}:// in {github_api_url:?}"),
     }
-    Ok(github_api_url)
+    Ok((github_api_url, github_web_url(&url)))
+}
+
+/// GitHub's web root for its API root: where people read what the API serves (the
+/// dashboard's links) and where an App is registered (`tacit setup`). The one mapping
+/// of the two; without a trailing slash.
+///
+/// - `https://api.github.com` -> `https://github.com`;
+/// - GitHub Enterprise Server, `https://HOST/api/v3` -> `https://HOST` (port and any
+///   path before `/api/v3` kept);
+/// - GHE.com, `https://api.SUBDOMAIN.ghe.com` -> `https://SUBDOMAIN.ghe.com`;
+/// - any other root -> itself. Where such a server keeps its web pages cannot be
+///   known, and the root is the one address known to be it: a proxy, or the tests'
+///   fake GitHub, which serves both. No other name is guessed (`https://api.corp.example`
+///   stays itself, not `https://corp.example`).
+///
+/// User name, password, query and fragment are dropped: the result is shown on pages.
+pub fn github_web_url(api: &url::Url) -> String {
+    let mut web = api.clone();
+    let _ = web.set_username("");
+    let _ = web.set_password(None);
+    web.set_query(None);
+    web.set_fragment(None);
+    let path = api.path().trim_end_matches('/');
+    let host = api.host_str().unwrap_or_default();
+    let ghe_com = host
+        .strip_prefix("api.")
+        .filter(|rest| rest.ends_with(".ghe.com"));
+    if host == "api.github.com" && path.is_empty() {
+        return "https://github.com".to_string();
+    } else if let Some(prefix) = path.strip_suffix("/api/v3") {
+        web.set_path(prefix);
+    } else if let Some(rest) = ghe_com
+        && path.is_empty()
+    {
+        // A GHE.com name with its first label taken off is a valid host too.
+        let _ = web.set_host(Some(rest));
+    }
+    web.as_str().trim_end_matches('/').to_string()
 }
 
 /// Whether a URL's host is this machine: 127.0.0.0/8, ::1 or `localhost`.
@@ -557,6 +606,59 @@ mod tests {
             assert_eq!(err.lines().count(), 1, "one line: {err}");
         }
         assert!(with("sixteen-bytes!!!").is_ok());
+    }
+
+    #[test]
+    fn web_addresses_follow_the_api_root() {
+        let web = |api: &str| github_web_url(&url::Url::parse(api).unwrap());
+        for (api, expected) in [
+            // github.com
+            ("https://api.github.com", "https://github.com"),
+            ("https://api.github.com/", "https://github.com"),
+            ("https://API.GitHub.com", "https://github.com"),
+            // GitHub Enterprise Server
+            ("https://ghe.acme.org/api/v3", "https://ghe.acme.org"),
+            ("https://ghe.acme.org/api/v3/", "https://ghe.acme.org"),
+            (
+                "https://ghe.acme.org:8443/api/v3",
+                "https://ghe.acme.org:8443",
+            ),
+            ("https://acme.org/github/api/v3", "https://acme.org/github"),
+            ("http://localhost:8080/api/v3", "http://localhost:8080"),
+            // GHE.com
+            ("https://api.octo.ghe.com", "https://octo.ghe.com"),
+            ("https://api.octo.ghe.com/", "https://octo.ghe.com"),
+            // Any other root is its own web root: nothing is guessed.
+            ("https://api.corp.example", "https://api.corp.example"),
+            (
+                "https://github-proxy.acme.org/gh",
+                "https://github-proxy.acme.org/gh",
+            ),
+            (
+                "https://api.github.com/proxied",
+                "https://api.github.com/proxied",
+            ),
+            ("http://127.0.0.1:4567", "http://127.0.0.1:4567"),
+            ("http://[::1]:4567/", "http://[::1]:4567"),
+            // What a page must not show is dropped.
+            (
+                "https://me:pw@ghe.acme.org/api/v3?x=1#y",
+                "https://ghe.acme.org",
+            ),
+        ] {
+            assert_eq!(web(api), expected, "{api}");
+        }
+        // Both settings carry it.
+        let serve = Settings::from_lookup(lookup(&[
+            ("APP_ID", "1"),
+            ("PRIVATE_KEY", KEY),
+            ("WEBHOOK_SECRET", SECRET),
+            ("GITHUB_API_URL", "https://ghe.acme.org/api/v3/"),
+        ]))
+        .unwrap();
+        assert_eq!(serve.github_web_url, "https://ghe.acme.org");
+        let setup = SetupSettings::from_lookup(lookup(&[]), None).unwrap();
+        assert_eq!(setup.github_web_url, "https://github.com");
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! - an arbitrary header verifies only if it is, after trimming, `sha256=`
 //!   and the hex of HMAC-SHA256(secret, body) computed independently here
 //!   (hex digits in either case);
-//! - `sign(secret, body)` is exactly that `sha256=<lowercase hex>`, and
-//!   verifies, also with whitespace around it and in uppercase hex;
+//! - that signature, `sha256=<lowercase hex>`, verifies, also with whitespace
+//!   around it and in uppercase hex;
 //! - that signature with one hex digit changed, over another body, without
 //!   its `sha256=` prefix, or with no header at all does not verify.
 
@@ -20,7 +20,7 @@
 
 use hmac::{KeyInit, Mac};
 use libfuzzer_sys::fuzz_target;
-use tacit::webhook::{sign, verify_signature};
+use tacit::webhook::verify_signature;
 
 fn hmac_sha256(secret: &[u8], body: &[u8]) -> Vec<u8> {
     let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret).unwrap();
@@ -51,8 +51,7 @@ fuzz_target!(|data: &[u8]| {
         "verify_signature({header:?}) = {ok}"
     );
 
-    let good = sign(secret, body);
-    assert_eq!(good, format!("sha256={}", hex::encode(&expected)), "sign");
+    let good = format!("sha256={}", hex::encode(&expected));
     assert!(
         verify_signature(secret, body, Some(&good)),
         "own signature refused"

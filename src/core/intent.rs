@@ -82,22 +82,188 @@ pub struct Approval {
 }
 
 /// A command that was not counted, listed so that its author learns why.
+///
+/// `asked` and `reason` are facts that `render` words. Rows stored by releases before
+/// them hold the words themselves in `what` and `why`, which are still read and shown
+/// as they are (and written empty: an older binary needs the fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Concern {
     pub who: String,
-    /// What they asked, e.g. "/object: too risky".
+    /// Stored by earlier releases: what they asked, in words ("/object: too risky").
     pub what: String,
-    /// Why it does not count, e.g. "needs write permission (has read)".
+    /// Stored by earlier releases: why it does not count, in words.
     pub why: String,
     pub url: Option<String>,
+    /// What they asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<Asked>,
+    /// Why it does not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<NotCounted>,
+}
+
+impl Concern {
+    fn new(who: String, asked: Asked, reason: NotCounted, url: Option<String>) -> Concern {
+        Concern {
+            who,
+            what: String::new(),
+            why: String::new(),
+            url,
+            asked: Some(asked),
+            reason: Some(reason),
+        }
+    }
+}
+
+/// What a command or review that did not count asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Asked {
+    /// `/object`, with its reason (may be empty).
+    Object {
+        reason: String,
+    },
+    Approve,
+    /// `/extend`, with what followed it.
+    Extend {
+        arg: String,
+    },
+    Cancel,
+    /// A review requesting changes.
+    RequestedChanges,
+    /// A review approving.
+    ApprovedReview,
+}
+
+/// Why a command or review did not count (a non-blocking concern, SPEC 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum NotCounted {
+    /// Objecting and approving need `needs`; they have `has` (`None`: no access).
+    Permission { needs: Role, has: Option<Role> },
+    /// The policy lists `approvers`, and they are not among them.
+    NotAnApprover,
+    /// Only the intent's author or a maintainer can cancel.
+    CannotCancel,
+    /// The intent's author approved their own intent.
+    OwnIntent,
+    /// The pull request's author approved it.
+    OwnPullRequest,
+    /// Given in the same second as the label: the order cannot be told (SPEC 3).
+    SameSecondAsLabel,
+    /// Given before the latest push.
+    BeforePush,
+}
+
+/// Something the status comment tells its readers, kept as a fact (`render` words it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Note {
+    /// `by` added another intent label, `label`, while this intent was open: ignored.
+    OtherLabel { label: String, by: String },
+    /// `who` objected while the merge was already under way.
+    ObjectedWhileMerging { who: String },
+    /// `who` wrote `/extend <arg>` with no duration tacit understands.
+    ExtendNotUnderstood { who: String, arg: String },
+    /// `who` asked to extend by `asked`; the cap ([`MAX_EXTENSION`]) let `added` in.
+    ExtendCapped {
+        who: String,
+        #[serde(with = "super::duration::serde_secs")]
+        asked: Duration,
+        #[serde(with = "super::duration::serde_secs")]
+        added: Duration,
+    },
+    /// New commits were pushed at `at` (GitHub's time): the window started again.
+    Restarted { at: Timestamp },
+}
+
+/// Why a merge did not happen. GitHub's own refusal is kept in GitHub's words (data,
+/// shown inert); the reasons tacit found itself are facts that `render` words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MergeRefusal {
+    /// GitHub's message (required checks, reviews, conflicts, a merge queue...).
+    GitHub { message: String },
+    /// The repository allows none of the merge methods.
+    NoMergeMethod,
+    /// The pull request was closed while a merge was being retried.
+    PullClosed,
+    /// tacit never saw the pull request's head commit, so it merges nothing.
+    HeadUnknown,
+}
+
+impl MergeRefusal {
+    /// The stored pair of earlier releases' string (`message`, `reason`) and this
+    /// release's typed field: GitHub's words go into the string, as before; the typed
+    /// field holds only tacit's own reasons.
+    fn stored(self) -> (String, Option<MergeRefusal>) {
+        match self {
+            MergeRefusal::GitHub { message } => (message, None),
+            other => (String::new(), Some(other)),
+        }
+    }
+
+    /// Read back what [`MergeRefusal::stored`] wrote (or an earlier release's string).
+    pub fn from_stored(text: &str, typed: Option<&MergeRefusal>) -> MergeRefusal {
+        match typed {
+            Some(t) => t.clone(),
+            None => MergeRefusal::GitHub {
+                message: text.to_string(),
+            },
+        }
+    }
+}
+
+/// Why a label opened nothing. Stored in [`Outcome::NotOpened`]; `render` says so,
+/// briefly, to the person who added it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum NotOpened {
+    /// Labels by bots and workflows open nothing, silently (they would loop).
+    Bot,
+    /// A merge label on an issue. `for_issues`: the configured labels that do work on
+    /// issues, offered instead.
+    NotAPullRequest {
+        label: String,
+        #[serde(default)]
+        for_issues: Vec<String>,
+    },
+    ItemClosed {
+        label: String,
+    },
+    NoPermission {
+        label: String,
+        who: String,
+        needs: Role,
+        has: Option<Role>,
+    },
+    /// The repository's configuration cannot be used: tacit acts on nothing.
+    BadConfig {
+        label: String,
+        problem: ConfigProblem,
+    },
+}
+
+/// Why a repository's `.github/tacit.yml` cannot be used (SPEC 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ConfigProblem {
+    /// `file` (`owner/repo/.github/tacit.yml`) is not UTF-8 text.
+    NotUtf8 { file: String },
+    /// `file` does not parse; `error` is the parser's message (with line and column).
+    Invalid { file: String, error: String },
 }
 
 /// A merge the repository refused; the intent waits and retries.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Refusal {
+    /// GitHub's words (and, in rows of earlier releases, tacit's own reasons in words).
     pub message: String,
+    /// tacit's own reason, when it was not GitHub's refusal (see [`MergeRefusal`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<MergeRefusal>,
     pub first_at: Timestamp,
     pub last_at: Timestamp,
     pub attempts: u32,
@@ -105,6 +271,13 @@ pub struct Refusal {
     pub soon: bool,
     /// Checks or reviews changed since the last attempt: retry now.
     pub nudged: bool,
+}
+
+impl Refusal {
+    /// Why the merge was refused.
+    pub fn refused(&self) -> MergeRefusal {
+        MergeRefusal::from_stored(&self.message, self.cause.as_ref())
+    }
 }
 
 /// The status comment's notice: the window opens when it appears (SPEC 2).
@@ -169,11 +342,19 @@ pub enum Outcome {
     AuthorLostPermission {
         author: String,
     },
+    /// GitHub refused the merge for good. `reason`: GitHub's words (in rows of earlier
+    /// releases also tacit's); `cause`: tacit's own reason, if it was one.
     Refused {
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<MergeRefusal>,
     },
+    /// Refused merges for [`MERGE_GIVE_UP_AFTER`]. `reason`: the sentence, in rows of
+    /// earlier releases (empty now); `last`: the last refusal.
     GaveUp {
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last: Option<MergeRefusal>,
     },
     InstallationRemoved,
     /// A failure tacit cannot retry (an unexpected 4xx, an unreadable answer).
@@ -181,13 +362,22 @@ pub enum Outcome {
         step: Step,
         error: String,
     },
-    /// The label opened nothing; `message` says why (already rendered).
+    /// The label opened nothing: `why`; rows of earlier releases hold the words
+    /// instead, in `message` (empty now).
     NotOpened {
         message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<NotOpened>,
     },
 }
 
 impl Outcome {
+    /// Ended because the merge was refused for good.
+    pub fn refused(refusal: MergeRefusal) -> Outcome {
+        let (reason, cause) = refusal.stored();
+        Outcome::Refused { reason, cause }
+    }
+
     /// Its name in the decision record and `tacit decisions` (the stored `kind`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -379,6 +569,10 @@ pub enum MergeResult {
     Fatal {
         message: String,
     },
+    /// The repository allows none of the merge methods (waiting may fix it).
+    NoMergeMethod,
+    /// The pull request was found closed when a merge was retried.
+    PullClosed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -507,25 +701,9 @@ pub struct Admission<'a> {
     pub sender: &'a str,
     pub sender_is_bot: bool,
     pub sender_role: Option<Role>,
-}
-
-/// Why a label opened nothing. `comment()` says so, briefly, to the person who added it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotOpened {
-    /// Labels by bots and workflows open nothing, silently (they would loop).
-    Bot,
-    NotAPullRequest {
-        label: String,
-    },
-    ItemClosed {
-        label: String,
-    },
-    NoPermission {
-        label: String,
-        who: String,
-        needs: Role,
-        has: Option<Role>,
-    },
+    /// The configured labels that work on issues (offered when a merge label is put on
+    /// an issue).
+    pub for_issues: &'a [String],
 }
 
 /// Decide whether a label may open an intent (SPEC 2).
@@ -541,7 +719,10 @@ pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
         return Err(NotOpened::Bot);
     }
     if a.policy.action == Action::Merge && !a.is_pull {
-        return Err(NotOpened::NotAPullRequest { label });
+        return Err(NotOpened::NotAPullRequest {
+            label,
+            for_issues: a.for_issues.to_vec(),
+        });
     }
     if !a.item_open {
         return Err(NotOpened::ItemClosed { label });
@@ -586,7 +767,11 @@ pub struct Intent {
     pub cleared_at: Option<Timestamp>,
     pub approvals: Vec<Approval>,
     pub concerns: Vec<Concern>,
+    /// Notices in words, stored by earlier releases: still shown, before `notes`.
     pub notices: Vec<String>,
+    /// What the status comment tells its readers besides the state (see [`Note`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
     /// Keys of comments and reviews already counted ("a command counts once per comment").
     pub counted: BTreeSet<String>,
     pub phase: Phase,
@@ -632,6 +817,7 @@ impl Intent {
             approvals: Vec::new(),
             concerns: Vec::new(),
             notices: Vec::new(),
+            notes: Vec::new(),
             counted: BTreeSet::new(),
             phase: Phase::Open,
             refusal: None,
@@ -675,7 +861,7 @@ impl Intent {
         is_pull: bool,
         author: &str,
         at: Timestamp,
-        message: String,
+        why: NotOpened,
     ) -> (Intent, Vec<Effect>) {
         let (mut intent, _) = Intent::open(Opening {
             policy,
@@ -687,7 +873,13 @@ impl Intent {
             head_sha: None,
             carried: Vec::new(),
         });
-        intent.finish(Outcome::NotOpened { message }, at);
+        intent.finish(
+            Outcome::NotOpened {
+                message: String::new(),
+                why: Some(why),
+            },
+            at,
+        );
         (intent, vec![Effect::PostOutcome])
     }
 
@@ -726,16 +918,18 @@ impl Intent {
     }
 
     /// Why `actor`'s approval does not count under `approvers` (SPEC 5), if it does not.
-    fn not_an_approver(&self, actor: &Actor, what: &str, url: &Option<String>) -> Option<Concern> {
+    fn not_an_approver(&self, actor: &Actor, what: Asked, url: &Option<String>) -> Option<Concern> {
         let approvers = &self.policy.approvers;
         let listed = approvers.is_empty()
             || actor.approver
             || approvers.iter().any(|a| same_login(a, &actor.login));
-        (!listed).then(|| Concern {
-            who: actor.login.clone(),
-            what: what.to_string(),
-            why: super::render::not_an_approver(approvers),
-            url: url.clone(),
+        (!listed).then(|| {
+            Concern::new(
+                actor.login.clone(),
+                what,
+                NotCounted::NotAnApprover,
+                url.clone(),
+            )
         })
     }
 
@@ -882,13 +1076,7 @@ impl Intent {
                 self.end(Outcome::Failed { step, error }, now, true)
             }
             Event::OtherIntentLabel { label, by } => {
-                let open = super::render::inert(&self.policy.label);
-                self.notice(format!(
-                    "{} added {}, but {open} is already open here, so it was ignored. \
-                     Remove {open} first to start a different intent.",
-                    super::render::mention(&by),
-                    super::render::inert(&label),
-                ));
+                self.notice(Note::OtherLabel { label, by });
                 vec![Effect::SyncStatus]
             }
             Event::HeadChanged { sha, at } => self.on_head_changed(sha, at, now),
@@ -952,30 +1140,24 @@ impl Intent {
         self.counted.insert(key);
         let who = actor.login.clone();
         let may_object = actor.role.is_some_and(|r| r >= self.policy.objectors);
-        let not_allowed = |this: &Intent, what: String| Concern {
-            who: who.clone(),
-            what,
-            why: this.lacks_permission(actor.role),
-            url: url.clone(),
+        let not_allowed = |this: &Intent, asked: Asked| {
+            Concern::new(
+                who.clone(),
+                asked,
+                this.lacks_permission(actor.role),
+                url.clone(),
+            )
         };
         match command {
             Command::Object { reason } => {
                 if !may_object {
-                    let what = if reason.is_empty() {
-                        "/object".to_string()
-                    } else {
-                        format!("/object: {reason}")
-                    };
-                    let c = not_allowed(self, what);
+                    let c = not_allowed(self, Asked::Object { reason });
                     return self.concern(c);
                 }
                 if self.phase == Phase::Acting {
                     // Too late to stop the request in flight, but if GitHub refuses it
                     // or the head moves, the objection blocks like any other.
-                    self.notice(format!(
-                        "{} objected while the merge was already under way.",
-                        super::render::mention(&who)
-                    ));
+                    self.notice(Note::ObjectedWhileMerging { who: who.clone() });
                 }
                 self.add_objection(Objection {
                     who,
@@ -995,10 +1177,10 @@ impl Intent {
             }
             Command::Approve => {
                 if !may_object {
-                    let c = not_allowed(self, "/approve".to_string());
+                    let c = not_allowed(self, Asked::Approve);
                     return self.concern(c);
                 }
-                if let Some(c) = self.not_an_approver(&actor, "/approve", &url) {
+                if let Some(c) = self.not_an_approver(&actor, Asked::Approve, &url) {
                     return self.concern(c);
                 }
                 self.add_approval(Approval {
@@ -1010,16 +1192,11 @@ impl Intent {
             }
             Command::Extend { arg, duration } => {
                 if !may_object {
-                    let c = not_allowed(self, format!("/extend {arg}"));
+                    let c = not_allowed(self, Asked::Extend { arg });
                     return self.concern(c);
                 }
                 let Some(d) = duration else {
-                    self.notice(format!(
-                        "{}: {} was not understood. Give a duration, \
-                         like `/extend 2d` or `/extend 12h`.",
-                        super::render::mention(&who),
-                        super::render::inert(&format!("/extend {arg}"))
-                    ));
+                    self.notice(Note::ExtendNotUnderstood { who, arg });
                     return vec![Effect::SyncStatus];
                 };
                 let added = d.min(self.extension_room());
@@ -1033,14 +1210,11 @@ impl Intent {
                     });
                 }
                 if added < d {
-                    self.notice(format!(
-                        "{} asked to extend by {}; extensions are capped at {} per \
-                         intent, so {} was added.",
-                        super::render::mention(&who),
-                        super::duration::format_duration(d),
-                        super::duration::format_duration(MAX_EXTENSION),
-                        super::duration::format_duration(added)
-                    ));
+                    self.notice(Note::ExtendCapped {
+                        who,
+                        asked: d,
+                        added,
+                    });
                 }
                 let mut effects = vec![Effect::SyncStatus];
                 if self.has_check() {
@@ -1052,12 +1226,8 @@ impl Intent {
                 let may_cancel = same_login(&who, &self.author)
                     || actor.role.is_some_and(|r| r >= Role::Maintain);
                 if !may_cancel {
-                    return self.concern(Concern {
-                        who: who.clone(),
-                        what: "/cancel".to_string(),
-                        why: "only the intent's author or a maintainer can cancel".to_string(),
-                        url,
-                    });
+                    let c = Concern::new(who, Asked::Cancel, NotCounted::CannotCancel, url);
+                    return self.concern(c);
                 }
                 self.end(Outcome::Cancelled { by: who }, at, true)
             }
@@ -1083,17 +1253,12 @@ impl Intent {
         self.counted.insert(key);
         let who = actor.login.clone();
         let may_object = actor.role.is_some_and(|r| r >= self.policy.objectors);
-        let why_text = self.lacks_permission(actor.role);
-        let why = || why_text.clone();
+        let lacks = self.lacks_permission(actor.role);
+        let why = || lacks.clone();
         match verdict {
             Verdict::ChangesRequested => {
                 if !may_object {
-                    let c = Concern {
-                        who,
-                        what: "requested changes".to_string(),
-                        why: why(),
-                        url,
-                    };
+                    let c = Concern::new(who, Asked::RequestedChanges, why(), url);
                     return self.concern(c);
                 }
                 self.add_objection(Objection {
@@ -1112,19 +1277,14 @@ impl Intent {
                     matches!(o.source, Source::Review(_)) && o.at <= at
                 });
                 if !may_object {
-                    let c = Concern {
-                        who,
-                        what: "approved".to_string(),
-                        why: why(),
-                        url,
-                    };
+                    let c = Concern::new(who, Asked::ApprovedReview, why(), url);
                     effects.extend(self.concern(c));
                     return dedup(effects);
                 }
                 if commit_id.is_some() && commit_id != self.head_sha {
                     return dedup(effects);
                 }
-                if let Some(c) = self.not_an_approver(&actor, "approved", &url) {
+                if let Some(c) = self.not_an_approver(&actor, Asked::ApprovedReview, &url) {
                     effects.extend(self.concern(c));
                     return dedup(effects);
                 }
@@ -1240,29 +1400,22 @@ impl Intent {
     fn add_approval(&mut self, approval: Approval) -> Vec<Effect> {
         let who = approval.who.clone();
         let reason = if same_login(&who, &self.author) {
-            Some("the intent's author cannot approve their own intent")
+            Some(NotCounted::OwnIntent)
         } else if self.is_pull && same_login(&who, &self.item_author) {
-            Some("the pull request's author cannot approve it")
+            Some(NotCounted::OwnPullRequest)
         } else if approval.at <= self.opened_at && !self.written_after_notice(&approval.source) {
             // GitHub's times have whole seconds: in the label's own second the order
             // cannot be told, and then an approval does not count (SPEC 3).
-            Some(
-                "it was given in the same second as the label, so tacit cannot tell \
-                 which came first; approve again to count",
-            )
+            Some(NotCounted::SameSecondAsLabel)
         } else if self.is_pull && approval.at < self.head_at {
             // GitHub's time of the push, where known; else when tacit learned of it.
-            Some("it was given before the latest push")
+            Some(NotCounted::BeforePush)
         } else {
             None
         };
         if let Some(why) = reason {
-            return self.concern(Concern {
-                who,
-                what: "/approve".to_string(),
-                why: why.to_string(),
-                url: approval.url,
-            });
+            let c = Concern::new(who, Asked::Approve, why, approval.url);
+            return self.concern(c);
         }
         if self.approvals.iter().any(|a| same_login(&a.who, &who)) {
             return Vec::new();
@@ -1325,10 +1478,7 @@ impl Intent {
                 sha: self.head_sha.clone(),
                 at,
             });
-            self.notice(format!(
-                "New commits were pushed at {}, so the window started again.",
-                at.strftime("%Y-%m-%d %H:%M UTC")
-            ));
+            self.notice(Note::Restarted { at });
         }
         if matches!(self.phase, Phase::Verifying | Phase::Acting) {
             self.phase = Phase::Open;
@@ -1349,12 +1499,9 @@ impl Intent {
         if let Some(r) = &self.refusal
             && now >= add_wall(r.first_at, MERGE_GIVE_UP_AFTER)
         {
-            let reason = format!(
-                "the merge was refused for {} ({})",
-                super::duration::format_duration(MERGE_GIVE_UP_AFTER),
-                r.message
-            );
-            return self.end(Outcome::GaveUp { reason }, now, true);
+            let last = Some(r.refused());
+            let reason = String::new();
+            return self.end(Outcome::GaveUp { reason, last }, now, true);
         }
         self.phase = Phase::Verifying;
         vec![Effect::Verify]
@@ -1428,13 +1575,7 @@ impl Intent {
             Action::Merge => {
                 let Some(sha) = self.head_sha.clone() else {
                     // Never merge a commit nobody saw.
-                    return self.end(
-                        Outcome::Refused {
-                            reason: "tacit does not know the pull request's head commit".into(),
-                        },
-                        now,
-                        true,
-                    );
+                    return self.end(Outcome::refused(MergeRefusal::HeadUnknown), now, true);
                 };
                 self.phase = Phase::Acting;
                 vec![
@@ -1485,23 +1626,33 @@ impl Intent {
             MergeResult::HeadMoved { sha } => self.on_head_changed(sha, now, now),
             MergeResult::Refused { message, soon } => {
                 self.phase = Phase::Open;
-                self.refused(message, soon, now)
+                self.refused(MergeRefusal::GitHub { message }, soon, now)
+            }
+            MergeResult::NoMergeMethod => {
+                self.phase = Phase::Open;
+                self.refused(MergeRefusal::NoMergeMethod, false, now)
             }
             MergeResult::Fatal { message } => {
-                self.end(Outcome::Refused { reason: message }, now, true)
+                let refusal = MergeRefusal::GitHub { message };
+                self.end(Outcome::refused(refusal), now, true)
+            }
+            MergeResult::PullClosed => {
+                self.end(Outcome::refused(MergeRefusal::PullClosed), now, true)
             }
         }
     }
 
-    fn refused(&mut self, message: String, soon: bool, now: Timestamp) -> Vec<Effect> {
+    fn refused(&mut self, refusal: MergeRefusal, soon: bool, now: Timestamp) -> Vec<Effect> {
         let (first_at, attempts) = self
             .refusal
             .as_ref()
             .map_or((now, 0), |r| (r.first_at, r.attempts));
-        let changed = self.refusal.as_ref().is_none_or(|r| r.message != message);
+        let changed = self.refusal.as_ref().is_none_or(|r| r.refused() != refusal);
         let began = self.refusal.is_none();
+        let (message, cause) = refusal.stored();
         self.refusal = Some(Refusal {
             message,
+            cause,
             first_at,
             last_at: now,
             attempts: attempts + 1,
@@ -1547,12 +1698,11 @@ impl Intent {
     }
 
     /// Why a command by someone with `role` does not count.
-    fn lacks_permission(&self, role: Option<Role>) -> String {
-        format!(
-            "needs {} permission (has {})",
-            role_str(self.policy.objectors),
-            role.map_or("none", role_str)
-        )
+    fn lacks_permission(&self, role: Option<Role>) -> NotCounted {
+        NotCounted::Permission {
+            needs: self.policy.objectors,
+            has: role,
+        }
     }
 
     fn concern(&mut self, concern: Concern) -> Vec<Effect> {
@@ -1563,11 +1713,17 @@ impl Intent {
         vec![Effect::SyncStatus]
     }
 
-    fn notice(&mut self, text: String) {
-        if self.notices.len() >= MAX_NOTICES {
-            self.notices.remove(0);
+    /// Keep `note` for the status comment: at most [`MAX_NOTICES`], counting those an
+    /// earlier release stored in words (the oldest go first).
+    fn notice(&mut self, note: Note) {
+        if self.notices.len() + self.notes.len() >= MAX_NOTICES {
+            if self.notices.is_empty() {
+                self.notes.remove(0);
+            } else {
+                self.notices.remove(0);
+            }
         }
-        self.notices.push(text);
+        self.notes.push(note);
     }
 
     fn status_effects(&self) -> Vec<Effect> {
@@ -1578,22 +1734,36 @@ impl Intent {
         effects
     }
 
+    /// Where the intent stands, as people are shown it: the one derivation that the
+    /// status comment's headline, the check run and the dashboard all map from.
+    pub fn status(&self) -> Status {
+        match self.phase {
+            Phase::Done => Status::Ended,
+            // An objection raised while the merge is in flight is shown, not hidden.
+            _ if !self.objections.is_empty() => Status::Blocked,
+            Phase::Acting => Status::Merging,
+            _ if self.draft_wait => Status::WaitingForDraft,
+            _ if self.refusal.is_some() => Status::WaitingForGitHub,
+            Phase::Verifying => Status::Verifying,
+            Phase::Open => Status::Open,
+        }
+    }
+
     /// The check run's conclusion for this intent's current state.
     pub fn check(&self) -> CheckState {
-        match (&self.phase, &self.outcome) {
-            (Phase::Done, Some(o)) if o.succeeded() => CheckState::Success,
-            (
-                Phase::Done,
-                Some(Outcome::GaveUp { .. } | Outcome::Refused { .. } | Outcome::Failed { .. }),
-            ) => CheckState::Failure,
-            (Phase::Done, _) if !self.objections.is_empty() => CheckState::Failure,
-            (Phase::Done, _) => CheckState::Cancelled,
-            // An objection raised while the merge is in flight is shown, not hidden.
-            (Phase::Acting, _) if !self.objections.is_empty() => CheckState::Blocked,
-            (Phase::Acting, _) => CheckState::Success,
-            _ if !self.objections.is_empty() => CheckState::Blocked,
-            _ if self.refusal.is_some() || self.draft_wait => CheckState::Waiting,
-            _ => CheckState::Open,
+        match self.status() {
+            Status::Ended => match &self.outcome {
+                Some(o) if o.succeeded() => CheckState::Success,
+                Some(Outcome::GaveUp { .. } | Outcome::Refused { .. } | Outcome::Failed { .. }) => {
+                    CheckState::Failure
+                }
+                _ if !self.objections.is_empty() => CheckState::Failure,
+                _ => CheckState::Cancelled,
+            },
+            Status::Blocked => CheckState::Blocked,
+            Status::Merging => CheckState::Success,
+            Status::WaitingForDraft | Status::WaitingForGitHub => CheckState::Waiting,
+            Status::Open | Status::Verifying => CheckState::Open,
         }
     }
 
@@ -1653,6 +1823,25 @@ impl Intent {
     }
 }
 
+/// Where an intent stands ([`Intent::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The window is open.
+    Open,
+    /// Due: tacit is re-reading GitHub before acting (shown as the open window).
+    Verifying,
+    /// Objections are open: the window cannot close.
+    Blocked,
+    /// Consent reached; the merge is in flight.
+    Merging,
+    /// Consent reached on a draft: waiting for ready-for-review.
+    WaitingForDraft,
+    /// Consent reached, but GitHub refused the merge: waiting and retrying.
+    WaitingForGitHub,
+    /// Ended ([`Intent::outcome`] says how).
+    Ended,
+}
+
 /// The `tacit` check run's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckState {
@@ -1671,15 +1860,9 @@ impl RemoveLabel {
     }
 }
 
-/// A role's name as GitHub spells it.
+/// A role's name as GitHub spells it ([`Role::as_str`], the one map).
 pub fn role_str(r: Role) -> &'static str {
-    match r {
-        Role::Read => "read",
-        Role::Triage => "triage",
-        Role::Write => "write",
-        Role::Maintain => "maintain",
-        Role::Admin => "admin",
-    }
+    r.as_str()
 }
 
 /// The history entry of a new objection.

@@ -330,6 +330,7 @@ fn admit_table() {
     };
     let not_a_pull = Err(NotOpened::NotAPullRequest {
         label: "intent-to-merge".into(),
+        for_issues: vec!["intent-to-close".into()],
     });
     let closed = || {
         Err(NotOpened::ItemClosed {
@@ -433,6 +434,7 @@ fn admit_table() {
             sender: c.sender,
             sender_is_bot: c.bot,
             sender_role: c.role,
+            for_issues: &["intent-to-close".to_string()],
         });
         assert_eq!(
             got, c.expected,
@@ -447,8 +449,30 @@ fn bot_refusal_says_nothing_other_refusals_explain() {
     assert_eq!(render::not_opened(&NotOpened::Bot), "");
     let text = render::not_opened(&NotOpened::NotAPullRequest {
         label: "intent-to-merge".into(),
+        for_issues: vec!["intent-to-close".into(), "intent-to-proceed".into()],
     });
     assert!(text.contains("`intent-to-merge`") && text.contains("pull requests"));
+    assert!(text.ends_with("For an issue, try `intent-to-close` or `intent-to-proceed`."));
+    // The labels named are the configured ones, not the defaults.
+    let text = render::not_opened(&NotOpened::NotAPullRequest {
+        label: "ship-it".into(),
+        for_issues: vec!["wontfix-soon".into()],
+    });
+    assert!(
+        text.ends_with("For an issue, try `wontfix-soon`."),
+        "{text}"
+    );
+    assert!(!text.contains("intent-to-close"), "{text}");
+    let text = render::not_opened(&NotOpened::NotAPullRequest {
+        label: "ship-it".into(),
+        for_issues: vec!["a".into(), "b".into(), "c".into()],
+    });
+    assert!(text.ends_with("try `a`, `b` or `c`."), "{text}");
+    let text = render::not_opened(&NotOpened::NotAPullRequest {
+        label: "ship-it".into(),
+        for_issues: Vec::new(),
+    });
+    assert!(!text.contains("For an issue"), "{text}");
     let text = render::not_opened(&NotOpened::NoPermission {
         label: "intent-to-close".into(),
         who: "erin".into(),
@@ -465,14 +489,21 @@ fn not_opened_is_done_and_only_posts_the_note() {
         false,
         "alice",
         t0(),
-        "only works on pull requests".into(),
+        NotOpened::NotAPullRequest {
+            label: "intent-to-merge".into(),
+            for_issues: vec!["intent-to-close".into()],
+        },
     );
     assert_eq!(effects, vec![Effect::PostOutcome]);
     assert!(intent.is_done());
     assert_eq!(
         intent.outcome,
         Some(Outcome::NotOpened {
-            message: "only works on pull requests".into()
+            message: String::new(),
+            why: Some(NotOpened::NotAPullRequest {
+                label: "intent-to-merge".into(),
+                for_issues: vec!["intent-to-close".into()],
+            }),
         })
     );
     assert_eq!(intent.next_due(), None);
@@ -890,10 +921,10 @@ fn objections_from_people_below_objectors_are_concerns() {
         if !counts {
             let c = &intent.concerns[0];
             assert_eq!(c.who, "erin");
-            assert!(c.what.contains("/object") && c.what.contains("too risky"));
-            assert!(c.why.contains("write"), "{}", c.why);
-            let has = role.map_or("none", role_str);
-            assert!(c.why.contains(has), "{}", c.why);
+            let reason = "too risky".to_string();
+            assert_eq!(c.asked, Some(Asked::Object { reason }));
+            let needs = Role::Write;
+            assert_eq!(c.reason, Some(NotCounted::Permission { needs, has: role }));
         }
     }
 }
@@ -956,11 +987,11 @@ fn early_proceed_on_an_issue_close() {
 
 #[test]
 fn approvals_that_do_not_count() {
-    // (approver, expected concern reason fragment)
+    // (approver, expected concern reason)
     let cases = [
-        (AUTHOR, "intent's author"),
-        ("ALICE", "intent's author"),
-        (PR_AUTHOR, "pull request's author"),
+        (AUTHOR, NotCounted::OwnIntent),
+        ("ALICE", NotCounted::OwnIntent),
+        (PR_AUTHOR, NotCounted::OwnPullRequest),
     ];
     for (who, why) in cases {
         let mut intent = merge_intent();
@@ -968,11 +999,7 @@ fn approvals_that_do_not_count() {
         assert_eq!(effects, vec![Effect::SyncStatus], "{who}");
         assert!(intent.approvals.is_empty(), "{who}");
         assert_eq!(intent.concerns.len(), 1, "{who}");
-        assert!(
-            intent.concerns[0].why.contains(why),
-            "{who}: {}",
-            intent.concerns[0].why
-        );
+        assert_eq!(intent.concerns[0].reason, Some(why), "{who}");
         assert_eq!(intent.next_due(), Some(at_h(72)), "{who}");
     }
 }
@@ -995,7 +1022,7 @@ fn approval_by_someone_below_objectors_is_a_concern() {
     );
     assert!(intent.approvals.is_empty());
     assert_eq!(intent.concerns.len(), 1);
-    assert_eq!(intent.concerns[0].what, "/approve");
+    assert_eq!(intent.concerns[0].asked, Some(Asked::Approve));
 }
 
 #[test]
@@ -1012,7 +1039,7 @@ fn approvals_before_the_last_push_do_not_count() {
     // An approval written before the push, delivered after it.
     intent.handle(approve("bob", 1, at_h(1) + mins(30)), at_h(2) + mins(1));
     assert!(intent.approvals.is_empty());
-    assert!(intent.concerns[0].why.contains("before the latest push"));
+    assert_eq!(intent.concerns[0].reason, Some(NotCounted::BeforePush));
     assert_eq!(intent.next_due(), Some(at_h(74)));
     // One written at or after the push counts.
     intent.handle(approve("dave", 2, at_h(2)), at_h(2) + mins(1));
@@ -1112,7 +1139,7 @@ fn extend_adds_time() {
     assert_eq!(intent.extended, std_hours(48));
     assert_eq!(intent.closes_at(), at_h(120));
     assert_eq!(intent.next_due(), Some(at_h(120)));
-    assert!(intent.notices.is_empty());
+    assert!(intent.notes.is_empty());
     // Extensions add up, and do not block.
     intent.handle(cmd("dave", "/extend 12h", 2, at_h(2)), at_h(2));
     assert_eq!(intent.closes_at(), at_h(132));
@@ -1123,20 +1150,22 @@ fn extend_adds_time() {
 fn extend_is_clamped_at_fourteen_days_in_all() {
     let mut intent = merge_intent();
     intent.handle(cmd("bob", "/extend 10d", 1, at_h(1)), at_h(1));
-    assert!(intent.notices.is_empty());
+    assert!(intent.notes.is_empty());
     intent.handle(cmd("dave", "/extend 10d", 2, at_h(2)), at_h(2));
     assert_eq!(intent.extended, MAX_EXTENSION);
     assert_eq!(intent.closes_at(), at_h(72 + 14 * 24));
-    assert_eq!(intent.notices.len(), 1);
-    assert!(
-        intent.notices[0].contains("capped"),
-        "{}",
-        intent.notices[0]
+    assert_eq!(
+        intent.notes,
+        vec![Note::ExtendCapped {
+            who: "dave".into(),
+            asked: std_hours(240),
+            added: std_hours(96),
+        }]
     );
     // Nothing more can be added.
     intent.handle(cmd("bob", "/extend 1h", 3, at_h(3)), at_h(3));
     assert_eq!(intent.extended, MAX_EXTENSION);
-    assert_eq!(intent.notices.len(), 2);
+    assert_eq!(intent.notes.len(), 2);
 }
 
 #[test]
@@ -1144,7 +1173,7 @@ fn a_single_huge_extend_is_clamped() {
     let mut intent = close_intent();
     intent.handle(cmd("bob", "/extend 30d", 1, at_h(1)), at_h(1));
     assert_eq!(intent.extended, MAX_EXTENSION);
-    assert_eq!(intent.notices.len(), 1);
+    assert_eq!(intent.notes.len(), 1);
 }
 
 #[test]
@@ -1154,8 +1183,10 @@ fn extend_with_a_bad_duration_says_so() {
         let effects = intent.handle(cmd("bob", body, 1, at_h(1)), at_h(1));
         assert_eq!(effects, vec![Effect::SyncStatus], "{body}");
         assert_eq!(intent.extended, Duration::ZERO, "{body}");
-        assert_eq!(intent.notices.len(), 1, "{body}");
-        assert!(intent.notices[0].contains("not understood"), "{body}");
+        let arg = body.trim_start_matches("/extend").trim().to_string();
+        let who = "bob".to_string();
+        let note = Note::ExtendNotUnderstood { who, arg };
+        assert_eq!(intent.notes, vec![note], "{body}");
         assert_eq!(intent.next_due(), Some(at_h(72)));
     }
 }
@@ -1203,7 +1234,8 @@ fn cancel_by_a_writer_is_a_concern() {
     assert_eq!(effects, vec![Effect::SyncStatus]);
     assert!(!intent.is_done());
     assert_eq!(intent.concerns.len(), 1);
-    assert_eq!(intent.concerns[0].what, "/cancel");
+    assert_eq!(intent.concerns[0].asked, Some(Asked::Cancel));
+    assert_eq!(intent.concerns[0].reason, Some(NotCounted::CannotCancel));
     assert_eq!(intent.next_due(), Some(at_h(72)));
 }
 
@@ -1426,7 +1458,7 @@ fn a_push_restarts_a_merge_window_and_clears_approvals() {
     assert_eq!(intent.opened_at, t0());
     intent.handle(withdraw("dave", 4, at_h(11)), at_h(11));
     assert_eq!(intent.closes_at(), at_h(10 + 72 + 24));
-    assert!(intent.notices.iter().any(|n| n.contains("started again")));
+    assert!(intent.notes.contains(&Note::Restarted { at: at_h(10) }));
 }
 
 #[test]
@@ -1695,7 +1727,8 @@ fn a_fatal_refusal_ends_at_once() {
     assert_eq!(
         intent.outcome,
         Some(Outcome::Refused {
-            reason: "refusing to allow a GitHub App to update workflow".into()
+            reason: "refusing to allow a GitHub App to update workflow".into(),
+            cause: None,
         })
     );
     assert!(effects.contains(&remove_label("intent-to-merge")));
@@ -1795,12 +1828,8 @@ fn an_objection_while_merging_blocks_a_retry_after_refusal() {
     );
     assert_eq!(intent.objections.len(), 1, "bob's objection should be open");
     assert_eq!(intent.objections[0].reason, "this breaks prod");
-    assert!(
-        intent
-            .notices
-            .iter()
-            .any(|n| n.contains("already under way"))
-    );
+    let who = "bob".to_string();
+    assert!(intent.notes.contains(&Note::ObjectedWhileMerging { who }));
     assert_eq!(intent.next_due(), None, "the retry must wait for bob");
     assert_eq!(intent.check(), CheckState::Blocked);
     assert!(
@@ -2062,7 +2091,9 @@ fn other_intent_label_is_noted_and_ignored() {
         at_h(1),
     );
     assert_eq!(effects, vec![Effect::SyncStatus]);
-    assert!(intent.notices[0].contains("intent-to-close"));
+    let label = "intent-to-close".to_string();
+    let by = "dave".to_string();
+    assert_eq!(intent.notes, vec![Note::OtherLabel { label, by }]);
     assert_eq!(intent.next_due(), Some(at_h(72)));
     assert_eq!(intent.policy.label, "intent-to-merge");
 }
@@ -2079,15 +2110,41 @@ fn notices_are_capped() {
             at_h(1),
         );
     }
-    assert_eq!(intent.notices.len(), MAX_NOTICES);
+    assert_eq!(intent.notes.len(), MAX_NOTICES);
     assert!(
-        intent
-            .notices
-            .last()
-            .unwrap()
-            .contains(&format!("l{}", MAX_NOTICES + 2)),
+        matches!(intent.notes.last(), Some(Note::OtherLabel { label, .. }) if *label == format!("l{}", MAX_NOTICES + 2)),
         "the newest notice is kept"
     );
+}
+
+/// Notices an earlier release stored in words count toward the cap and go first; they
+/// are shown before the typed ones, as they are older.
+#[test]
+fn notices_in_words_from_an_earlier_release_are_kept_and_shown_first() {
+    let mut intent = merge_intent();
+    intent.notices = vec!["> an old notice".into(), "a second old notice".into()];
+    intent.handle(push("sha-2", at_h(1)), at_h(1));
+    let text = render::status_comment(&intent, "x", at_h(1));
+    let old = text
+        .find("> a second old notice")
+        .expect("the old notice is shown");
+    let new = text
+        .find("> New commits were pushed at 2026-03-02 10:00 UTC, so the window started again.");
+    assert!(new.is_some_and(|new| old < new), "{text}");
+    for i in 0..MAX_NOTICES {
+        intent.handle(
+            Event::OtherIntentLabel {
+                label: format!("l{i}"),
+                by: "dave".into(),
+            },
+            at_h(2),
+        );
+    }
+    assert!(
+        intent.notices.is_empty(),
+        "the oldest, in words, went first"
+    );
+    assert_eq!(intent.notes.len(), MAX_NOTICES);
 }
 
 #[test]
@@ -2197,7 +2254,7 @@ fn the_extend_cap_is_wall_clock_with_business_days() {
     let unextended = intent.closes_at();
     let fri = ts("2026-03-06T15:00:00Z");
     intent.handle(cmd("bob", "/extend 30d", 1, fri + hours(1)), fri + hours(1));
-    assert_eq!(intent.notices.len(), 1, "the clamp is explained");
+    assert_eq!(intent.notes.len(), 1, "the clamp is explained");
     let moved = intent.closes_at().duration_since(unextended);
     assert!(
         moved <= jiff::SignedDuration::from_hours(14 * 24),
@@ -2209,7 +2266,7 @@ fn the_extend_cap_is_wall_clock_with_business_days() {
     // Nothing more fits.
     intent.handle(cmd("dave", "/extend 1h", 2, fri + hours(2)), fri + hours(2));
     assert_eq!(intent.closes_at().duration_since(unextended), moved);
-    assert_eq!(intent.notices.len(), 2);
+    assert_eq!(intent.notes.len(), 2);
 }
 
 #[test]
@@ -2604,11 +2661,8 @@ fn in_the_labels_second_only_comments_after_the_notice_approve() {
     intent.handle(approve("dave", 99, t0()), t0());
     assert!(intent.approvals.is_empty());
     assert_eq!(intent.concerns.len(), 1);
-    assert!(
-        intent.concerns[0].why.contains("same second"),
-        "{:?}",
-        intent.concerns
-    );
+    let reason = Some(NotCounted::SameSecondAsLabel);
+    assert_eq!(intent.concerns[0].reason, reason, "{:?}", intent.concerns);
     // Read before the status comment existed (when the intent opened): unknown.
     let mut intent = Intent::open(opening(policy("intent-to-merge"), true)).0;
     intent.handle(approve("dave", 99, t0()), t0());
@@ -4263,4 +4317,63 @@ mod history {
         assert!(text.contains("@bob objected: `wait`"), "{text}");
         assert!(text.contains("<!-- tacit:record {"), "{text}");
     }
+}
+
+/// `status()` is the one derivation of where an intent stands; the check run's
+/// conclusion maps from it.
+#[test]
+fn status_is_derived_once_and_the_check_maps_from_it() {
+    let mut intent = merge_intent();
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Open, CheckState::Open)
+    );
+    intent.handle(Event::Due, at_h(72));
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Verifying, CheckState::Open)
+    );
+
+    let (mut intent, now) = acting_merge_intent();
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Merging, CheckState::Success)
+    );
+    // An objection raised while the merge is in flight shows.
+    intent.handle(object("bob", "stop", 77, now), now);
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Blocked, CheckState::Blocked)
+    );
+
+    let (mut intent, now) = acting_merge_intent();
+    let refused = MergeResult::Refused {
+        message: "checks".into(),
+        soon: false,
+    };
+    intent.handle(Event::MergeResult(refused), now);
+    assert_eq!(intent.status(), Status::WaitingForGitHub);
+    assert_eq!(intent.check(), CheckState::Waiting);
+
+    let mut intent = merge_intent();
+    intent.draft_wait = true;
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::WaitingForDraft, CheckState::Waiting)
+    );
+
+    let (mut intent, now) = acting_merge_intent();
+    intent.handle(Event::MergeResult(MergeResult::PullClosed), now);
+    assert_eq!(
+        (intent.status(), intent.check()),
+        (Status::Ended, CheckState::Failure)
+    );
+    let cause = Some(MergeRefusal::PullClosed);
+    assert_eq!(
+        intent.outcome,
+        Some(Outcome::Refused {
+            reason: String::new(),
+            cause
+        })
+    );
 }

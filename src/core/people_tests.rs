@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::business::DailyHours;
 use super::commands::Command;
 use super::config::{Policy, Provenance, RepoConfig, Role};
-use super::intent::{Actor, Effect, Event, Intent, Opening, Source, Verdict};
+use super::intent::{Actor, Asked, Effect, Event, Intent, NotCounted, Opening, Source, Verdict};
 use super::render;
 
 fn ts(s: &str) -> Timestamp {
@@ -65,10 +65,11 @@ fn only_listed_approvers_count_and_others_are_told_why() {
     assert_eq!(effects, vec![Effect::SyncStatus]);
     assert!(intent.approvals.is_empty());
     assert_eq!(intent.concerns.len(), 1);
+    assert_eq!(intent.concerns[0].reason, Some(NotCounted::NotAnApprover));
+    let text = crate::core::render::status_comment(&intent, "x", later);
     assert!(
-        intent.concerns[0].why.contains("`carol`, `@acme/release`"),
-        "{:?}",
-        intent.concerns[0]
+        text.contains("only approvals by `carol`, `@acme/release` count"),
+        "{text}"
     );
     assert!(!intent.early_proceed());
     // Listed by name (any case): counts, whatever the shell said.
@@ -119,7 +120,7 @@ fn an_approving_review_by_a_non_approver_still_ends_their_review_objection() {
     intent.handle(review(2, Verdict::Approved), at);
     assert!(intent.objections.is_empty());
     assert!(intent.approvals.is_empty());
-    assert_eq!(intent.concerns[0].what, "approved");
+    assert_eq!(intent.concerns[0].asked, Some(Asked::ApprovedReview));
 }
 
 #[test]

@@ -5,7 +5,10 @@
 use super::*;
 use crate::core::commands::Command;
 use crate::core::config::RepoConfig;
-use crate::core::intent::{Actor, Approval, Concern, Event, Objection, Opening, Refusal, Source};
+use crate::core::intent::{
+    Actor, Approval, ApprovalEnd, Asked, Concern, ConfigProblem, Event, MergeRefusal, NotCounted,
+    NotOpened, Objection, ObjectionEnd, Opening, Outcome, Phase, Record, Refusal, Source,
+};
 use proptest::prelude::*;
 use pulldown_cmark::{Event as Md, Options, Parser, Tag, TagEnd};
 
@@ -425,9 +428,15 @@ fn intent_of(p: &People) -> Intent {
         n += 1;
         intent.concerns.push(Concern {
             who: who.clone(),
-            what: format!("/object: {what}"),
-            why: "needs write permission (has read)".into(),
             url: Some(comment_url(n)),
+            asked: Some(Asked::Object {
+                reason: what.clone(),
+            }),
+            reason: Some(NotCounted::Permission {
+                needs: Role::Write,
+                has: Some(Role::Read),
+            }),
+            ..Concern::default()
         });
     }
     for who in &p.approvals {
@@ -464,6 +473,7 @@ fn intent_of(p: &People) -> Intent {
             attempts: 1,
             soon: false,
             nudged: false,
+            cause: None,
         });
     }
     let text = p.outcome_text.clone();
@@ -485,10 +495,17 @@ fn intent_of(p: &People) -> Intent {
             merged: true,
         }),
         7 => Some(Outcome::AuthorLostPermission { author: who }),
-        8 => Some(Outcome::Refused { reason: text }),
-        9 => Some(Outcome::GaveUp { reason: text }),
+        8 => Some(Outcome::Refused {
+            reason: text,
+            cause: None,
+        }),
+        9 => Some(Outcome::GaveUp {
+            reason: String::new(),
+            last: Some(MergeRefusal::GitHub { message: text }),
+        }),
         10 => Some(Outcome::NotOpened {
-            message: not_opened(&NotOpened::NoPermission {
+            message: String::new(),
+            why: Some(NotOpened::NoPermission {
                 label: text,
                 who,
                 needs: Role::Write,
@@ -558,9 +575,18 @@ proptest! {
         prop_assert!(found.is_empty(), "check run: {found:?}\n{}", check.summary);
 
         for note in [
-            not_opened(&NotOpened::NotAPullRequest { label: p.label.clone() }),
+            not_opened(&NotOpened::NotAPullRequest {
+                label: p.label.clone(),
+                for_issues: vec![p.label.clone(), p.outcome_text.clone()],
+            }),
             not_opened(&NotOpened::ItemClosed { label: p.label.clone() }),
-            config_problem(&p.label, &p.outcome_text),
+            config_problem(
+                &p.label,
+                &ConfigProblem::Invalid {
+                    file: "o/r/.github/tacit.yml".into(),
+                    error: p.outcome_text.clone(),
+                },
+            ),
         ] {
             let found = injected(&note, &logins, &urls);
             prop_assert!(found.is_empty(), "note: {found:?}\n{note}");
@@ -717,7 +743,9 @@ fn a_reason_cannot_end_the_record_and_round_trips() {
         false,
         "alice",
         at(),
-        "nothing".into(),
+        NotOpened::ItemClosed {
+            label: "intent-to-merge".into(),
+        },
     );
     let text = outcome_comment_at(&not_opened_intent, ID, Some(place));
     assert!(
@@ -791,4 +819,231 @@ fn the_documented_record_is_the_rendered_one() {
         guide.lines().any(|l| l == record),
         "docs/user-guide.md shows an old record; copy it from the snapshot:\n{record}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The examples in docs/user-guide.md are renderings: each excerpt below is taken from
+// what tacit renders, and the guide must show it, quoted, exactly.
+
+const GUIDE: &str = include_str!("../../docs/user-guide.md");
+
+/// `text` as a Markdown block quote, as the guide shows renderings.
+fn quoted(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                ">".to_string()
+            } else {
+                format!("> {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The guide shows `excerpts` of `rendered` (each a run of whole lines of it), quoted,
+/// with a `> …` line between two excerpts.
+fn documented(what: &str, rendered: &str, excerpts: &[&str]) {
+    for e in excerpts {
+        assert!(
+            rendered
+                .lines()
+                .collect::<Vec<_>>()
+                .windows(e.lines().count())
+                .any(|w| w.join("\n") == *e),
+            "{what}: not whole lines of the rendering:\n{e}\n---\n{rendered}"
+        );
+    }
+    let shown = excerpts
+        .iter()
+        .map(|e| quoted(&unlinked(e)))
+        .collect::<Vec<_>>()
+        .join("\n>\n> …\n>\n");
+    assert!(
+        GUIDE.contains(&format!("\n{shown}\n")),
+        "docs/user-guide.md lacks the example of {what}; copy it from the rendering:\n{shown}"
+    );
+}
+
+/// The guide links to nothing outside the repository: the link that shows a time in
+/// the reader's own zone is shown as its text, as in "(in your time zone)".
+fn unlinked(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("](https://www.timeanddate.com/") {
+        let open = rest[..i].rfind('[').expect("a link's text");
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..i]);
+        let close = rest[i..].find(')').expect("a link's end");
+        rest = &rest[i + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The lines of `text` from the one starting with `from` to the one starting with `to`.
+fn lines_between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
+    let start = text.find(&format!("\n{from}")).map(|i| i + 1).expect(from);
+    let rest = &text[start..];
+    let end = if rest.starts_with(to) {
+        0
+    } else {
+        rest.find(&format!("\n{to}")).map(|i| i + 1).expect(to)
+    };
+    let end = end + rest[end..].find('\n').unwrap_or(rest.len() - end);
+    &rest[..end]
+}
+
+fn opened(config: &RepoConfig, at: Timestamp) -> Intent {
+    let mut intent = Intent::open(Opening {
+        policy: config.policy("intent-to-merge").unwrap(),
+        is_pull: true,
+        item_author: "carol".into(),
+        author: "alice".into(),
+        at,
+        now: at,
+        head_sha: Some("sha-0".into()),
+        carried: Vec::new(),
+    })
+    .0;
+    intent.handle(
+        Event::Noticed {
+            at,
+            comment: Some(1),
+        },
+        at,
+    );
+    intent
+}
+
+fn acme_config() -> RepoConfig {
+    RepoConfig::layered(
+        Some(crate::core::config::ConfigFile {
+            name: "acme/.github/.github/tacit.yml",
+            text: "timezone: Europe/Berlin\nnotify: [\"@acme/maintainers\"]\n",
+        }),
+        Some(crate::core::config::ConfigFile {
+            name: "acme/widget/.github/tacit.yml",
+            text: "window: 24h\n",
+        }),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_documented_status_comment_endings_are_rendered_ones() {
+    let t: Timestamp = "2026-11-24T13:00:00Z".parse().unwrap();
+    let text = status_comment(&opened(&acme_config(), t), ID, t);
+    let end = lines_between(&text, "<sub>Configuration:", "cc ");
+    documented("the files in force and notify", &text, &[end]);
+    let config = RepoConfig::parse("notify: [alice, \"@acme/maintainers\"]\n").unwrap();
+    let text = status_comment(&opened(&config, t), ID, t);
+    documented("notify", &text, &["cc @alice @acme/maintainers"]);
+}
+
+#[test]
+fn the_documented_act_within_status_is_a_rendered_one() {
+    let config = RepoConfig::parse(
+        "timezone: America/New_York\nbusiness_days: true\nact_within: \"09:00-17:00\"\nwindow: 24h\n",
+    )
+    .unwrap();
+    // Thursday 18:00 in New York: 24 business hours end on Friday at 18:00, after hours.
+    let t: Timestamp = "2026-11-19T23:00:00Z".parse().unwrap();
+    let text = status_comment(&opened(&config, t), ID, t);
+    let window = lines_between(&text, "The window closes", "Only Monday");
+    let hours = lines_between(&text, "tacit acts only", "tacit acts only");
+    documented("act_within", &text, &[window, hours]);
+}
+
+/// A merge refused by GitHub on Tuesday 2026-11-24 at 13:00 UTC.
+fn refused(message: &str) -> (Intent, Timestamp) {
+    let t: Timestamp = "2026-11-24T13:00:00Z".parse().unwrap();
+    let mut intent = opened(&RepoConfig::default(), t);
+    let done = t + jiff::SignedDuration::from_hours(72);
+    intent.handle(Event::Due, done);
+    intent.handle(
+        Event::Verified(crate::core::intent::Facts {
+            open: true,
+            label_present: true,
+            head_sha: Some("sha-0".into()),
+            draft: false,
+            author_role: Some(Role::Write),
+            valid_approvers: Default::default(),
+        }),
+        done,
+    );
+    intent.handle(
+        Event::MergeResult(crate::core::intent::MergeResult::Refused {
+            message: message.into(),
+            soon: false,
+        }),
+        done,
+    );
+    (intent, done)
+}
+
+#[test]
+fn the_documented_waiting_and_give_up_comments_are_rendered_ones() {
+    let (mut intent, since) = refused("Required status check \"ci\" is failing.");
+    let waiting = waiting_comment(&intent, ID, since);
+    let body = waiting.split_once('\n').unwrap().1.trim_end();
+    documented("the comment when a refused merge waits", &waiting, &[body]);
+
+    let later = since + jiff::SignedDuration::from_hours(7 * 24 + 1);
+    intent.handle(Event::Due, later);
+    assert!(matches!(intent.outcome, Some(Outcome::GaveUp { .. })));
+    let comment = outcome_comment(&intent, ID);
+    let sentence = comment.lines().nth(1).unwrap();
+    documented("the give-up comment", &comment, &[sentence]);
+}
+
+#[test]
+fn the_documented_config_check_is_a_rendered_one() {
+    let file = "acme/widget/.github/tacit.yml";
+    let err = RepoConfig::parse("window: 24h\napprovals: two\n").unwrap_err();
+    let (ok, view) = config_check(file, true, Err(&err));
+    assert!(!ok);
+    let shown = format!("**{}**\n\n{}", view.title, view.summary);
+    documented("the tacit/config check run", &shown, &[&shown]);
+}
+
+#[test]
+fn fixed_durations_are_written_from_their_constants() {
+    use crate::core::intent::{CARRY_OVER, MAX_EXTENSION, MERGE_RETRY_INTERVAL};
+    use std::time::Duration;
+    assert_eq!(words(MERGE_RETRY_INTERVAL), "15 minutes");
+    assert_eq!(words(MAX_EXTENSION), "14 days");
+    assert_eq!(words(CARRY_OVER), "30 days");
+    assert_eq!(words(Duration::from_secs(3600)), "1 hour");
+    assert_eq!(words(Duration::from_secs(90)), "90 seconds");
+    assert_eq!(words(Duration::ZERO), "0 seconds");
+    // No rendering restates them: every one is formatted from the `const`.
+    let sources = [
+        include_str!("render.rs"),
+        include_str!("render/status.rs"),
+        include_str!("render/notes.rs"),
+        include_str!("render/outcome.rs"),
+        include_str!("render/record.rs"),
+        include_str!("render/check_run.rs"),
+        include_str!("render/config_check.rs"),
+    ];
+    for literal in [
+        "15 minutes",
+        "14 days",
+        "30 days",
+        "7 days",
+        "every 15",
+        "within 30",
+    ] {
+        for source in sources {
+            let code: Vec<&str> = source
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            assert!(
+                !code.iter().any(|l| l.contains(literal)),
+                "a rendering restates {literal:?}: format it from its constant"
+            );
+        }
+    }
 }

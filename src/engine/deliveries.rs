@@ -7,12 +7,11 @@ use jiff::Timestamp;
 use tracing::Instrument;
 
 use crate::core::commands::{Command, parse_commands};
-use crate::core::config::RepoConfig;
+use crate::core::config::{Action, RepoConfig};
 use crate::core::intent::{
     Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict, admit,
 };
 use crate::core::order::{commands_added, label_was_ignored};
-use crate::core::render;
 use crate::github::{GhError, User};
 use crate::store::{Cause, DeliveryRow, IntentWrite, Lease, WriteOutcome, new_id};
 use crate::webhook::payload::Payload;
@@ -413,17 +412,27 @@ impl Engine {
         {
             return Ok(LabelDecision::Nothing);
         }
-        let not_opened = |policy, is_pull, message| {
-            let (intent, effects) =
-                Intent::not_opened(policy, is_pull, &sender.login, l.at, message);
+        // The configured labels that work on issues, offered for a merge label there.
+        let for_issues: Vec<String> = config
+            .iter()
+            .flat_map(|c| &c.intents)
+            .filter(|p| p.action != Action::Merge)
+            .map(|p| p.label.clone())
+            .collect();
+        let not_opened = |policy, is_pull, why| {
+            let (intent, effects) = Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
             Ok(LabelDecision::Insert(Box::new(intent), effects))
         };
         let policy = match (policy, config) {
             (Some(p), _) => p,
             (None, Err(problem)) => {
                 let policy = default_policy.expect("checked above");
-                let message = render::config_problem(&policy.label, &problem.0);
-                return not_opened(policy, l.is_pull, message);
+                let label = policy.label.clone();
+                let why = NotOpened::BadConfig {
+                    label,
+                    problem: problem.0,
+                };
+                return not_opened(policy, l.is_pull, why);
             }
             (None, Ok(_)) => unreachable!("returned above"),
         };
@@ -452,11 +461,12 @@ impl Engine {
             sender: &sender.login,
             sender_is_bot,
             sender_role,
+            for_issues: &for_issues,
         };
         match admit(&admission) {
             Ok(()) => {}
             Err(NotOpened::Bot) => return Ok(LabelDecision::Nothing),
-            Err(reason) => return not_opened(policy, is_pull, render::not_opened(&reason)),
+            Err(reason) => return not_opened(policy, is_pull, reason),
         }
         let now = self.now();
         // Objections of the last real intent carry over (labels that opened nothing

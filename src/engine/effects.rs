@@ -178,10 +178,7 @@ impl Engine {
             Effect::Close { reason } => {
                 let issue = tri!(self.gh.issue(inst, repo, number).await);
                 if issue.is_open() {
-                    let reason = match reason {
-                        crate::core::config::CloseReason::Completed => "completed",
-                        crate::core::config::CloseReason::NotPlanned => "not_planned",
-                    };
+                    let reason = reason.as_str();
                     // Pull requests have no state_reason.
                     let reason = (!issue.is_pull()).then_some(reason);
                     tri!(self.gh.close_issue(inst, repo, number, reason).await);
@@ -474,9 +471,7 @@ impl Engine {
                 })]);
             }
             if pull.state != "open" {
-                return Done::Events(vec![Event::MergeResult(MergeResult::Fatal {
-                    message: "the pull request was closed".into(),
-                })]);
+                return Done::Events(vec![Event::MergeResult(MergeResult::PullClosed)]);
             }
         }
         // The configured method (or `merge`) first, without asking which methods the
@@ -489,7 +484,7 @@ impl Engine {
         let mut next = 0;
         while let Some(&method) = order.get(next) {
             next += 1;
-            let name = method_name(method);
+            let name = method.as_str();
             match self.gh.merge(inst, repo, number, sha, name).await {
                 Ok(answer) if answer.merged => {
                     let merged = answer.sha.unwrap_or_else(|| sha.to_string());
@@ -561,13 +556,13 @@ impl Engine {
                 }
             }
         }
-        Done::Events(vec![Event::MergeResult(MergeResult::Refused {
-            message: if last_refusal.is_empty() {
-                "no merge method is allowed on this repository".into()
-            } else {
-                last_refusal
-            },
-            soon: false,
+        Done::Events(vec![Event::MergeResult(if last_refusal.is_empty() {
+            MergeResult::NoMergeMethod
+        } else {
+            MergeResult::Refused {
+                message: last_refusal,
+                soon: false,
+            }
         })])
     }
 }
@@ -608,14 +603,6 @@ fn allowed_methods(settings: &crate::github::Repository) -> Vec<MergeMethod> {
     .into_iter()
     .filter_map(|(m, ok)| ok.then_some(m))
     .collect()
-}
-
-fn method_name(m: MergeMethod) -> &'static str {
-    match m {
-        MergeMethod::Merge => "merge",
-        MergeMethod::Squash => "squash",
-        MergeMethod::Rebase => "rebase",
-    }
 }
 
 fn is_method_refusal(message: &str) -> bool {

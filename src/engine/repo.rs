@@ -6,15 +6,16 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::core::config::{ConfigFile, Policy, RepoConfig, Role, team_of};
+use crate::core::intent::ConfigProblem as BadFile;
 use crate::github::{FileAnswer, GhError, GhResult};
 
 use super::Engine;
 
 pub const CONFIG_PATH: &str = crate::core::config::CONFIG_FILE;
 
-/// Why a repository's configuration cannot be used.
+/// Why a repository's configuration cannot be used (a fact; `render` words it).
 #[derive(Debug, Clone)]
-pub struct ConfigProblem(pub String);
+pub struct ConfigProblem(pub BadFile);
 
 /// Roles on repositories, cached briefly (SPEC 3: at most 5 minutes).
 pub struct Permissions {
@@ -129,7 +130,8 @@ impl Engine {
         let shared_name = format!("{shared}/{CONFIG_PATH}");
         for (text, name) in [(&own, &repo_name), (&shared_text, &shared_name)] {
             if let Some(None) = text {
-                return Ok(Err(ConfigProblem(format!("`{name}` is not UTF-8 text."))));
+                let file = name.clone();
+                return Ok(Err(ConfigProblem(BadFile::NotUtf8 { file })));
             }
         }
         let own = own.flatten();
@@ -146,7 +148,8 @@ impl Engine {
             Ok(config) => config,
             Err(e) => {
                 let name = e.file.clone().unwrap_or(repo_name);
-                return Ok(Err(ConfigProblem(format!("`{name}` is not valid: {e}"))));
+                let error = e.to_string();
+                return Ok(Err(ConfigProblem(BadFile::Invalid { file: name, error })));
             }
         };
         // SPEC 5: say so when a shared file may exist that tacit cannot read.

@@ -24,6 +24,10 @@
 //!   configuration's value). Fields inside enum variants (`Outcome`, `Effect`) have
 //!   no container default: a field added there needs its own `#[serde(default)]`.
 //! - **Never rename or retype a field**; add a new one, keep reading the old one.
+//!   So where earlier releases stored sentences (notices, concerns, refusal and
+//!   give-up reasons, "not opened" notes), the facts that replaced them are new
+//!   fields beside the old strings, which are still read (and shown as they are) and
+//!   written empty: an additive change, format 1 still.
 //!   Removing a field is adding nothing: old rows still carry it and are read.
 //! - **New enum variants** (a phase, an outcome, an effect) cannot be read by an
 //!   older binary: a rollback fails on every row that holds one. Ship the reading
@@ -218,6 +222,85 @@ mod tests {
         );
         assert_eq!(back.objections[0].reason, "");
         assert_eq!(back.objections[0].who, "dave");
+    }
+
+    /// Rows of earlier releases hold sentences where this one holds facts: they load
+    /// as they were (and `render` shows them as they are), with no fact.
+    #[test]
+    fn sentences_of_earlier_releases_load_beside_the_facts() {
+        use crate::core::intent::{MergeRefusal, Outcome};
+        let mut json: serde_json::Value =
+            serde_json::from_str(&encode_intent(&intent()).unwrap()).unwrap();
+        json["notices"] = serde_json::json!(["an old notice"]);
+        json["concerns"] = serde_json::json!([
+            {"who": "erin", "what": "/object: no", "why": "needs write permission (has read)", "url": null}
+        ]);
+        json["refusal"] = serde_json::json!({
+            "message": "no merge method is allowed on this repository",
+            "first_at": "2026-03-02T09:00:00Z", "last_at": "2026-03-02T09:00:00Z",
+            "attempts": 1, "soon": false, "nudged": false
+        });
+        json["outcome"] =
+            serde_json::json!({"kind": "gave_up", "reason": "the merge was refused for 7d (x)"});
+        let back = decode_intent(&json.to_string()).unwrap();
+        assert_eq!(back.notices, vec!["an old notice".to_string()]);
+        assert!(back.notes.is_empty());
+        let c = &back.concerns[0];
+        assert_eq!((c.what.as_str(), c.asked.as_ref()), ("/object: no", None));
+        assert_eq!(c.why, "needs write permission (has read)");
+        assert_eq!(c.reason, None);
+        let r = back.refusal.as_ref().unwrap();
+        assert_eq!(
+            r.refused(),
+            MergeRefusal::GitHub {
+                message: "no merge method is allowed on this repository".into()
+            },
+            "shown in its words, as before"
+        );
+        assert_eq!(
+            back.outcome,
+            Some(Outcome::GaveUp {
+                reason: "the merge was refused for 7d (x)".into(),
+                last: None
+            })
+        );
+    }
+
+    /// Facts are new fields beside the sentences' ones, which are still written (empty),
+    /// since release 7d8afd3 fails on a missing field.
+    #[test]
+    fn facts_are_written_beside_empty_sentences() {
+        use crate::core::commands::parse_commands;
+        use crate::core::config::Role;
+        use crate::core::intent::{Actor, Event};
+        let mut i = intent();
+        let at = i.opened_at;
+        i.handle(
+            Event::Command {
+                actor: Actor {
+                    login: "erin".into(),
+                    role: Some(Role::Read),
+                    approver: false,
+                },
+                command: parse_commands("/approve").remove(0),
+                source: Source::Comment(5),
+                url: None,
+                at,
+                sender_is_author: true,
+                edited_from: None,
+            },
+            at,
+        );
+        let json: serde_json::Value = serde_json::from_str(&encode_intent(&i).unwrap()).unwrap();
+        let c = &json["concerns"][0];
+        assert_eq!((&c["what"], &c["why"]), (&"".into(), &"".into()));
+        assert_eq!(c["asked"], serde_json::json!({"kind": "approve"}));
+        assert_eq!(
+            c["reason"],
+            serde_json::json!({"kind": "permission", "needs": "write", "has": "read"})
+        );
+        assert_eq!(json["notices"], serde_json::json!([]));
+        assert_eq!(decode_intent(&json.to_string()).unwrap(), i);
     }
 
     #[test]

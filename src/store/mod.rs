@@ -291,10 +291,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// Begin a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a read-then-write never fails to upgrade its lock.
     async fn write_tx(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
@@ -414,13 +410,6 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
-    }
-
-    pub async fn count_deliveries(&self) -> anyhow::Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM deliveries")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<i64, _>("n")?)
     }
 
     /// Claim up to `limit` runnable deliveries, oldest first. A delivery is runnable
@@ -660,7 +649,7 @@ impl Store {
                 .await?
             }
         };
-        rows.iter().map(intent_row).collect()
+        Ok(readable(&rows, intent_row))
     }
 
     /// Open intents in a stable order (repository, then number), at most `limit` of
@@ -677,11 +666,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let truncated = rows.len() > limit;
-        let rows = rows
-            .iter()
-            .take(limit)
-            .map(intent_row)
-            .collect::<anyhow::Result<_>>()?;
+        let rows = readable(&rows[..rows.len().min(limit)], intent_row);
         Ok((rows, truncated))
     }
 
@@ -713,7 +698,7 @@ impl Store {
                 limit,
             )
             .await?;
-        rows.iter().map(intent_row).collect()
+        Ok(readable(&rows, intent_row))
     }
 
     pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
@@ -833,24 +818,27 @@ impl Store {
                 limit,
             )
             .await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in rows {
+        let effect_row = |row: &AnyRow| -> anyhow::Result<EffectRow> {
             let effect: String = row.try_get("effect")?;
-            let e = EffectRow {
+            Ok(EffectRow {
                 id: row.try_get("id")?,
                 intent_id: row.try_get("intent_id")?,
                 seq: row.try_get("seq")?,
                 effect: codec::decode_effect(&effect)?,
                 attempts: row.try_get("attempts")?,
                 created_at: row.try_get("created_at")?,
-            };
-            let lease = Lease {
-                owner: owner.to_string(),
-                attempt: e.attempts,
-            };
-            claimed.push((e, lease));
-        }
-        Ok(claimed)
+            })
+        };
+        Ok(readable(&rows, effect_row)
+            .into_iter()
+            .map(|e| {
+                let lease = Lease {
+                    owner: owner.to_string(),
+                    attempt: e.attempts,
+                };
+                (e, lease)
+            })
+            .collect())
     }
 
     /// Put an effect back to run again at `run_after`, or mark it dead.
@@ -1224,6 +1212,27 @@ fn delivery_row(r: &AnyRow) -> anyhow::Result<DeliveryRow> {
         received_at: r.try_get("received_at")?,
         attempts: r.try_get("attempts")?,
     })
+}
+
+/// The rows this release can read, in order. A row it cannot read (written by a newer
+/// release that was rolled back, say) is logged with its id and left out, so that it
+/// holds up only itself, never the batch or the queue it came in: a claimed row keeps
+/// its lease and is tried again when that runs out, by this release or the next.
+fn readable<T>(rows: &[AnyRow], read: impl Fn(&AnyRow) -> anyhow::Result<T>) -> Vec<T> {
+    rows.iter()
+        .filter_map(|r| match read(r) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let id: Option<String> = r.try_get("id").ok();
+                tracing::error!(
+                    row = id.as_deref().unwrap_or("?"),
+                    error = format!("{e:#}"),
+                    "a stored row this release cannot read is left for a release that can"
+                );
+                None
+            }
+        })
+        .collect()
 }
 
 fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {

@@ -19,14 +19,17 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use http_body_util::BodyExt;
-use sha2::Sha256;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::clock::Clock;
+use crate::http::secret::hmac_sha256;
 use crate::store::{NewDelivery, Store};
 use payload::Payload;
+
+/// Where GitHub delivers events (SPEC section 1).
+pub const PATH: &str = "/api/github/webhooks";
 
 /// GitHub caps payloads at 25 MB.
 pub const MAX_BODY: usize = 25 * 1024 * 1024;
@@ -141,18 +144,7 @@ pub fn verify_signature(secret: &[u8], body: &[u8], header: Option<&str>) -> boo
     let Ok(sig) = hex::decode(hex_sig) else {
         return false;
     };
-    let Ok(mut mac) = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret) else {
-        return false;
-    };
-    mac.update(body);
-    mac.verify_slice(&sig).is_ok()
-}
-
-/// Sign a body the way GitHub does (used by `tacit` tooling and tests).
-pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    hmac_sha256(secret, body).verify_slice(&sig).is_ok()
 }
 
 type Reply = oneshot::Sender<Result<bool, String>>;
@@ -359,6 +351,12 @@ pub async fn receive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `X-Hub-Signature-256` GitHub sends with `body`.
+    fn sign(secret: &[u8], body: &[u8]) -> String {
+        let tag = hmac_sha256(secret, body).finalize().into_bytes();
+        format!("sha256={}", hex::encode(tag))
+    }
 
     #[test]
     fn signatures_are_checked() {

@@ -9,61 +9,43 @@ use serde::Deserialize;
 use crate::core::commands::parse_commands;
 use crate::github::{LabelRef, User};
 
+/// Every field may be missing (`#[serde(default)]` on the whole struct).
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct Payload {
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     pub installation: Option<Installation>,
-    #[serde(default)]
     pub repository: Option<Repo>,
-    #[serde(default)]
     pub sender: Option<User>,
-    #[serde(default)]
     pub issue: Option<Item>,
-    #[serde(default)]
     pub pull_request: Option<Item>,
-    #[serde(default)]
     pub label: Option<LabelRef>,
-    #[serde(default)]
     pub comment: Option<Comment>,
-    #[serde(default)]
     pub review: Option<Review>,
-    #[serde(default)]
     pub changes: Option<serde_json::Value>,
-    #[serde(default)]
     pub check_suite: Option<Check>,
-    #[serde(default)]
     pub check_run: Option<Check>,
     /// `status` events carry the commit sha at the top level.
-    #[serde(default)]
     pub sha: Option<String>,
-    #[serde(default)]
     pub after: Option<String>,
-    #[serde(default)]
     pub repositories_removed: Option<Vec<Repo>>,
     /// `installation_repositories.added`: where to create the intent labels.
-    #[serde(default)]
     pub repositories_added: Option<Vec<Repo>>,
     /// `installation.created`: the repositories it covers (absent when it covers all).
-    #[serde(default)]
     pub repositories: Option<Vec<Repo>>,
     /// `push`: the ref pushed to, `refs/heads/NAME`.
-    #[serde(default, rename = "ref")]
+    #[serde(rename = "ref")]
     pub git_ref: Option<String>,
     /// `push`: the commits, each with the files it added, modified and removed.
-    #[serde(default)]
     pub commits: Option<Vec<PushCommit>>,
 }
 
 /// One commit of a `push` payload: only the files it touched matter to tacit.
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct PushCommit {
-    #[serde(default)]
     pub added: Vec<String>,
-    #[serde(default)]
     pub modified: Vec<String>,
-    #[serde(default)]
     pub removed: Vec<String>,
 }
 
@@ -87,12 +69,6 @@ pub struct Repo {
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct Item {
     pub number: u64,
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub user: Option<User>,
-    #[serde(default)]
-    pub labels: Option<Vec<LabelRef>>,
     /// Present on an issue that is a pull request.
     #[serde(default)]
     pub pull_request: Option<serde_json::Value>,
@@ -100,8 +76,6 @@ pub struct Item {
     pub merged: Option<bool>,
     #[serde(default)]
     pub head: Option<crate::github::GitRef>,
-    #[serde(default)]
-    pub html_url: Option<String>,
     /// GitHub's time of the item's last change: for a `labeled` delivery, when the
     /// label was added (the best time the payload carries).
     #[serde(default)]

@@ -205,12 +205,18 @@ async fn token_guards_the_page_that_lists_open_intents(kind: Db) {
             "{csp}"
         );
         let page = r.text().await.unwrap();
+        // Links point to GitHub's web root: for the fake GitHub, its own address.
+        let web = gh.url();
+        for link in [
+            format!("href=\"{web}/octo/repo/pull/7\">#7</a>"),
+            format!("href=\"{web}/octo/repo/issues/3\">#3</a>"),
+            format!("href=\"{web}/acme/site/issues/5\">#5</a>"),
+        ] {
+            assert!(page.contains(&link), "missing {link:?} in\n{page}");
+        }
         for expected in [
             ">octo/repo</a>",
             ">acme/site</a>",
-            "href=\"https://github.com/octo/repo/pull/7\">#7</a>",
-            "href=\"https://github.com/octo/repo/issues/3\">#3</a>",
-            "href=\"https://github.com/acme/site/issues/5\">#5</a>",
             "<code>intent-to-merge</code>",
             "<code>intent-to-close</code>",
             "<code>intent-to-proceed</code>",
@@ -405,15 +411,16 @@ async fn chromium_renders_the_dashboard_and_takes_a_screenshot() {
     let url = format!("{}/dashboard?token={TOKEN}", t.url);
 
     let (dom, stderr) = chromium(&["--dump-dom".to_string(), url.clone()]).await;
+    let web = gh.url();
     for expected in [
-        "<title>tacit: open intents</title>",
-        "href=\"https://github.com/octo/repo/pull/7\">#7</a>",
-        "href=\"https://github.com/acme/site/issues/5\">#5</a>",
-        "this breaks the public API",
-        "<span class=\"phase blocked\">blocked</span>",
+        "<title>tacit: open intents</title>".to_string(),
+        format!("href=\"{web}/octo/repo/pull/7\">#7</a>"),
+        format!("href=\"{web}/acme/site/issues/5\">#5</a>"),
+        "this breaks the public API".to_string(),
+        "<span class=\"phase blocked\">blocked</span>".to_string(),
     ] {
         assert!(
-            dom.contains(expected),
+            dom.contains(&expected),
             "the rendered DOM lacks {expected:?}:\n{dom}"
         );
     }

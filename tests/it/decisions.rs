@@ -129,7 +129,10 @@ async fn the_binary_lists_ended_intents(kind: Db) {
 
     // A label that opened nothing, and an intent still open: not decisions.
     let policy = RepoConfig::default().policy("intent-to-merge").unwrap();
-    let (nothing, _) = Intent::not_opened(policy, false, "alice", t0 + h(5), "no".into());
+    let closed = tacit::core::intent::NotOpened::ItemClosed {
+        label: "intent-to-merge".into(),
+    };
+    let (nothing, _) = Intent::not_opened(policy, false, "alice", t0 + h(5), closed);
     put(&store, "d", "octo/repo", 4, nothing).await;
     put(
         &store,

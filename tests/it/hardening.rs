@@ -12,7 +12,7 @@ use crate::support::binary::free_port;
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
 use crate::support::keys;
-use crate::support::tacit::{Db, Tacit, TestDb, settings};
+use crate::support::tacit::{Db, Tacit, TestDb, count_deliveries, settings};
 use tacit::settings::HttpLimits;
 use tacit::store::Store;
 
@@ -213,15 +213,7 @@ async fn a_declared_body_over_the_limit_gets_413_before_it_is_sent() {
         .unwrap();
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert_eq!(status_of(&answer), Some(413), "{answer}");
-    assert_eq!(
-        Store::connect(&db.url)
-            .await
-            .unwrap()
-            .count_deliveries()
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count_deliveries(&db.url).await, 0);
     assert!(
         metrics(&t)
             .await
@@ -306,10 +298,7 @@ async fn event_names_from_requests_make_a_bounded_number_of_series() {
             .post(format!("{}/api/github/webhooks", t.url))
             .header("X-GitHub-Event", event)
             .header("X-GitHub-Delivery", id)
-            .header(
-                "X-Hub-Signature-256",
-                tacit::webhook::sign(secret.as_bytes(), &body),
-            )
+            .header("X-Hub-Signature-256", d::sign(secret.as_bytes(), &body))
             .body(body.clone());
         async move { request.send().await.expect("POST").status().as_u16() }
     };

@@ -10,7 +10,7 @@ use tacit::store::Store;
 use crate::support::binary::{free_port, start};
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
-use crate::support::tacit::{Db, TestDb, wait};
+use crate::support::tacit::{Db, TestDb, count_deliveries, wait};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -92,7 +92,7 @@ async fn backup_of_a_running_tacit_holds_its_intents_and_never_overwrites() {
         .collect();
     numbers.sort();
     assert_eq!(numbers, [6, 7]);
-    assert!(restored.count_deliveries().await.unwrap() >= 2);
+    assert!(count_deliveries(&format!("sqlite://{}", copy.display())).await >= 2);
     restored.close().await;
 
     // A second backup to the same path is refused and leaves the first one as it was.

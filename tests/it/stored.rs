@@ -12,8 +12,10 @@ use sqlx::{AnyPool, SqlSafeStr};
 use tacit::core::commands::parse_commands;
 use tacit::core::config::{Action, CloseReason, MergeMethod, RepoConfig, Role};
 use tacit::core::intent::{
-    Actor, Effect, Event, Facts, Intent, MergeResult, Opening, Outcome, Phase, Source, Verdict,
+    Actor, ConfigProblem, Effect, Event, Facts, Intent, MergeResult, NotOpened, Opening, Outcome,
+    Phase, Source, Verdict,
 };
+use tacit::core::render;
 use tacit::store::{Cause, IntentWrite, Store, WriteOutcome, codec};
 
 use crate::support::deliveries as d;
@@ -107,13 +109,19 @@ fn every_stored_fixture_loads_and_rewrites_unchanged() {
                 let again = codec::encode_effect(&e).unwrap();
                 assert_eq!(codec::decode_effect(&again).unwrap(), e, "{name}");
             } else {
-                assert_eq!(name, "README.md", "unexpected fixture {}", path.display());
+                // `shown-*.md`: what that release showed for an intent (see below).
+                let shown = name.starts_with("shown-") && name.ends_with(".md");
+                assert!(
+                    shown || name == "README.md" || name == "program.rs.txt",
+                    "unexpected fixture {}",
+                    path.display()
+                );
                 continue;
             }
             loaded += 1;
         }
     }
-    assert!(loaded >= 21, "only {loaded} fixtures found");
+    assert!(loaded >= 28, "only {loaded} fixtures found");
 }
 
 /// Every effect variant that release 7d8afd3 queued reads as what it was.
@@ -280,6 +288,7 @@ fn done_intents_of_7d8afd3_keep_their_outcome() {
             "done-not-opened",
             Outcome::NotOpened {
                 message: "`intent-to-merge` only works on pull requests.".into(),
+                why: None,
             },
         ),
     ];
@@ -571,4 +580,351 @@ async fn serves_on_a_database_the_next_release_migrated_sqlite() {
 #[tokio::test]
 async fn serves_on_a_database_the_next_release_migrated_postgres() {
     serves_on_a_database_the_next_release_migrated(Db::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------
+// A row this release cannot read
+
+/// After a rollback, rows the newer release wrote may hold a variant this release does
+/// not know. Each such row holds up only itself: the claims and lists around it go on.
+async fn an_unreadable_row_holds_up_only_itself(kind: Db) {
+    let db = TestDb::new(kind).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let now = at(0, 0).as_millisecond();
+    for (id, number) in [("a", 1), ("b", 2)] {
+        let mut w = opened(id, number);
+        w.effects = vec![remove_label("intent-to-close")];
+        assert_eq!(
+            store.write(Some(&w), &Cause::None, now).await.unwrap(),
+            WriteOutcome::Written
+        );
+    }
+    // The newer release left intent b in a phase, and b's effect of a kind, that this
+    // release has never heard of; both are due now.
+    let pool = AnyPool::connect(&db.url).await.unwrap();
+    let mut state: serde_json::Value =
+        serde_json::from_str(&codec::encode_intent(&opened("b", 2).intent).unwrap()).unwrap();
+    state["phase"] = "a_phase_from_the_future".into();
+    sqlx::query("UPDATE intents SET state = $1, due_at = $2 WHERE id IN ('a', 'b')")
+        .bind(state.to_string())
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE intents SET state = $1 WHERE id = 'a'")
+        .bind(codec::encode_intent(&opened("a", 1).intent).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE effects SET effect = $1 WHERE intent_id = 'b'")
+        .bind(r#"{"v":1,"kind":"an_effect_from_the_future"}"#)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let open = store.open_intents(Some("octo/repo")).await.unwrap();
+    assert_eq!(
+        open.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a"]
+    );
+    let (sorted, truncated) = store.open_intents_sorted(10).await.unwrap();
+    assert_eq!(sorted.len(), 1);
+    assert!(!truncated);
+    let due = store
+        .claim_due_intents("me", now, std::time::Duration::from_secs(60), 10)
+        .await
+        .expect("a batch with an unreadable row is claimed");
+    assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    let effects = store
+        .claim_effects("me", now, std::time::Duration::from_secs(60), 10)
+        .await
+        .expect("a batch with an unreadable effect is claimed");
+    assert_eq!(
+        effects
+            .iter()
+            .map(|(e, _)| e.intent_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
+    assert_eq!(effects[0].0.effect, remove_label("intent-to-close"));
+    // The unreadable intent is still there, for a release that can read it.
+    assert!(store.intent("b").await.is_err());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_row_holds_up_only_itself_sqlite() {
+    an_unreadable_row_holds_up_only_itself(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_unreadable_row_holds_up_only_itself_postgres() {
+    an_unreadable_row_holds_up_only_itself(Db::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------
+// Release 04ec721 stored notices, concerns, refusal and give-up reasons and "not
+// opened" notes as sentences; this build stores facts and words them when it renders.
+
+const R04EC721: &str = "release-04ec721";
+
+fn intent_04ec721(name: &str) -> Intent {
+    codec::decode_intent(&read(R04EC721, &format!("intent-{name}.json")))
+        .unwrap_or_else(|e| panic!("intent-{name}.json: {e:#}"))
+}
+
+/// What people see of an intent at `now`: status comment, outcome comment, check run
+/// (the form of `shown-*.md`).
+fn shown(i: &Intent, now: Timestamp) -> String {
+    let view = render::check_run(i, now);
+    let place = render::Place {
+        repo: "octo/repo",
+        number: 7,
+    };
+    format!(
+        "{}\n---- outcome comment ----\n{}\n---- check run ----\n{}\n{}\n",
+        render::status_comment(i, "0123456789abcdef", now),
+        if i.is_done() {
+            render::outcome_comment_at(i, "0123456789abcdef", Some(place))
+        } else {
+            "(none yet)".into()
+        },
+        view.title,
+        view.summary
+    )
+}
+
+fn actor(login: &str, role: Option<Role>) -> Actor {
+    Actor {
+        login: login.into(),
+        role,
+        approver: false,
+    }
+}
+
+fn cmd_as(login: &str, role: Option<Role>, body: &str, id: u64, when: Timestamp) -> Event {
+    Event::Command {
+        actor: actor(login, role),
+        command: parse_commands(body).remove(0),
+        source: Source::Comment(id),
+        url: Some(format!(
+            "https://github.com/octo/repo/pull/7#issuecomment-{id}"
+        )),
+        at: when,
+        sender_is_author: true,
+        edited_from: None,
+    }
+}
+
+fn open_pull(config: &RepoConfig, head: Option<&str>) -> Intent {
+    let mut i = Intent::open(Opening {
+        policy: config.policy("intent-to-merge").unwrap(),
+        is_pull: true,
+        item_author: "dave".into(),
+        author: "alice".into(),
+        at: at(0, 0),
+        now: at(0, 0),
+        head_sha: head.map(String::from),
+        carried: Vec::new(),
+    })
+    .0;
+    i.handle(
+        Event::Noticed {
+            at: at(0, 0),
+            comment: Some(100),
+        },
+        at(0, 0),
+    );
+    i
+}
+
+fn review(login: &str, id: u64, verdict: Verdict, when: Timestamp) -> Event {
+    Event::Review {
+        actor: actor(login, Some(Role::Read)),
+        review_id: id,
+        verdict,
+        body: if verdict == Verdict::ChangesRequested {
+            "no".into()
+        } else {
+            String::new()
+        },
+        commit_id: None,
+        url: None,
+        at: when,
+    }
+}
+
+/// The histories behind the fixtures of release 04ec721, decided by this build: each
+/// name, the intent, and when it is shown.
+fn histories_04ec721() -> Vec<(&'static str, Intent, Timestamp)> {
+    let defaults = RepoConfig::default();
+    let w = Some(Role::Write);
+    let mut out = Vec::new();
+
+    let mut i = open_pull(&defaults, Some("sha-0"));
+    i.handle(cmd_as("grace", w, "/approve", 50, at(0, 0)), at(0, 0));
+    let other = Event::OtherIntentLabel {
+        label: "intent-to-close".into(),
+        by: "frank".into(),
+    };
+    i.handle(other, at(1, 0));
+    i.handle(cmd_as("bob", w, "/extend 20d", 101, at(1, 0)), at(1, 0));
+    i.handle(cmd_as("bob", w, "/extend soon", 102, at(1, 1)), at(1, 1));
+    let object = cmd_as(
+        "erin",
+        Some(Role::Read),
+        "/object I do not like it",
+        103,
+        at(1, 2),
+    );
+    i.handle(object, at(1, 2));
+    i.handle(cmd_as("bob", w, "/cancel", 104, at(1, 3)), at(1, 3));
+    i.handle(cmd_as("alice", w, "/approve", 105, at(1, 4)), at(1, 4));
+    i.handle(cmd_as("dave", w, "/approve", 106, at(1, 5)), at(1, 5));
+    let push = Event::HeadChanged {
+        sha: Some("sha-1".into()),
+        at: at(2, 0),
+    };
+    i.handle(push, at(2, 0));
+    i.handle(cmd_as("frank", w, "/approve", 107, at(1, 30)), at(2, 1));
+    i.handle(
+        review("erin", 9, Verdict::ChangesRequested, at(2, 2)),
+        at(2, 2),
+    );
+    i.handle(review("erin", 10, Verdict::Approved, at(2, 3)), at(2, 3));
+    i.handle(cmd_as("bob", w, "/approve", 108, at(3, 0)), at(3, 0));
+    i.handle(Event::Due, at(3, 0));
+    i.handle(Event::Verified(facts(Some("sha-1"), &["bob"])), at(3, 0));
+    // The engine now reports this as a fact.
+    i.handle(Event::MergeResult(MergeResult::NoMergeMethod), at(3, 0));
+    out.push(("open-merge-worded", i, at(3, 1)));
+
+    let approvers = RepoConfig::parse("approvers: [carol, \"@acme/release\"]\n").unwrap();
+    let mut i = open_pull(&approvers, Some("sha-0"));
+    i.handle(cmd_as("bob", w, "/approve", 101, at(1, 0)), at(1, 0));
+    out.push(("open-merge-approvers", i, at(1, 1)));
+
+    let mut i = open_pull(&defaults, Some("sha-0"));
+    i.handle(cmd_as("bob", w, "/approve", 101, at(1, 0)), at(1, 0));
+    i.handle(Event::Due, at(1, 0));
+    i.handle(Event::Verified(facts(Some("sha-0"), &["bob"])), at(1, 0));
+    let refused = MergeResult::Refused {
+        message: "Required status check \"ci\" is failing.".into(),
+        soon: false,
+    };
+    i.handle(Event::MergeResult(refused), at(1, 0));
+    let end = at(1, 0) + SignedDuration::from_hours(7 * 24) + SignedDuration::from_mins(1);
+    i.handle(Event::Due, end);
+    out.push(("done-gave-up", i, end));
+
+    let mut i = open_pull(&defaults, None);
+    i.handle(cmd_as("bob", w, "/approve", 101, at(1, 0)), at(1, 0));
+    i.handle(Event::Due, at(1, 0));
+    i.handle(Event::Verified(facts(None, &["bob"])), at(1, 0));
+    out.push(("done-refused-head-unknown", i, at(1, 0)));
+
+    let mut i = open_pull(&defaults, Some("sha-0"));
+    i.handle(cmd_as("bob", w, "/approve", 101, at(1, 0)), at(1, 0));
+    i.handle(Event::Due, at(1, 0));
+    i.handle(Event::Verified(facts(Some("sha-0"), &["bob"])), at(1, 0));
+    i.handle(Event::MergeResult(MergeResult::PullClosed), at(1, 0));
+    out.push(("done-refused-pull-closed", i, at(1, 0)));
+
+    let policy = defaults.policy("intent-to-merge").unwrap();
+    let error = RepoConfig::parse("window: soon\n").unwrap_err().to_string();
+    let why = NotOpened::BadConfig {
+        label: policy.label.clone(),
+        problem: ConfigProblem::Invalid {
+            file: "octo/repo/.github/tacit.yml".into(),
+            error,
+        },
+    };
+    let (i, _) = Intent::not_opened(policy.clone(), true, "alice", at(0, 0), why);
+    out.push(("done-not-opened-config", i, at(0, 0)));
+    let why = NotOpened::NotAPullRequest {
+        label: "intent-to-merge".into(),
+        for_issues: vec!["intent-to-close".into(), "intent-to-proceed".into()],
+    };
+    let (i, _) = Intent::not_opened(policy, false, "alice", at(0, 0), why);
+    out.push(("done-not-opened-issue", i, at(0, 0)));
+    out
+}
+
+/// The sentences release 04ec721 stored load, and show exactly as that release showed
+/// them; the same histories decided by this build, which stores facts instead, show the
+/// same words.
+#[test]
+fn sentences_stored_by_04ec721_show_as_that_release_showed_them() {
+    let histories = histories_04ec721();
+    assert_eq!(histories.len(), 7);
+    for (name, now_built, now) in histories {
+        let expected = read(R04EC721, &format!("shown-{name}.md"));
+        let stored = intent_04ec721(name);
+        assert_eq!(
+            shown(&stored, now),
+            expected,
+            "{name}, as stored by 04ec721"
+        );
+        assert_eq!(
+            shown(&now_built, now),
+            expected,
+            "{name}, as this build decides it"
+        );
+        // The stored row holds sentences; this build's holds facts, and no sentence.
+        let again = codec::encode_intent(&now_built).unwrap();
+        for sentence in [
+            "needs write permission",
+            "capped at",
+            "not understood",
+            "started again",
+            "is already open here",
+            "no merge method",
+            "was closed",
+            "does not know",
+            "refused for",
+            "was not started",
+            "only works on",
+        ] {
+            assert!(
+                !again.contains(sentence),
+                "{name} stores {sentence:?}: {again}"
+            );
+        }
+    }
+}
+
+/// The stored sentences of 04ec721 are read as they are, and the intents decide on.
+#[test]
+fn intents_of_04ec721_with_sentences_decide_on() {
+    let mut i = intent_04ec721("open-merge-worded");
+    assert_eq!(i.notices.len(), 4);
+    assert!(i.notes.is_empty());
+    assert_eq!(i.concerns.len(), 8);
+    assert!(
+        i.concerns
+            .iter()
+            .all(|c| c.reason.is_none() && !c.why.is_empty())
+    );
+    let r = i.refusal.clone().expect("waiting after a refused merge");
+    assert_eq!(r.message, "no merge method is allowed on this repository");
+    assert_eq!(r.cause, None);
+    // Checks changed: retry at once; merged this time.
+    i.handle(Event::ChecksChanged, at(3, 5));
+    assert_eq!(i.handle(Event::Due, at(3, 5)), vec![Effect::Verify]);
+    i.handle(Event::Verified(facts(Some("sha-1"), &["bob"])), at(3, 5));
+    let merged = MergeResult::Merged {
+        sha: "merge-sha".into(),
+    };
+    i.handle(Event::MergeResult(merged), at(3, 5));
+    assert!(matches!(i.outcome, Some(Outcome::Merged { .. })));
+
+    let i = intent_04ec721("done-gave-up");
+    assert!(
+        matches!(&i.outcome, Some(Outcome::GaveUp { reason, last: None }) if reason.contains("refused for 7d"))
+    );
+    let i = intent_04ec721("done-not-opened-config");
+    assert!(
+        matches!(&i.outcome, Some(Outcome::NotOpened { why: None, message }) if message.contains("line 1"))
+    );
 }

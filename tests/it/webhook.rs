@@ -4,8 +4,7 @@
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
 use crate::support::keys;
-use crate::support::tacit::{Db, Tacit, TestDb, settings};
-use tacit::store::Store;
+use crate::support::tacit::{Db, Tacit, TestDb, count_deliveries, settings};
 
 async fn started(kind: Db) -> (FakeGitHub, TestDb, Tacit) {
     let gh = FakeGitHub::start().await;
@@ -27,21 +26,13 @@ fn headers_for(body: &[u8], id: &str, secret: &str) -> Vec<(&'static str, String
     vec![
         ("X-GitHub-Event", "issues".to_string()),
         ("X-GitHub-Delivery", id.to_string()),
-        (
-            "X-Hub-Signature-256",
-            tacit::webhook::sign(secret.as_bytes(), body),
-        ),
+        ("X-Hub-Signature-256", d::sign(secret.as_bytes(), body)),
         ("Content-Type", "application/json".to_string()),
     ]
 }
 
 async fn deliveries(db: &TestDb) -> i64 {
-    Store::connect(&db.url)
-        .await
-        .unwrap()
-        .count_deliveries()
-        .await
-        .unwrap()
+    count_deliveries(&db.url).await
 }
 
 #[tokio::test]

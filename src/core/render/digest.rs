@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use super::inert;
 use crate::core::duration::format_duration;
-use crate::core::intent::{Intent, Notice, Phase};
+use crate::core::intent::{Intent, Notice, Status};
 
 /// The digest issue's title. tacit never looks for an issue by it: it keeps the
 /// issue's number.
@@ -113,33 +113,35 @@ fn login(who: &str) -> String {
     }
 }
 
-/// Where the intent stands, in the words of its status comment.
+/// Where the intent stands: [`Intent::status`], the one derivation the status comment's
+/// headline, the check run and the dashboard share, in words that fit a table cell.
 fn state(intent: &Intent) -> String {
     let n = intent.objections.len();
-    match intent.phase {
-        _ if n > 0 => format!(
+    match intent.status() {
+        Status::Blocked => format!(
             "⛔ blocked by {n} objection{}",
             if n == 1 { "" } else { "s" }
         ),
-        Phase::Acting => "🔄 consent reached: merging".to_string(),
-        Phase::Verifying => "🔄 window closed: checking before acting".to_string(),
-        _ if intent.notice == Notice::Awaiting => "⏳ starting".to_string(),
-        _ if intent.draft_wait => "⏸️ consent reached: waiting for the draft".to_string(),
-        _ if intent.refusal.is_some() => "⏸️ consent reached: waiting to merge".to_string(),
-        _ => "⏳ open for objections".to_string(),
+        Status::Merging => "🔄 consent reached: merging".to_string(),
+        Status::Verifying => "🔄 window closed: checking before acting".to_string(),
+        Status::WaitingForDraft => "⏸️ consent reached: waiting for the draft".to_string(),
+        Status::WaitingForGitHub => "⏸️ consent reached: waiting to merge".to_string(),
+        Status::Open if intent.notice == Notice::Awaiting => "⏳ starting".to_string(),
+        Status::Open => "⏳ open for objections".to_string(),
+        // Not listed; shown truthfully if it ever is.
+        Status::Ended => "ended".to_string(),
     }
 }
 
 /// When the window closes, in the intent's time zone with its offset and in UTC.
 fn closes(intent: &Intent) -> String {
-    if !intent.objections.is_empty() {
-        return "not while objections are open".to_string();
-    }
-    if matches!(intent.phase, Phase::Verifying | Phase::Acting) || intent.refusal.is_some() {
-        return "closed".to_string();
-    }
-    if intent.draft_wait {
-        return "when marked ready for review".to_string();
+    match intent.status() {
+        Status::Blocked => return "not while objections are open".to_string(),
+        Status::Merging | Status::Verifying | Status::WaitingForGitHub | Status::Ended => {
+            return "closed".to_string();
+        }
+        Status::WaitingForDraft => return "when marked ready for review".to_string(),
+        Status::Open => {}
     }
     if intent.notice == Notice::Awaiting {
         return format!(
@@ -200,7 +202,7 @@ fn is_plain_url(u: &str) -> bool {
 mod tests {
     use super::*;
     use crate::core::config::{Action, RepoConfig};
-    use crate::core::intent::{Event, Objection, Opening, Source};
+    use crate::core::intent::{Event, Objection, Opening, Phase, Source};
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

@@ -17,6 +17,13 @@ use sha2::Sha256;
 use super::fake_github::{DEFAULT_INSTALLATION, FakeGitHub, repo_id, user_id};
 use super::keys::APP_ID;
 
+/// `sha256=<hex HMAC-SHA256 of body>`: the `X-Hub-Signature-256` GitHub sends with `body`.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
 /// The `installation.node_id` GitHub's examples carry.
 const INSTALLATION_NODE_ID: &str = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==";
 
@@ -39,10 +46,7 @@ impl Delivery {
 
     /// `sha256=<hex HMAC-SHA256 of the body>`, the `X-Hub-Signature-256` value.
     pub fn sign(&self, secret: &str) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-        mac.update(&self.body);
-        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        sign(secret.as_bytes(), &self.body)
     }
 
     /// Every header GitHub sends with a delivery to an App.

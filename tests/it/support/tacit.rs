@@ -70,6 +70,21 @@ impl TestDb {
     }
 }
 
+/// How many deliveries the database at `url` holds. Read with SQL here: tacit itself
+/// never counts them.
+pub async fn count_deliveries(url: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .expect("open the database");
+    let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .expect("count deliveries");
+    pool.close().await;
+    n
+}
+
 /// Settings as `tacit serve` would read them, pointed at the fake GitHub.
 pub fn settings(github: &FakeGitHub, database_url: &str) -> Settings {
     settings_with(github, database_url, &[])

@@ -15,14 +15,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::LazyLock;
 
+use axum::http::HeaderValue;
+use axum::http::header::{self, HeaderName};
 use base64::Engine as _;
-use hmac::{KeyInit, Mac};
-use http::HeaderValue;
-use http::header::{self, HeaderName};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::core::intent::{Intent, Phase};
+use crate::core::intent::{Intent, Status};
+use crate::core::render;
+use crate::http::html::escape;
+use crate::http::secret::Secret;
 use crate::store::IntentRow;
 
 /// The most intents one page shows; more are left out, and the page says so.
@@ -30,15 +32,10 @@ pub const MAX_ROWS: usize = 1000;
 
 // ---- access -----------------------------------------------------------------------
 
-/// The configured token, kept as an HMAC under a random per-process key.
-///
-/// A presented token is MACed the same way and the two tags are compared with
-/// `verify_slice`, in constant time (as webhook signatures are): the time taken says
-/// nothing about how much of the token was right, nor about its length.
-pub struct Token {
-    key: [u8; 32],
-    tag: Vec<u8>,
-}
+/// The configured token. A presented token is compared with it in constant time
+/// ([`Secret`]): the time taken says nothing about how much of the token was right,
+/// nor about its length.
+pub struct Token(Secret);
 
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,14 +45,12 @@ impl std::fmt::Debug for Token {
 
 impl Token {
     pub fn new(secret: &str) -> Token {
-        let key: [u8; 32] = rand::random();
-        let tag = mac(&key, secret).finalize().into_bytes().to_vec();
-        Token { key, tag }
+        Token(Secret::new(secret))
     }
 
     /// Is `presented` the configured token?
     pub fn matches(&self, presented: &str) -> bool {
-        mac(&self.key, presented).verify_slice(&self.tag).is_ok()
+        self.0.matches(presented)
     }
 
     /// Does a request carry the token, as `Authorization: Bearer <token>` or as
@@ -63,12 +58,6 @@ impl Token {
     pub fn admits(&self, authorization: Option<&str>, query: Option<&str>) -> bool {
         presented(authorization, query).any(|t| self.matches(&t))
     }
-}
-
-fn mac(key: &[u8], text: &str) -> hmac::Hmac<Sha256> {
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("any key length");
-    mac.update(text.as_bytes());
-    mac
 }
 
 /// The tokens a request presents: the bearer token, then every `token` query parameter.
@@ -119,36 +108,6 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Where people read what the API serves, for links: `https://api.github.com` ->
-/// `https://github.com`; GitHub Enterprise Server `https://HOST/api/v3` ->
-/// `https://HOST`; GHE.com `https://api.SUB.ghe.com` -> `https://SUB.ghe.com`.
-/// Anything else (a proxy, the tests' fake GitHub) -> `https://github.com`.
-pub fn web_root(api_url: &str) -> String {
-    const GITHUB: &str = "https://github.com";
-    let Ok(url) = url::Url::parse(api_url) else {
-        return GITHUB.to_string();
-    };
-    let Some(host) = url.host_str() else {
-        return GITHUB.to_string();
-    };
-    let origin = |host: &str| match url.port() {
-        Some(port) => format!("{}://{host}:{port}", url.scheme()),
-        None => format!("{}://{host}", url.scheme()),
-    };
-    let path = url.path().trim_end_matches('/');
-    if host.eq_ignore_ascii_case("api.github.com") {
-        GITHUB.to_string()
-    } else if let Some(prefix) = path.strip_suffix("/api/v3") {
-        format!("{}{prefix}", origin(host))
-    } else if let Some(rest) = host.strip_prefix("api.")
-        && rest.ends_with(".ghe.com")
-    {
-        origin(rest)
-    } else {
-        GITHUB.to_string()
-    }
-}
-
 // ---- the page ---------------------------------------------------------------------
 
 /// What one page shows.
@@ -160,7 +119,7 @@ pub struct Page<'a> {
     pub left_out_of: Option<i64>,
     /// Installations that are suspended or removed: their intents are paused.
     pub frozen: &'a [i64],
-    /// Where links point (see [`web_root`]).
+    /// Where links point: GitHub's web root (`Settings::github_web_url`).
     pub web_root: &'a str,
     pub now: Timestamp,
 }
@@ -242,9 +201,9 @@ fn repo_html(s: &mut String, page: &Page<'_>, repo: &str, rows: &[&IntentRow]) {
     let _ = writeln!(
         s,
         "<section>\n<h2><a href=\"{}/{}\">{}</a> <span class=\"count\">{}</span></h2>",
-        esc(page.web_root),
-        esc(repo),
-        esc(repo),
+        escape(page.web_root),
+        escape(repo),
+        escape(repo),
         rows.len()
     );
     s.push_str("<table>\n<thead><tr><th>Item</th><th>Intent</th><th>Phase</th><th>Window closes</th><th>Objections</th><th>Approvals</th><th>Opened by</th></tr></thead>\n<tbody>\n");
@@ -267,10 +226,10 @@ fn row_html(s: &mut String, page: &Page<'_>, row: &IntentRow) {
     let _ = write!(
         s,
         "<td><a href=\"{}\">#{}</a> <span class=\"muted\">{kind}</span></td>",
-        esc(&item_url),
+        escape(&item_url),
         row.number
     );
-    let _ = write!(s, "<td><code>{}</code></td>", esc(&intent.policy.label));
+    let _ = write!(s, "<td><code>{}</code></td>", escape(&intent.policy.label));
     let _ = write!(s, "<td><span class=\"phase {phase_class}\">{phase}</span>");
     if let Some(r) = &intent.refusal {
         let _ = write!(
@@ -278,7 +237,7 @@ fn row_html(s: &mut String, page: &Page<'_>, row: &IntentRow) {
             "<div class=\"muted\">GitHub refused the merge ({} attempt{}): {}</div>",
             r.attempts,
             plural(r.attempts as usize),
-            esc(&one_line(&r.message))
+            escape(&one_line(render::refusal_words(&r.refused())))
         );
     }
     if page.frozen.contains(&row.installation_id) {
@@ -291,22 +250,24 @@ fn row_html(s: &mut String, page: &Page<'_>, row: &IntentRow) {
     let _ = write!(
         s,
         "<td>@{}<div class=\"muted\">opened {}</div></td>",
-        esc(&intent.author),
+        escape(&intent.author),
         relative(page.now, intent.opened_at)
     );
     s.push_str("</tr>\n");
 }
 
-/// The phase's CSS class and the words for it.
+/// The state's CSS class and the words for it, from [`Intent::status`] (as the status
+/// comment and the check run).
 fn phase(intent: &Intent) -> (&'static str, &'static str) {
-    match intent.phase {
-        Phase::Open if !intent.objections.is_empty() => ("blocked", "blocked"),
-        Phase::Open if intent.refusal.is_some() => ("waiting", "waiting to merge"),
-        Phase::Open => ("open", "open"),
-        Phase::Verifying => ("verifying", "verifying"),
-        Phase::Acting => ("acting", "acting"),
+    match intent.status() {
+        Status::Blocked => ("blocked", "blocked"),
+        Status::WaitingForGitHub => ("waiting", "waiting to merge"),
+        Status::WaitingForDraft => ("waiting", "waiting for the draft"),
+        Status::Open => ("open", "open"),
+        Status::Verifying => ("verifying", "verifying"),
+        Status::Merging => ("acting", "acting"),
         // Not listed as open; shown truthfully if it ever is.
-        Phase::Done => ("done", "done"),
+        Status::Ended => ("done", "done"),
     }
 }
 
@@ -345,18 +306,18 @@ fn objections_html(s: &mut String, intent: &Intent) {
     }
     s.push_str("<td><ul>");
     for o in &intent.objections {
-        let who = format!("@{}", esc(&o.who));
+        let who = format!("@{}", escape(&o.who));
         s.push_str("<li>");
         match o.url.as_deref().filter(|u| is_web_url(u)) {
             Some(url) => {
-                let _ = write!(s, "<a href=\"{}\">{who}</a>", esc(url));
+                let _ = write!(s, "<a href=\"{}\">{who}</a>", escape(url));
             }
             None => s.push_str(&who),
         }
         if o.reason.trim().is_empty() {
             s.push_str(" <span class=\"muted\">(no reason given)</span>");
         } else {
-            let _ = write!(s, ": {}", esc(&one_line(&o.reason)));
+            let _ = write!(s, ": {}", escape(&one_line(&o.reason)));
         }
         if o.source == crate::core::intent::Source::CarriedOver {
             s.push_str(" <span class=\"muted\">(carried over)</span>");
@@ -433,22 +394,6 @@ fn is_web_url(u: &str) -> bool {
     u.starts_with("https://") || u.starts_with("http://")
 }
 
-/// Escape text for HTML element content and quoted attribute values alike.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The page's only style sheet, allowed by the Content-Security-Policy by its hash.
 /// Light and dark, after the operator's system setting.
 const STYLE: &str = r#"
@@ -500,7 +445,7 @@ footer { margin-top: 8px; color: var(--muted); font-size: 12px; }
 mod tests {
     use super::*;
     use crate::core::config::RepoConfig;
-    use crate::core::intent::{Approval, Objection, Opening, Refusal, Source};
+    use crate::core::intent::{Approval, Objection, Opening, Phase, Refusal, Source};
     use jiff::SignedDuration;
 
     fn ts(s: &str) -> Timestamp {
@@ -694,6 +639,7 @@ mod tests {
             attempts: 2,
             soon: false,
             nudged: false,
+            ..Refusal::default()
         });
         let mut no_early = row("o/r", 4, "intent-to-close", false);
         no_early.intent.policy.approvals = 0;
@@ -780,25 +726,6 @@ mod tests {
         assert!(!t.admits(None, Some("tokens=0123456789abcdef-secret")));
         assert!(!t.admits(None, None));
         assert!(!format!("{t:?}").contains("secret"));
-    }
-
-    #[test]
-    fn links_go_where_people_read() {
-        assert_eq!(web_root("https://api.github.com"), "https://github.com");
-        assert_eq!(
-            web_root("https://github.example.com/api/v3"),
-            "https://github.example.com"
-        );
-        assert_eq!(
-            web_root("https://ghe.example.com:8443/api/v3/"),
-            "https://ghe.example.com:8443"
-        );
-        assert_eq!(
-            web_root("https://api.octocorp.ghe.com"),
-            "https://octocorp.ghe.com"
-        );
-        assert_eq!(web_root("http://127.0.0.1:41234"), "https://github.com");
-        assert_eq!(web_root("not a url"), "https://github.com");
     }
 
     #[test]
