@@ -967,6 +967,32 @@ impl Store {
         })
     }
 
+    /// Whether a delivery of `event` about `item_key` was received from `since` up to
+    /// `until` (both Unix milliseconds), other than `except` (a delivery id).
+    pub async fn item_delivery_between(
+        &self,
+        item_key: &str,
+        event: &str,
+        since: Millis,
+        until: Millis,
+        except: &str,
+    ) -> anyhow::Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS x FROM deliveries
+             WHERE item_key = $1 AND received_at >= $2 AND received_at <= $3
+               AND event = $4 AND id <> $5
+             LIMIT 1",
+        )
+        .bind(item_key)
+        .bind(since)
+        .bind(until)
+        .bind(event)
+        .bind(except)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     pub async fn kv_get(&self, k: &str) -> anyhow::Result<Option<String>> {
         let row = sqlx::query("SELECT v FROM kv WHERE k = $1")
             .bind(k)
