@@ -77,6 +77,9 @@ pub struct Tuning {
     pub reconcile_interval: Duration,
     /// Timeout of one request to GitHub.
     pub github_timeout: Duration,
+    /// How long a repository's digest issue (`digest: true`) waits after an intent
+    /// changes before it is edited, so that a burst of changes costs one edit.
+    pub digest_delay: Duration,
     /// The HTTP server's limits toward clients (see the security section of
     /// docs/operations.md).
     pub http: HttpLimits,
@@ -130,6 +133,7 @@ impl Default for Tuning {
             max_idle: Duration::from_secs(30),
             reconcile_interval: Duration::from_secs(3600),
             github_timeout: Duration::from_secs(10),
+            digest_delay: Duration::from_secs(5),
             http: HttpLimits::default(),
         }
     }

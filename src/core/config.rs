@@ -227,6 +227,11 @@ pub struct Policy {
     /// which a closing window may act; `None`: any time.
     #[serde(default)]
     pub act_within: Option<DailyHours>,
+    /// Keep the repository's digest issue, "tacit: open intents", listing the open
+    /// intents opened with this on (SPEC 5). Top-level only: the same for every intent
+    /// of a file. Rows stored before it existed read `false`, as before.
+    #[serde(default)]
+    pub digest: bool,
     /// The configuration files this policy came from.
     #[serde(default)]
     pub provenance: Provenance,
@@ -426,6 +431,7 @@ impl RepoConfig {
             notify: people(file.notify),
             approvers: people(file.approvers),
             act_within: file.act_within.map(|hours| hours.0),
+            digest: file.digest.unwrap_or(false),
             provenance: Provenance::default(),
         };
         let intents = file.intents.map_or_else(default_intents, |i| i.0);
@@ -615,6 +621,12 @@ struct FileYaml {
     /// begin. null: any time.
     #[schemars(extend("default" = null))]
     act_within: Option<ActWithin>,
+    /// true: keep one issue in the repository, titled "tacit: open intents", that lists
+    /// every open intent (item, intent, author, state, closing time, objections). tacit
+    /// edits it as intents change, closes it when none is open and reopens it when one
+    /// opens. Top-level only.
+    #[schemars(extend("default" = false))]
+    digest: Option<bool>,
     /// The intent labels and what each does when its window closes unopposed. When
     /// given, it replaces the default set. Label names ignore case, as on GitHub.
     #[schemars(extend("default" = {
@@ -1221,6 +1233,7 @@ mod tests {
             notify: vec![],
             approvers: vec![],
             act_within: None,
+            digest: false,
             provenance: Provenance::default(),
         }
     }
@@ -1298,6 +1311,7 @@ notify: []                  # users and @org/teams mentioned when an intent open
 act_within: null            # e.g. \"09:00-17:00\": a window that closes outside these hours
                             # in `timezone` (on business days, when business_days is on)
                             # acts when they next begin
+digest: false               # true: keep one issue, \"tacit: open intents\", listing them
 intents:                    # replaces the default set when given
   intent-to-merge:   { action: merge, window: 48h, merge_method: squash }
   intent-to-close:   { action: close }
@@ -1382,6 +1396,7 @@ intents:
             notify: vec![],
             approvers: vec![],
             act_within: None,
+            digest: false,
             provenance: Provenance::default(),
         };
         assert_eq!(
@@ -1483,7 +1498,7 @@ intents:
             "window: 72h\nwindw: 3d\n",
             2,
             1,
-            "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `notify`, `approvers`, `act_within`, `intents`, `$schema`",
+            "unknown key `windw`, expected one of `window`, `timezone`, `business_days`, `holidays`, `authors`, `bots`, `objectors`, `approvals`, `after_objection`, `restart_on_push`, `close_reason`, `notify`, `approvers`, `act_within`, `digest`, `intents`, `$schema`",
         ),
         (
             "window: 3x",
@@ -1976,6 +1991,7 @@ intents:
                 "bots",
                 "business_days",
                 "close_reason",
+                "digest",
                 "holidays",
                 "intents",
                 "notify",
@@ -2229,9 +2245,32 @@ mod people_tests {
     }
 
     #[test]
-    fn digest_is_not_accepted_until_it_is_built() {
-        let err = error("digest: false\n");
+    fn digest_is_a_top_level_switch() {
+        assert!(!only("").digest, "off by default");
+        assert!(!only("digest: false\n").digest);
+        let on = RepoConfig::parse("digest: true\n").unwrap();
+        assert!(
+            on.intents.iter().all(|p| p.digest),
+            "every intent carries it"
+        );
+        let err = error("digest: yes please\n");
+        assert!(err.message.contains("expected a boolean"), "{err}");
+        // Not a per-intent key (SPEC 5 lists those): the digest is the repository's.
+        let err = error("intents:\n  ship: { action: merge, digest: true }\n");
         assert!(err.message.contains("unknown key `digest`"), "{err}");
+        // Layered like the other keys.
+        let config =
+            RepoConfig::layered(file(OWNER, "digest: true\n"), file(REPO, "window: 1h\n")).unwrap();
+        assert!(config.intents[0].digest);
+        let config =
+            RepoConfig::layered(file(OWNER, "digest: true\n"), file(REPO, "digest: false\n"))
+                .unwrap();
+        assert!(!config.intents[0].digest);
+        // Stored with the intent; rows written before it existed read `false`.
+        let mut json = serde_json::to_value(&on.intents[0]).unwrap();
+        assert_eq!(json["digest"], true);
+        json.as_object_mut().unwrap().remove("digest");
+        assert!(!serde_json::from_value::<Policy>(json).unwrap().digest);
     }
 
     fn file<'a>(name: &'a str, text: &'a str) -> Option<ConfigFile<'a>> {
@@ -2312,6 +2351,8 @@ mod people_tests {
             "approvers: [carol-d, \"@acme/release_team.v2\"]\n",
             "act_within: \"09:00-17:00\"\n",
             "act_within: null\n",
+            "digest: false\n",
+            "digest: true\n",
         ] {
             assert!(RepoConfig::parse(yaml).is_ok(), "{yaml:?}");
             let json: serde_json::Value = serde_norway::from_str(yaml).unwrap();
@@ -2323,7 +2364,8 @@ mod people_tests {
             "notify: alice\n",
             "act_within: 9-5\n",
             "act_within: \"09:00\"\n",
-            "digest: false\n",
+            "digest: 1\n",
+            "intents:\n  ship: { action: merge, digest: true }\n",
         ] {
             assert!(RepoConfig::parse(yaml).is_err(), "{yaml:?}");
             let json: serde_json::Value = serde_norway::from_str(yaml).unwrap();

@@ -39,6 +39,7 @@ use super::intent::{Intent, role_str};
 
 mod check_run;
 mod config_check;
+mod digest;
 mod notes;
 mod outcome;
 mod record;
@@ -46,6 +47,7 @@ mod status;
 
 pub use check_run::{CheckView, check_run};
 pub use config_check::config_check;
+pub use digest::{DIGEST_MARKER, DIGEST_TITLE, DigestEntry, digest_body};
 pub use notes::{config_problem, label_description, not_opened};
 pub use outcome::{
     Place, outcome_comment, outcome_comment_at, outcome_marker, refusal_words, waiting_comment,

@@ -14,6 +14,7 @@
 
 mod config_check;
 mod deliveries;
+mod digest;
 mod effects;
 mod history;
 mod labels;
@@ -75,6 +76,8 @@ impl Engine {
         owner: String,
         metrics: Arc<crate::metrics::Metrics>,
     ) -> Arc<Engine> {
+        let mut store = store;
+        store.set_digest_delay(tuning.digest_delay);
         Arc::new(Engine {
             store,
             gh,
@@ -236,7 +239,14 @@ impl Engine {
             Work::Timers => crate::store::Queue::Intents,
             Work::Effects => crate::store::Queue::Effects,
         };
-        match self.store.next_wake(table).await {
+        let mut next = self.store.next_wake(table).await;
+        if kind == Work::Effects
+            && let (Ok(effects), Ok(digests)) = (&next, self.store.next_digest_wake().await)
+        {
+            // Digest refreshes run in the effects loop (see `digest.rs`).
+            next = Ok(effects.iter().copied().chain(digests).min());
+        }
+        match next {
             Ok(Some(at)) => {
                 // Work that is due but was not claimed waits behind other work (a
                 // delivery of the same item in progress): look again soon, not at once.
@@ -308,6 +318,23 @@ impl Engine {
                         drop(permit);
                     });
                     n += 1;
+                }
+                // Digest refreshes are GitHub writes too, and share the loop's permits.
+                let room = limit - n as i64;
+                if room > 0 {
+                    for (d, l) in self
+                        .store
+                        .claim_digests(&self.owner, now, lease, room)
+                        .await?
+                    {
+                        let permit = permits.clone().acquire_owned().await?;
+                        let engine = self.clone();
+                        tasks.spawn(async move {
+                            engine.refresh_digest(d, l).await;
+                            drop(permit);
+                        });
+                        n += 1;
+                    }
                 }
             }
         }

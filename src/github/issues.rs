@@ -198,4 +198,64 @@ impl GitHub {
         }
         Ok(None)
     }
+
+    /// Issues (open and closed) created by `creator`, newest first, one page of 100.
+    pub async fn issues_created_by(
+        &self,
+        inst: u64,
+        repo: &str,
+        creator: &str,
+    ) -> GhResult<Vec<Issue>> {
+        self.list(
+            Some(inst),
+            &format!("/repos/{repo}/issues?state=all&creator={}", encode(creator)),
+            1,
+        )
+        .await
+    }
+
+    /// Create an issue (`POST /repos/{repo}/issues`), as the App's bot.
+    pub async fn create_issue(
+        &self,
+        inst: u64,
+        repo: &str,
+        title: &str,
+        body: &str,
+    ) -> GhResult<Issue> {
+        self.send(
+            inst,
+            Method::POST,
+            &format!("/repos/{repo}/issues"),
+            serde_json::json!({ "title": title, "body": body }),
+        )
+        .await?
+        .json()
+    }
+
+    /// Set an issue's body and state in one edit (`PATCH /repos/{repo}/issues/{n}`);
+    /// closing gives `state_reason: completed`.
+    pub async fn update_issue(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        body: &str,
+        open: bool,
+    ) -> GhResult<Issue> {
+        let mut fields = serde_json::json!({
+            "body": body,
+            "state": if open { "open" } else { "closed" },
+        });
+        if !open {
+            fields["state_reason"] = Value::from("completed");
+        }
+        self.send(
+            inst,
+            Method::PATCH,
+            &format!("/repos/{repo}/issues/{number}"),
+            fields,
+        )
+        .await?
+        .json()
+    }
 }

@@ -38,6 +38,8 @@ pub struct Issue {
     pub pull_request: Option<serde_json::Value>,
     #[serde(default)]
     pub html_url: String,
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 impl Issue {

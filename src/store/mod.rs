@@ -26,6 +26,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::core::intent::{Effect, Intent};
 
 mod decisions;
+mod digests;
+
+pub use digests::DigestRow;
 
 pub type Millis = i64;
 
@@ -41,7 +44,13 @@ pub struct Store {
     backend: Backend,
     /// The group-commit writer of [`Store::write`].
     writer: mpsc::Sender<WriteJob>,
+    /// How long after an intent write with `digest: true` its repository's digest is
+    /// refreshed (see `digests.rs`).
+    digest_delay: Millis,
 }
+
+/// [`Store::set_digest_delay`]'s default, `Tuning::digest_delay`'s.
+const DIGEST_DELAY: Millis = 5_000;
 
 /// The three kinds of work, each with its own loop (see [`Store::next_wake`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +65,8 @@ struct WriteJob {
     write: Option<IntentWrite>,
     cause: Cause,
     now: Millis,
+    /// When a digest refresh the write asks for is due.
+    digest_at: Millis,
     reply: oneshot::Sender<anyhow::Result<WriteOutcome>>,
 }
 
@@ -252,6 +263,7 @@ impl Store {
             pool,
             backend,
             writer,
+            digest_delay: DIGEST_DELAY,
         };
         migrator()
             .run(&store.pool)
@@ -266,7 +278,7 @@ impl Store {
     /// their own.
     pub async fn release_stale_leases(&self, owner: &str) -> anyhow::Result<()> {
         let all = self.backend == Backend::Sqlite;
-        for table in ["deliveries", "effects", "intents"] {
+        for table in ["deliveries", "effects", "intents", "digests"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE {table} SET lease_owner = NULL, lease_until = NULL
                  WHERE lease_owner IS NOT NULL AND ($1 = 1 OR lease_owner = $2)"
@@ -736,7 +748,8 @@ impl Store {
             "SELECT (SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND run_after <= $1)
                   + (SELECT COUNT(*) FROM effects WHERE state = 'pending' AND run_after <= $1)
                   + (SELECT COUNT(*) FROM intents
-                     WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1) AS n",
+                     WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1)
+                  + (SELECT COUNT(*) FROM digests WHERE due_at IS NOT NULL AND due_at <= $1) AS n",
         )
         .bind(now)
         .fetch_one(&self.pool)
@@ -761,6 +774,7 @@ impl Store {
             write: w.cloned(),
             cause: cause.clone(),
             now,
+            digest_at: now.saturating_add(self.digest_delay),
             reply,
         };
         self.writer
@@ -1032,6 +1046,7 @@ async fn write_bulk(
             seen.insert(w.id.as_str()).then_some((i, w, job.now))
         })
         .collect();
+    let digest_at = |i: usize| batch[i].digest_at;
     let mut outcomes = std::collections::HashMap::new();
     if jobs.len() < 2 {
         return Ok(outcomes); // one is written as well one by one
@@ -1063,8 +1078,15 @@ async fn write_bulk(
         }
     }
     let mut effects = Vec::new();
+    // One digest refresh asked for per repository, however many of its intents were due.
+    let mut asked = std::collections::BTreeMap::new();
     for (i, w, now) in &jobs {
         let ok = written.contains(&w.id);
+        if ok && w.intent.policy.digest {
+            asked
+                .entry(w.repo.to_lowercase())
+                .or_insert((w.installation_id, digest_at(*i), *now));
+        }
         outcomes.insert(
             *i,
             if ok {
@@ -1078,6 +1100,9 @@ async fn write_bulk(
         }
     }
     insert_effects(conn, &effects).await?;
+    for (repo, (installation_id, due, now)) in asked {
+        digests::touch(conn, &repo, installation_id, due, now).await?;
+    }
     Ok(outcomes)
 }
 
@@ -1085,6 +1110,7 @@ async fn write_intent(
     conn: &mut AnyConnection,
     w: &IntentWrite,
     now: Millis,
+    digest_at: Millis,
 ) -> anyhow::Result<bool> {
     let Stored {
         state,
@@ -1137,6 +1163,9 @@ async fn write_intent(
         }
     }
     insert_effects(conn, &[(w.id.as_str(), w.effects.as_slice(), now)]).await?;
+    if w.intent.policy.digest {
+        digests::touch(conn, &w.repo, w.installation_id, digest_at, now).await?;
+    }
     Ok(true)
 }
 
@@ -1314,7 +1343,14 @@ async fn write_batch(
         if guarded {
             sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
         }
-        let outcome = write_one(&mut tx, job.write.as_ref(), &job.cause, job.now).await;
+        let outcome = write_one(
+            &mut tx,
+            job.write.as_ref(),
+            &job.cause,
+            job.now,
+            job.digest_at,
+        )
+        .await;
         if guarded {
             if !matches!(outcome, Ok(WriteOutcome::Written)) {
                 sqlx::query("ROLLBACK TO SAVEPOINT w")
@@ -1354,6 +1390,7 @@ async fn write_one(
     w: Option<&IntentWrite>,
     cause: &Cause,
     now: Millis,
+    digest_at: Millis,
 ) -> anyhow::Result<WriteOutcome> {
     // The fencing check: the cause must still be ours.
     let fenced = match cause {
@@ -1391,7 +1428,7 @@ async fn write_one(
         return Ok(WriteOutcome::LostLease);
     }
     if let Some(w) = w
-        && !write_intent(conn, w, now).await?
+        && !write_intent(conn, w, now, digest_at).await?
     {
         return Ok(WriteOutcome::Conflict);
     }

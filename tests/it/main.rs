@@ -10,7 +10,8 @@
 //! - in-process server against the fake GitHub: `scenarios`, `contract`, `consent`, `webhook`,
 //!   `reconcile`, `replicas`, `clock`, `api_calls`, `dashboard`, `setup`, `check_runs`,
 //!   `chaos` (seeded histories through GitHub's real delivery behaviour), `config_check`
-//!   (the `tacit/config` check run from pushes);
+//!   (the `tacit/config` check run from pushes), `digest` (the `digest: true` issue, and
+//!   its refresh queue in the store on both databases);
 //! - the store alone, on SQLite and PostgreSQL: `store`; stored state across releases
 //!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
@@ -31,6 +32,7 @@ mod consent;
 mod contract;
 mod dashboard;
 mod decisions;
+mod digest;
 mod e2e;
 mod fake_github_selftest;
 mod faults;

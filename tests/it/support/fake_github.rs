@@ -117,6 +117,9 @@ pub struct IssueView {
     pub draft: bool,
     /// `None` for issues.
     pub head_sha: Option<String>,
+    pub title: String,
+    pub body: Option<String>,
+    pub author: String,
 }
 
 /// A fault to inject: the next `times` requests whose method and path match get this answer.
@@ -780,7 +783,36 @@ impl FakeGitHub {
             merged: item.pull.as_ref().is_some_and(|p| p.merged_at.is_some()),
             draft: item.pull.as_ref().is_some_and(|p| p.draft),
             head_sha: item.pull.as_ref().map(|p| p.head_sha.clone()),
+            title: item.title.clone(),
+            body: item.body.clone(),
+            author: item.author.clone(),
         }
+    }
+
+    /// Numbers of the repository's issues (not deleted) with this exact title, in order.
+    pub fn issues_titled(&self, owner: &str, repo: &str, title: &str) -> Vec<u64> {
+        self.lock()
+            .repo_mut(owner, repo)
+            .items
+            .values()
+            .filter(|i| !i.deleted && i.title == title)
+            .map(|i| i.number)
+            .collect()
+    }
+
+    /// Sets an item's title and body, as its author would.
+    pub fn set_title_and_body(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+        title: &str,
+        body: &str,
+    ) {
+        let mut st = self.lock();
+        let item = st.item_mut(owner, repo, number);
+        item.title = title.to_string();
+        item.body = Some(body.to_string());
     }
 
     /// Every check run created in the repository, as the API shows them.

@@ -213,6 +213,7 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
 
         // Issues (pull requests included, as on GitHub).
         ("GET", ["repos", owner, repo, "issues"]) => issues::list(st, req, owner, repo),
+        ("POST", ["repos", owner, repo, "issues"]) => issues::create(st, req, owner, repo),
         ("GET", ["repos", owner, repo, "issues", n]) => {
             issues::get(st, req, owner, repo, number(n)?)
         }

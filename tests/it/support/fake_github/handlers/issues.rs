@@ -28,7 +28,7 @@ fn render_issue(st: &State, key: &RepoKey, number: u64) -> Value {
 // ---- issues -------------------------------------------------------------------------------
 
 /// `GET /repos/{o}/{r}/issues`: `state` (open, closed, all; default open), `labels` (all of a
-/// comma-separated list), newest first, paginated.
+/// comma-separated list), `creator` (a login), newest first, paginated.
 pub fn list(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
     let key = repo_key(st, req, owner, repo)?;
     let state = req.query("state").unwrap_or("open");
@@ -45,6 +45,10 @@ pub fn list(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
         .filter(|i| !i.deleted)
         .filter(|i| state == "all" || (state == "open") == i.open)
         .filter(|i| labels.iter().all(|l| l.is_empty() || i.has_label(l)))
+        .filter(|i| {
+            req.query("creator")
+                .is_none_or(|c| i.author.eq_ignore_ascii_case(c))
+        })
         .collect();
     items.sort_by(|a, b| {
         b.created_at
@@ -59,6 +63,31 @@ pub fn list(st: &State, req: &Req, owner: &str, repo: &str) -> Answer {
         .map(|i| render_issue(st, &key, i.number))
         .collect();
     Ok(paginate(st, req, rendered))
+}
+
+/// `POST /repos/{o}/{r}/issues` (`title`, `body`, `labels`): 201 with the new issue, numbered
+/// after every issue and pull request of the repository (one sequence, as on GitHub), authored
+/// by the App's bot.
+pub fn create(st: &mut State, req: &Req, owner: &str, repo: &str) -> Answer {
+    let key = repo_key(st, req, owner, repo)?;
+    let title = match req.body.get("title") {
+        Some(Value::String(t)) if !t.trim().is_empty() => t.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(Reply::validation("Issue", "title", "missing_field")),
+    };
+    let (id, now) = (st.ids.next(), st.clock.now());
+    let who = actor(req);
+    let repo_rec = st.repos.get_mut(&key).expect("exists");
+    let number = repo_rec.items.keys().next_back().copied().unwrap_or(0) + 1;
+    let mut item = Item::new(id, number, &title, who, now, None);
+    item.body = req.field("body").map(str::to_string);
+    repo_rec.items.insert(number, item);
+    if let Some(labels) = req.body.get("labels") {
+        let names =
+            label_names(labels).ok_or_else(|| Reply::validation("Issue", "labels", "invalid"))?;
+        st.add_labels(&key, number, &names, who);
+    }
+    Ok(Reply::json(201, render_issue(st, &key, number)))
 }
 
 pub fn get(st: &State, req: &Req, owner: &str, repo: &str, number: u64) -> Answer {
