@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::db::{INSERT_CHUNK, id_list, placeholders};
-use super::{Lease, Millis, Store};
+use super::{Lease, Millis, Queue, Store};
 
 /// A delivery to record.
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ impl Store {
         // EXISTS holds back all but the oldest pending one.
         let ids = self
             .claim(
-                "deliveries",
+                Queue::Deliveries,
                 "SELECT d.id FROM deliveries d
                  WHERE d.state = 'pending' AND d.run_after <= $1
                    AND (d.lease_until IS NULL OR d.lease_until < $1)

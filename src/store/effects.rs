@@ -10,7 +10,7 @@ use crate::core::intent::Effect;
 
 use super::db::placeholders;
 use super::writer::BULK_CHUNK;
-use super::{Lease, Millis, Store, codec, new_id, readable};
+use super::{Lease, Millis, Queue, Store, codec, new_id, readable};
 
 #[derive(Debug, Clone)]
 pub struct EffectRow {
@@ -38,7 +38,7 @@ impl Store {
         // in `seq` order: the NOT EXISTS holds back all but the first pending one.
         let rows = self
             .claim_rows(
-                "effects",
+                Queue::Effects,
                 "SELECT e.id FROM effects e
                  WHERE e.state = 'pending' AND e.run_after <= $1
                    AND (e.lease_until IS NULL OR e.lease_until < $1)

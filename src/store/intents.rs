@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 
 use crate::core::intent::Intent;
 
-use super::{Millis, Store, codec, readable};
+use super::{Millis, Queue, Store, codec, readable};
 
 #[derive(Debug, Clone)]
 pub struct IntentRow {
@@ -165,7 +165,7 @@ impl Store {
     ) -> anyhow::Result<Vec<IntentRow>> {
         let rows = self
             .claim_rows(
-                "intents",
+                Queue::Intents,
                 "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
                AND (lease_until IS NULL OR lease_until < $1)
              ORDER BY due_at LIMIT $2",

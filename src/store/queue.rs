@@ -16,6 +16,29 @@ pub enum Queue {
     Effects,
 }
 
+impl Queue {
+    /// Every queue, in the order their stale leases are released.
+    const ALL: [Queue; 3] = [Queue::Deliveries, Queue::Effects, Queue::Intents];
+
+    /// The table that holds this queue's rows.
+    fn table(self) -> &'static str {
+        match self {
+            Queue::Deliveries => "deliveries",
+            Queue::Intents => "intents",
+            Queue::Effects => "effects",
+        }
+    }
+
+    /// Whether a claim counts an attempt (the fencing token). Deliveries and effects
+    /// count theirs; a due intent is not an attempt: its writes are fenced by its version.
+    fn counts_attempts(self) -> bool {
+        match self {
+            Queue::Deliveries | Queue::Effects => true,
+            Queue::Intents => false,
+        }
+    }
+}
+
 /// A claim on a piece of work: who holds it and the attempt number (the fencing token).
 #[derive(Debug, Clone)]
 pub struct Lease {
@@ -30,7 +53,8 @@ impl Store {
     /// their own.
     pub async fn release_stale_leases(&self, owner: &str) -> anyhow::Result<()> {
         let all = self.backend == Backend::Sqlite;
-        for table in ["deliveries", "effects", "intents"] {
+        for queue in Queue::ALL {
+            let table = queue.table();
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE {table} SET lease_owner = NULL, lease_until = NULL
                  WHERE lease_owner IS NOT NULL AND ($1 = 1 OR lease_owner = $2)"
@@ -71,14 +95,14 @@ impl Store {
         Ok(deliveries + effects)
     }
 
-    /// Claim the rows of `table` that `candidates` selects (`$1` = now, `$2` = limit):
-    /// set a lease and, for deliveries and effects, count the attempt (the fencing
+    /// Claim the rows of `queue` that `candidates` selects (`$1` = now, `$2` = limit):
+    /// set a lease and, where the queue counts attempts, count the attempt (the fencing
     /// token), in one statement. PostgreSQL locks candidates with `FOR UPDATE SKIP
     /// LOCKED`, so replicas never wait on each other's rows; SQLite has one writer, so
     /// the statement sees and updates the rows with nobody in between.
     pub(super) async fn claim(
         &self,
-        table: &str,
+        queue: Queue,
         candidates: &str,
         owner: &str,
         now: Millis,
@@ -86,7 +110,7 @@ impl Store {
         limit: i64,
     ) -> anyhow::Result<Vec<String>> {
         let rows = self
-            .claim_rows(table, candidates, "id", owner, now, lease, limit)
+            .claim_rows(queue, candidates, "id", owner, now, lease, limit)
             .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
@@ -96,7 +120,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn claim_rows(
         &self,
-        table: &str,
+        queue: Queue,
         candidates: &str,
         returning: &str,
         owner: &str,
@@ -105,11 +129,11 @@ impl Store {
         limit: i64,
     ) -> anyhow::Result<Vec<AnyRow>> {
         let until = now + lease.as_millis() as i64;
-        // Intents are not attempts; deliveries and effects count theirs (the fencing token).
-        let attempts = if table == "intents" {
-            ""
-        } else {
+        let table = queue.table();
+        let attempts = if queue.counts_attempts() {
             ", attempts = attempts + 1"
+        } else {
+            ""
         };
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
