@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use tokio::sync::mpsc;
 
 use super::Store;
-use super::writer::{MAX_WRITE_BATCH, write_loop};
+use super::writer::start_writer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -104,8 +103,7 @@ impl Store {
                 crate::settings::redact_url(&url)
             )
         })?;
-        let (writer, jobs) = mpsc::channel(4 * MAX_WRITE_BATCH);
-        tokio::spawn(write_loop(pool.clone(), backend, jobs));
+        let writer = start_writer(pool.clone(), backend);
         let store = Store {
             pool,
             backend,

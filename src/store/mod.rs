@@ -18,6 +18,7 @@ pub mod codec;
 mod db;
 mod deliveries;
 mod effects;
+pub mod group_commit;
 mod installations;
 mod intents;
 mod kv;
@@ -33,9 +34,8 @@ pub use writer::{Cause, IntentWrite, WriteOutcome};
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
-use tokio::sync::mpsc;
 
-use writer::WriteJob;
+use writer::Writer;
 
 mod decisions;
 
@@ -46,7 +46,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     /// The group-commit writer of [`Store::write`].
-    writer: mpsc::Sender<WriteJob>,
+    writer: Writer,
 }
 
 /// The rows this release can read, in order. A row it cannot read (written by a newer

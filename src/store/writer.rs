@@ -2,12 +2,12 @@
 //! that commits every write waiting in one transaction.
 
 use sqlx::{AnyConnection, AnyPool, Row};
-use tokio::sync::{mpsc, oneshot};
 
 use crate::core::intent::{Effect, Intent};
 
 use super::db::{INSERT_CHUNK, id_list, placeholders};
 use super::effects::insert_effects;
+use super::group_commit::GroupCommit;
 use super::{Backend, Lease, Millis, Store, codec};
 
 /// One [`Store::write`] waiting for the group-commit writer.
@@ -15,7 +15,6 @@ pub(super) struct WriteJob {
     write: Option<IntentWrite>,
     cause: Cause,
     now: Millis,
-    reply: oneshot::Sender<anyhow::Result<WriteOutcome>>,
 }
 
 /// The most writes committed in one transaction.
@@ -64,18 +63,13 @@ impl Store {
         cause: &Cause,
         now: Millis,
     ) -> anyhow::Result<WriteOutcome> {
-        let (reply, answer) = oneshot::channel();
         let job = WriteJob {
             write: w.cloned(),
             cause: cause.clone(),
             now,
-            reply,
         };
         self.writer
-            .send(job)
-            .await
-            .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?;
-        answer
+            .submit(job)
             .await
             .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?
     }
@@ -241,36 +235,28 @@ impl Stored {
     }
 }
 
-/// The group-commit writer: takes every write waiting, commits them in one transaction.
-pub(super) async fn write_loop(
-    pool: AnyPool,
-    backend: Backend,
-    mut jobs: mpsc::Receiver<WriteJob>,
-) {
-    let mut batch: Vec<WriteJob> = Vec::with_capacity(MAX_WRITE_BATCH);
-    while let Some(first) = jobs.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_WRITE_BATCH {
-            match jobs.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        match write_batch(&pool, backend, &batch).await {
-            Ok(outcomes) => {
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(outcome);
-                }
-            }
-            Err(e) => {
-                // Nothing of the batch was committed: every caller retries.
-                let message = format!("{e:#}");
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(anyhow::anyhow!("{message}")));
+/// The writer of [`Store::write`].
+pub(super) type Writer = GroupCommit<WriteJob, anyhow::Result<WriteOutcome>>;
+
+/// Start the group-commit writer: it takes every write waiting (up to
+/// [`MAX_WRITE_BATCH`]) and commits them in one transaction.
+pub(super) fn start_writer(pool: AnyPool, backend: Backend) -> Writer {
+    GroupCommit::start(4 * MAX_WRITE_BATCH, MAX_WRITE_BATCH, move |batch| {
+        let pool = pool.clone();
+        async move {
+            match write_batch(&pool, backend, &batch).await {
+                Ok(outcomes) => outcomes,
+                Err(e) => {
+                    // Nothing of the batch was committed: every caller retries.
+                    let message = format!("{e:#}");
+                    batch
+                        .iter()
+                        .map(|_| Err(anyhow::anyhow!("{message}")))
+                        .collect()
                 }
             }
         }
-    }
+    })
 }
 
 /// Run each write in its own savepoint of one transaction, then commit. A write that
