@@ -1,7 +1,8 @@
 //! `tacit.yml`'s text -> [`RepoConfig`]: one file or the owner's and the
 //! repository's laid over each other, defaults filled in, errors with a position.
 
-use super::*;
+use super::model::{ConfigFile, RepoConfig};
+use super::yaml::FileYaml;
 
 /// YAML tags (`!name`) mean nothing in `tacit.yml`; a file that uses one is refused
 /// rather than read as something its author may not have meant (a lone `!` would

@@ -1,6 +1,7 @@
 //! `$schema`, `notify`, `approvers`, `act_within` and layering (SPEC 5).
 
 use super::*;
+use super::{model::*, parse::*};
 use crate::core::business::DailyHours;
 use std::time::Duration;
 

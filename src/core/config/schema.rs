@@ -1,7 +1,8 @@
 //! The JSON Schema of `tacit.yml` for editors: the shapes of values, and the
 //! schema derived from the file's types in its canonical text.
 
-use super::*;
+use super::model::{MAX_LABEL_CHARS, Role};
+use super::yaml::FileYaml;
 use schemars::{Schema, json_schema};
 
 /// The shape [`parse_duration`] takes: `<number><unit>` groups, units `w d h m s` in

@@ -1,4 +1,5 @@
 use super::*;
+use super::{model::*, parse::*, schema::*};
 use jiff::civil::date;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The checks of single values (logins and teams, labels, durations within bounds,
 //! dates, roles), each turning the text into its value or a message for the user.
 
-use super::*;
+use super::model::{MAX_LABEL_CHARS, Role};
 use crate::core::duration::{format_duration, parse_duration};
 use std::time::Duration;
 

@@ -2,7 +2,13 @@
 //! checking its value as it is read, and whose doc comments are the JSON Schema's
 //! descriptions; and how a file read resolves into a [`RepoConfig`] (defaults filled in).
 
-use super::*;
+use super::model::{
+    AUTHORS_MIN, Action, CloseReason, DEFAULT_AFTER_OBJECTION, DEFAULT_WINDOW, MAX_AFTER_OBJECTION,
+    MAX_WINDOW, MIN_WINDOW, MergeMethod, OBJECTORS_MIN, Policy, Provenance, RepoConfig, Role,
+    same_label,
+};
+use super::schema::{duration_schema, label_schema, role_schema};
+use super::validate::{parse_bounded, parse_date, parse_label, parse_person, parse_role};
 use crate::core::business::DailyHours;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
