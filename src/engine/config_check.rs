@@ -32,7 +32,7 @@ impl Engine {
             return Ok(()); // a tag, or no commit
         };
         if to_default {
-            self.forget_config(repo);
+            self.forget_config(repo).await?;
             return Ok(());
         }
         // `route` only gets here for pushes that touch the file (`needs_processing`).

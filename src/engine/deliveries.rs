@@ -33,7 +33,22 @@ pub(crate) struct LabelAdded<'a> {
     /// When the label was added, by GitHub's time where known: commands before it do
     /// not count. (The window opens later, when the status comment appears.)
     pub at: Timestamp,
+    /// The delivery that told of it; `None` when the sweep found the label.
+    pub heard: Option<Heard<'a>>,
 }
+
+/// The delivery a label was heard of by.
+pub(crate) struct Heard<'a> {
+    pub id: &'a str,
+    pub item_key: &'a str,
+    pub received: Timestamp,
+}
+
+/// A label heard of this soon after GitHub's time of it (either way: the clocks agree
+/// about as well) was heard of promptly.
+const PROMPT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+/// How far before the label a comment delivery makes tacit read the comments anyway.
+const BEFORE_LABEL: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
 
 /// A payload saying an item's intent may have ended: a label removed, the item closed,
 /// deleted or transferred.
@@ -181,6 +196,11 @@ impl Engine {
                     label: &label,
                     sender: &sender,
                     at: github_time,
+                    heard: Some(Heard {
+                        id: &d.id,
+                        item_key: &d.item_key,
+                        received,
+                    }),
                 };
                 self.on_labeled(d, lease, l).await
             }
@@ -372,6 +392,11 @@ impl Engine {
     /// and for labels found by the reconciliation sweep.
     pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
         let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
+        // Most labels are not intent labels: the cached configuration says so without
+        // an API call. An intent label reads the file (conditionally) below (SPEC 5).
+        if self.surely_not_an_intent_label(repo, label).await {
+            return Ok(LabelDecision::Nothing);
+        }
         let config = self.repo_config(inst, repo).await?;
         let policy = match &config {
             Ok(c) => c.policy(label),
@@ -490,11 +515,38 @@ impl Engine {
         // Comments and reviews made after the label, before tacit knew of the intent
         // (an outage, a late label), count; so does a changes-requested review that
         // still stands (SPEC 3).
-        let backlog = self
-            .history(inst, repo, number, &intent, Reread::Opening)
-            .await?;
-        effects = intent.handle_all(effects, backlog.events, now);
+        if !self.nothing_to_catch_up(l, is_pull).await? {
+            let backlog = self
+                .history(inst, repo, number, &intent, Reread::Opening)
+                .await?;
+            effects = intent.handle_all(effects, backlog.events, now);
+        }
         Ok(LabelDecision::Insert(Box::new(intent), effects))
+    }
+
+    /// Whether an intent opening on an issue can do without reading its comments:
+    /// tacit heard of the label promptly, by a delivery, and no comment delivery about
+    /// the issue reached it from shortly before the label up to that delivery. Every
+    /// later one is processed after it (an item's deliveries go in the order received),
+    /// so with the intent, and counts by GitHub's time like any other; an `/object`
+    /// whose delivery never comes is found before acting. A pull request is always
+    /// read: a changes-requested review that still stands counts whenever it was
+    /// submitted, and no delivery about it comes after the label.
+    async fn nothing_to_catch_up(&self, l: &LabelAdded<'_>, is_pull: bool) -> anyhow::Result<bool> {
+        let Some(heard) = &l.heard else {
+            return Ok(false); // found by the sweep: tacit may have been away
+        };
+        let prompt = heard.received.duration_since(l.at).abs() <= PROMPT;
+        if is_pull || !prompt {
+            return Ok(false);
+        }
+        let since = l.at.as_millisecond() - BEFORE_LABEL.as_millis() as i64;
+        let until = heard.received.as_millisecond();
+        let seen = self
+            .store
+            .item_delivery_between(heard.item_key, "issue_comment", since, until, heard.id)
+            .await?;
+        Ok(!seen)
     }
 
     /// Write a label decision, completing `cause` in the same transaction.
@@ -774,6 +826,7 @@ impl Engine {
         repo: &str,
         name: &str,
     ) -> Processed {
+        self.forget_labels_checked(repo).await;
         for row in self.store.open_intents(Some(repo)).await? {
             if row.intent.policy.label.eq_ignore_ascii_case(name) {
                 self.apply_to(

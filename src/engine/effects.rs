@@ -176,20 +176,29 @@ impl Engine {
             Effect::Verify => self.verify(row).await,
             Effect::Merge { sha, method } => self.merge(e, row, sha, *method).await,
             Effect::Close { reason } => {
-                let issue = tri!(self.gh.issue(inst, repo, number).await);
-                if issue.is_open() {
-                    let reason = reason.as_str();
-                    // Pull requests have no state_reason.
-                    let reason = (!issue.is_pull()).then_some(reason);
-                    tri!(self.gh.close_issue(inst, repo, number, reason).await);
+                // The verify just before found it open. A retry first checks whether an
+                // earlier attempt (or someone) closed it already.
+                if e.attempts > 1 {
+                    let issue = tri!(self.gh.issue(inst, repo, number).await);
+                    if !issue.is_open() {
+                        return Done::Events(vec![]);
+                    }
                 }
+                // Pull requests have no state_reason.
+                let reason = (!row.intent.is_pull).then_some(reason.as_str());
+                tri!(self.gh.close_issue(inst, repo, number, reason).await);
                 Done::Events(vec![])
             }
             Effect::AddLabel { name } => {
                 tri!(
-                    self.gh
-                        .ensure_label(inst, repo, name, "0e8a16", "Consent was reached (tacit)")
-                        .await
+                    self.ensure_added_label(
+                        inst,
+                        repo,
+                        name,
+                        "0e8a16",
+                        "Consent was reached (tacit)"
+                    )
+                    .await
                 );
                 tri!(self.gh.add_labels(inst, repo, number, &[name]).await);
                 Done::Events(vec![])

@@ -3,6 +3,7 @@
 //! Used when an intent opens (commands written after the label, before tacit knew of
 //! the intent, are not lost; a changes-requested review that still stands is an
 //! objection) and before acting (an objection or a review tacit has not seen blocks).
+//! Both come from one read of the item's timeline (`GitHub::conversation`).
 
 use std::collections::BTreeSet;
 
@@ -46,12 +47,7 @@ impl Engine {
         intent: &Intent,
         mode: Reread,
     ) -> GhResult<History> {
-        let comments = self.gh.comments(inst, repo, number).await?;
-        let reviews = if intent.is_pull {
-            self.gh.reviews(inst, repo, number).await?
-        } else {
-            Vec::new()
-        };
+        let (comments, reviews) = self.conversation(inst, repo, number, intent).await?;
         let mut events = Vec::new();
         let mut approvals_standing = BTreeSet::new();
         for c in &comments {
@@ -125,6 +121,30 @@ impl Engine {
             events,
             approvals_standing,
         })
+    }
+
+    /// The item's comments and (on a pull request) reviews: one read of its timeline,
+    /// which lists both; the two lists of their own when the timeline cannot be read
+    /// whole.
+    async fn conversation(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        intent: &Intent,
+    ) -> GhResult<(Vec<Comment>, Vec<Review>)> {
+        let is_pull = intent.is_pull;
+        let label = &intent.policy.label;
+        if let Some((comments, reviews)) = self.gh.conversation(inst, repo, number, label).await? {
+            return Ok((comments, if is_pull { reviews } else { Vec::new() }));
+        }
+        let comments = self.gh.comments(inst, repo, number).await?;
+        let reviews = if is_pull {
+            self.gh.reviews(inst, repo, number).await?
+        } else {
+            Vec::new()
+        };
+        Ok((comments, reviews))
     }
 
     /// An approving review made after the label, and its body's commands.

@@ -155,8 +155,9 @@ impl Engine {
     /// open intents for listed items that have none.
     async fn reconcile_repo(&self, inst: u64, repo: &str) -> anyhow::Result<(usize, usize)> {
         let config = self.repo_config(inst, repo).await?.ok();
-        self.create_labels_in(inst, &[repo.to_string()], false)
-            .await;
+        if let Some(c) = &config {
+            self.create_labels_once(inst, repo, c).await;
+        }
         let mut labels: Vec<String> = self.store.open_intent_labels(repo).await?;
         if let Some(c) = &config {
             labels.extend(c.intent_labels());
@@ -294,6 +295,7 @@ impl Engine {
                 label,
                 sender: &sender,
                 at,
+                heard: None,
             };
             let decision = match self.decide_label(&l).await {
                 Ok(d) => d,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::core::config::{ConfigFile, Policy, RepoConfig, Role, team_of};
@@ -112,6 +113,52 @@ impl Engine {
         inst: u64,
         repo: &str,
     ) -> GhResult<Result<RepoConfig, ConfigProblem>> {
+        let generation = self.configs.generation.load(Ordering::SeqCst);
+        // Read before the files: a push recorded after this makes the labels stale.
+        let stamp = self.store.kv_get(&pushed_key(repo)).await;
+        let config = self.read_repo_config(inst, repo).await?;
+        let labels = match &config {
+            Ok(config) => config.intent_labels(),
+            // A broken file: the defaults' labels still get a comment saying so.
+            Err(_) => RepoConfig::default().intent_labels(),
+        };
+        match stamp {
+            Ok(stamp) => {
+                let mut known = self.configs.labels.lock().expect("poisoned");
+                if self.configs.generation.load(Ordering::SeqCst) == generation {
+                    if known.len() > 10_000 {
+                        known.clear();
+                    }
+                    known.insert(repo.to_lowercase(), (labels, stamp));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the configuration's stamp"),
+        }
+        Ok(config)
+    }
+
+    /// Whether the cached configuration of `repo` says that `label` opens no intent
+    /// there, so that a delivery adding it needs no API call. `false` when no
+    /// configuration is cached (then it is read), or when a push changed a file of the
+    /// owner's since it was read, whichever replica saw the push (one database read).
+    pub(crate) async fn surely_not_an_intent_label(&self, repo: &str, label: &str) -> bool {
+        let cached = {
+            let known = self.configs.labels.lock().expect("poisoned");
+            match known.get(&repo.to_lowercase()) {
+                Some((labels, stamp)) if !labels.iter().any(|l| same_label(l, label)) => {
+                    stamp.clone()
+                }
+                _ => return false,
+            }
+        };
+        matches!(self.store.kv_get(&pushed_key(repo)).await, Ok(now) if now == cached)
+    }
+
+    async fn read_repo_config(
+        &self,
+        inst: u64,
+        repo: &str,
+    ) -> GhResult<Result<RepoConfig, ConfigProblem>> {
         let own = self.config_text(inst, repo).await?;
         let owner = repo.split('/').next().unwrap_or_default();
         let shared = format!("{owner}/.github");
@@ -171,7 +218,13 @@ impl Engine {
     /// file is not downloaded again.
     async fn config_text(&self, inst: u64, repo: &str) -> GhResult<Option<Option<String>>> {
         let key = repo.to_lowercase();
-        let cached = self.configs.lock().expect("poisoned").get(&key).cloned();
+        let cached = self
+            .configs
+            .files
+            .lock()
+            .expect("poisoned")
+            .get(&key)
+            .cloned();
         let etag = cached.as_ref().and_then(|(tag, _)| tag.clone());
         match self
             .gh
@@ -180,12 +233,12 @@ impl Engine {
         {
             FileAnswer::NotModified => Ok(cached.map(|(_, text)| text)),
             FileAnswer::Missing => {
-                self.configs.lock().expect("poisoned").remove(&key);
+                self.configs.files.lock().expect("poisoned").remove(&key);
                 Ok(None)
             }
             FileAnswer::Found(file, tag) => {
                 let text = file.text();
-                let mut configs = self.configs.lock().expect("poisoned");
+                let mut configs = self.configs.files.lock().expect("poisoned");
                 if configs.len() > 10_000 {
                     configs.clear();
                 }
@@ -197,11 +250,32 @@ impl Engine {
 
     /// Drop the cached `.github/tacit.yml` of `repo`: a push changed it on the default
     /// branch, so the next intent reads it whole instead of asking whether it changed.
-    pub(crate) fn forget_config(&self, repo: &str) {
-        self.configs
-            .lock()
-            .expect("poisoned")
-            .remove(&repo.to_lowercase());
+    /// The intent labels known for `repo` go too, and, when `repo` is an owner's
+    /// `.github` (whose file every repository of the owner is laid over), those of all
+    /// the owner's repositories: their next labelled item reads the configuration again.
+    pub(crate) async fn forget_config(&self, repo: &str) -> anyhow::Result<()> {
+        self.forget_config_here(repo);
+        // Other replicas hold their own copies: they compare this stamp before trusting
+        // theirs.
+        self.store
+            .kv_set(&pushed_key(repo), &crate::store::new_id())
+            .await
+    }
+
+    fn forget_config_here(&self, repo: &str) {
+        let key = repo.to_lowercase();
+        self.configs.generation.fetch_add(1, Ordering::SeqCst);
+        self.configs.files.lock().expect("poisoned").remove(&key);
+        let mut labels = self.configs.labels.lock().expect("poisoned");
+        match key.strip_suffix("/.github") {
+            Some(owner) => {
+                let prefix = format!("{owner}/");
+                labels.retain(|r, _| !r.starts_with(&prefix));
+            }
+            None => {
+                labels.remove(&key);
+            }
+        }
     }
 
     /// Whether `user` counts as one of `policy.approvers` through a team (logins listed
@@ -279,9 +353,44 @@ enum SharedFile {
     NotApplicable,
 }
 
-/// Configuration file texts by repository, with the ETag they were read with
-/// (`None` text: not UTF-8).
-pub type ConfigCache = Mutex<HashMap<String, (Option<String>, Option<String>)>>;
+/// What the engine holds of repositories' configurations.
+#[derive(Default)]
+pub struct ConfigCache {
+    /// Configuration file texts by repository (lower case), with the ETag they were
+    /// read with (`None` text: not UTF-8).
+    files: Mutex<HashMap<String, FileCopy>>,
+    /// By repository (lower case): the labels that may open an intent there under its
+    /// configuration as last read (the configured intent labels; with a broken file, the
+    /// default ones, which get a comment saying the file is broken). Any other label
+    /// needs no API call. Dropped when a push changes the file on a default branch and
+    /// renewed by every read of the configuration (the hourly sweep reads each one).
+    /// With each, the owner's stamp (see [`pushed_key`]) as it was before the read.
+    labels: Mutex<HashMap<String, KnownLabels>>,
+    /// Bumped by every [`forget`](Engine::forget_config): a read that started before it
+    /// does not fill `labels`, so a push seen while a read was in flight is not undone.
+    generation: AtomicU64,
+}
+
+/// A file's ETag and its text (`None`: not UTF-8).
+type FileCopy = (Option<String>, Option<String>);
+
+/// A configuration's intent labels and the owner's stamp when it was read.
+type KnownLabels = (Vec<String>, Option<String>);
+
+/// The `kv` key of an owner's configuration stamp: a new random value whenever a push
+/// changes `.github/tacit.yml` on the default branch of one of the owner's
+/// repositories (its `.github` included, which every other one is laid over).
+fn pushed_key(repo: &str) -> String {
+    let owner = repo.split('/').next().unwrap_or_default();
+    format!("config-pushed:{}", owner.to_lowercase())
+}
+
+/// GitHub's label comparison (case-insensitive), as `RepoConfig::policy` does it.
+fn same_label(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
 
 #[cfg(test)]
 mod tests {

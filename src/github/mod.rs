@@ -86,6 +86,9 @@ pub fn parse_private_key(pem: &str) -> anyhow::Result<octocrab::jsonwebtoken::En
 
 /// The most items [`GitHub::open_issues_with_label`] lists (10 pages of 100).
 pub const MAX_LISTED: usize = 1000;
+/// Pages of 100 read of an item's timeline before tacit reads its comments and reviews
+/// by their own lists instead.
+pub const TIMELINE_PAGES: usize = 30;
 
 /// Exchanges the temporary `code` of the App manifest flow for the new App, its private
 /// key and webhook secret (`POST /app-manifests/{code}/conversions`). No credentials: the
@@ -791,6 +794,67 @@ impl GitHub {
             10,
         )
         .await
+    }
+
+    /// An item's comments and reviews in one list: the issue timeline
+    /// (`GET /repos/{o}/{r}/issues/{n}/timeline`), whose `commented` events are the
+    /// issue comments and whose `reviewed` events are the pull request's reviews, each
+    /// with the fields [`comments`](Self::comments) and [`reviews`](Self::reviews) give,
+    /// in GitHub's order. It holds other events too, so it is paged by `Link` to its end,
+    /// whatever a page holds. `None` when it cannot be used whole (no such endpoint, or
+    /// longer than [`TIMELINE_PAGES`] pages), or when it does not hold the `labeled`
+    /// event of `label` (the intent's label): GitHub's timeline always does, so an
+    /// answer without it is not a whole timeline, and objections must never be missed
+    /// by trusting one. The caller then reads the two lists.
+    pub async fn conversation(
+        &self,
+        inst: u64,
+        repo: &str,
+        number: u64,
+        label: &str,
+    ) -> GhResult<Option<(Vec<Comment>, Vec<Review>)>> {
+        let (mut comments, mut reviews) = (Vec::new(), Vec::new());
+        let mut labeled = false;
+        for page in 1..=TIMELINE_PAGES {
+            let path = format!("/repos/{repo}/issues/{number}/timeline?per_page=100&page={page}");
+            let a = match self
+                .request(Some(inst), Method::GET, &path, None, None)
+                .await
+            {
+                Ok(a) => a,
+                Err(e) if e.is_not_found() && page == 1 => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let events: Vec<Value> = a.json()?;
+            for event in events {
+                match event.get("event").and_then(Value::as_str) {
+                    Some("commented") => comments.push(
+                        serde_json::from_value(event)
+                            .map_err(|e| GhError::Decode(format!("timeline comment: {e}")))?,
+                    ),
+                    Some("reviewed") => reviews.push(
+                        serde_json::from_value(event)
+                            .map_err(|e| GhError::Decode(format!("timeline review: {e}")))?,
+                    ),
+                    Some("labeled") => {
+                        labeled |= event
+                            .pointer("/label/name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|name| crate::core::config::same_label(name, label));
+                    }
+                    _ => {}
+                }
+            }
+            let more = a
+                .headers
+                .get(http::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|l| l.contains("rel=\"next\""));
+            if !more {
+                return Ok(labeled.then_some((comments, reviews)));
+            }
+        }
+        Ok(None)
     }
 
     // ---- acting ---------------------------------------------------------------------

@@ -170,6 +170,32 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Whether a delivery of `event` about `item_key` was received from `since` up to
+    /// `until` (both Unix milliseconds), other than `except` (a delivery id).
+    pub async fn item_delivery_between(
+        &self,
+        item_key: &str,
+        event: &str,
+        since: Millis,
+        until: Millis,
+        except: &str,
+    ) -> anyhow::Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS x FROM deliveries
+             WHERE item_key = $1 AND received_at >= $2 AND received_at <= $3
+               AND event = $4 AND id <> $5
+             LIMIT 1",
+        )
+        .bind(item_key)
+        .bind(since)
+        .bind(until)
+        .bind(event)
+        .bind(except)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
     /// After too many attempts it is marked failed and kept for inspection.
     pub async fn retry_delivery(

@@ -285,7 +285,7 @@ impl RepoConfig {
 }
 
 /// GitHub label names are case-insensitive.
-pub(super) fn same_label(a: &str, b: &str) -> bool {
+pub fn same_label(a: &str, b: &str) -> bool {
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))

@@ -135,6 +135,13 @@ pub fn issue_labeled(owner: &str, repo: &str, number: u64, label: &str, sender: 
     finish("issues", v, sender)
 }
 
+/// `issues.opened`: issue `number` opened by `sender`.
+pub fn issue_opened(owner: &str, repo: &str, number: u64, sender: &str) -> Delivery {
+    let mut v = payload("issues", "opened.1.json", owner, repo, number);
+    v["issue"]["updated_at"] = json!(now());
+    finish("issues", v, sender)
+}
+
 /// `issues.unlabeled`: `label` removed from issue `number` by `sender`.
 pub fn issue_unlabeled(
     owner: &str,
@@ -466,6 +473,21 @@ pub fn check_suite_completed(owner: &str, repo: &str, head_sha: &str) -> Deliver
         .unwrap_or("Codertocat")
         .to_string();
     finish("check_suite", v, &sender)
+}
+
+/// `check_run.completed` (success) for `head_sha`, listing no pull request (as for forks).
+pub fn check_run_completed(owner: &str, repo: &str, head_sha: &str) -> Delivery {
+    let mut v = payload("check_run", "completed.1.json", owner, repo, 0);
+    let run = &mut v["check_run"];
+    run["head_sha"] = json!(head_sha);
+    run["status"] = json!("completed");
+    run["conclusion"] = json!("success");
+    run["pull_requests"] = json!([]);
+    let sender = v["sender"]["login"]
+        .as_str()
+        .unwrap_or("Codertocat")
+        .to_string();
+    finish("check_run", v, &sender)
 }
 
 /// `status` (success, context `ci/test`) for `sha`.

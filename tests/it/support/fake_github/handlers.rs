@@ -222,6 +222,9 @@ pub fn route(st: &mut State, req: &Req) -> Answer {
         ("GET", ["repos", owner, repo, "issues", n, "events"]) => {
             issues::events(st, req, owner, repo, number(n)?)
         }
+        ("GET", ["repos", owner, repo, "issues", n, "timeline"]) => {
+            issues::timeline(st, req, owner, repo, number(n)?)
+        }
         ("GET", ["repos", owner, repo, "issues", n, "comments"]) => {
             issues::list_comments(st, req, owner, repo, number(n)?)
         }

@@ -131,6 +131,42 @@ pub fn events(st: &State, req: &Req, owner: &str, repo: &str, number: u64) -> An
     Ok(paginate(st, req, events))
 }
 
+/// `GET /repos/{o}/{r}/issues/{n}/timeline`, oldest first: the item's events, its comments
+/// (`commented`) and its reviews (`reviewed`, state in lower case as GitHub writes it there).
+pub fn timeline(st: &State, req: &Req, owner: &str, repo: &str, number: u64) -> Answer {
+    let key = repo_key(st, req, owner, repo)?;
+    let item = item(st, &key, number)?;
+    let is_pull = item.pull.is_some();
+    let repo = &st.repos[&key];
+    let mut entries: Vec<(Timestamp, Value)> = item
+        .events
+        .iter()
+        .map(|e| (e.created_at, render::issue_event(repo, e)))
+        .collect();
+    for c in st
+        .comments
+        .values()
+        .filter(|c| c.repo == key && c.number == number)
+    {
+        let mut v = render::comment(repo, is_pull, c);
+        v["event"] = Value::from("commented");
+        v["actor"] = v["user"].clone();
+        entries.push((c.created_at, v));
+    }
+    for r in &item.reviews {
+        let mut v = render::review(repo, number, r);
+        v["event"] = Value::from("reviewed");
+        v["state"] = Value::from(r.state.to_lowercase());
+        entries.push((r.submitted_at, v));
+    }
+    entries.sort_by_key(|(at, _)| *at);
+    Ok(paginate(
+        st,
+        req,
+        entries.into_iter().map(|(_, v)| v).collect(),
+    ))
+}
+
 // ---- comments -------------------------------------------------------------------------------
 
 /// `GET /repos/{o}/{r}/issues/{n}/comments`, oldest first; `since` keeps those updated at or
