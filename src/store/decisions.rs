@@ -1,6 +1,7 @@
 //! The read behind `tacit decisions`: ended intents, oldest end first.
 
-use super::{INTENT_COLUMNS, IntentRow, Millis, Store, intent_row};
+use super::intents::{INTENT_COLUMNS, intent_row};
+use super::{IntentRow, Millis, Store};
 
 impl Store {
     /// Intents that ended (of one repository, if given; ended at or after `since`, if

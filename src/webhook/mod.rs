@@ -21,10 +21,11 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
 use hmac::Mac;
 use http_body_util::BodyExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::Clock;
 use crate::http::secret::hmac_sha256;
+use crate::store::group_commit::GroupCommit;
 use crate::store::{NewDelivery, Store};
 use payload::Payload;
 
@@ -147,12 +148,10 @@ pub fn verify_signature(secret: &[u8], body: &[u8], header: Option<&str>) -> boo
     hmac_sha256(secret, body).verify_slice(&sig).is_ok()
 }
 
-type Reply = oneshot::Sender<Result<bool, String>>;
-
 /// Group commit of incoming deliveries.
 #[derive(Clone)]
 pub struct Intake {
-    tx: mpsc::Sender<(NewDelivery, Reply)>,
+    commit: GroupCommit<NewDelivery, Result<bool, String>>,
 }
 
 impl Intake {
@@ -160,53 +159,40 @@ impl Intake {
     pub fn start(
         store: Store,
         clock: Arc<dyn Clock>,
-        on_new: impl Fn() + Send + 'static,
+        on_new: impl Fn() + Send + Sync + 'static,
     ) -> Intake {
-        let (tx, mut rx) = mpsc::channel::<(NewDelivery, Reply)>(4096);
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(MAX_BATCH);
-            while let Some(first) = rx.recv().await {
-                batch.push(first);
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let deliveries: Vec<NewDelivery> = batch.iter().map(|(d, _)| d.clone()).collect();
+        let on_new = Arc::new(on_new);
+        let commit = GroupCommit::start(4096, MAX_BATCH, move |deliveries: Vec<NewDelivery>| {
+            let (store, clock, on_new) = (store.clone(), clock.clone(), on_new.clone());
+            async move {
                 let result = store
                     .insert_deliveries(&deliveries, clock.now().as_millisecond())
                     .await;
                 match result {
                     Ok(fresh) => {
-                        let any_new = fresh.iter().any(|f| *f);
-                        for ((_, reply), is_new) in batch.drain(..).zip(fresh) {
-                            let _ = reply.send(Ok(is_new));
-                        }
-                        if any_new {
+                        // Wakes the engine; the callers are answered in the same step,
+                        // right after (which of the woken tasks runs first was never fixed).
+                        if fresh.iter().any(|f| *f) {
                             on_new();
                         }
+                        fresh.into_iter().map(Ok).collect()
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, n = batch.len(), "cannot record deliveries");
-                        for (_, reply) in batch.drain(..) {
-                            let _ = reply.send(Err(e.to_string()));
-                        }
+                        tracing::error!(error = %e, n = deliveries.len(), "cannot record deliveries");
+                        deliveries.iter().map(|_| Err(e.to_string())).collect()
                     }
                 }
             }
         });
-        Intake { tx }
+        Intake { commit }
     }
 
     /// Record one delivery durably. `Ok(true)`: new; `Ok(false)`: seen before.
     pub async fn record(&self, d: NewDelivery) -> Result<bool, String> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((d, reply))
+        self.commit
+            .submit(d)
             .await
-            .map_err(|_| "intake stopped".to_string())?;
-        answer.await.map_err(|_| "intake stopped".to_string())?
+            .map_err(|_| "intake stopped".to_string())?
     }
 }
 

@@ -1,0 +1,138 @@
+//! The database: the dialect (SQLite or PostgreSQL), the connection pool, the
+//! migrations and the SQL builders every table's queries use.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+
+use super::Store;
+use super::writer::start_writer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Rows per multi-row INSERT (8 parameters each, well under SQLite's limit).
+pub(super) const INSERT_CHUNK: usize = 128;
+
+/// `($1, $2<tail>), ($3, $4<tail>)` for `rows` rows of `cols` parameters each.
+pub(super) fn placeholders(rows: usize, cols: usize, tail: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({}{tail})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$1, $2, ... $n`, for `IN (...)`.
+pub(super) fn id_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The schema migrations of `migrations/`, run at every start. A database that a
+/// newer release migrated further is accepted (`ignore_missing`): migrations are
+/// additive only (new tables, columns that are nullable or have a default, indexes),
+/// so this release's queries still work on it, and a rollback to this release keeps
+/// its successor's database. A migration of this release that the database lacks is
+/// still applied, and one whose text changed after it was applied is still refused.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
+impl Store {
+    /// Connect (creating the SQLite file if needed) and run the migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| format!("DATABASE_URL {}", crate::settings::redact_url(&url)))?;
+        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL with synchronous=FULL: a commit is on disk before it returns,
+                            // so a delivery acknowledged with 2xx survives power loss.
+                            sqlx::query("PRAGMA journal_mode=WAL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA synchronous=FULL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA busy_timeout=5000")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA foreign_keys=ON")
+                                .execute(&mut *conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+            Backend::Postgres => pool_options.max_connections(16).connect_with(options).await,
+        }
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                crate::settings::redact_url(&url)
+            )
+        })?;
+        let writer = start_writer(pool.clone(), backend);
+        let store = Store {
+            pool,
+            backend,
+            writer,
+            digest_delay: super::DIGEST_DELAY,
+        };
+        migrator()
+            .run(&store.pool)
+            .await
+            .context("running database migrations")?;
+        Ok(store)
+    }
+
+    /// Begin a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails to upgrade its lock.
+    pub(super) async fn write_tx(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Does the database answer?
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

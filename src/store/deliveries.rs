@@ -1,0 +1,237 @@
+//! The `deliveries` table (with `delivery_payloads`): webhook deliveries recorded,
+//! claimed in per-item order, retried.
+
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::db::{INSERT_CHUNK, id_list, placeholders};
+use super::{Lease, Millis, Queue, Store};
+
+/// A delivery to record.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub id: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub installation_id: Option<i64>,
+    pub item_key: String,
+    pub payload: String,
+    /// Nothing to process: recorded as done at once.
+    pub done: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub installation_id: Option<i64>,
+    pub item_key: String,
+    pub payload: String,
+    pub received_at: Millis,
+    pub attempts: i64,
+}
+
+/// A delivery with its body (in `delivery_payloads` while it is pending; see
+/// `migrations/0003`).
+pub(super) const DELIVERY_SELECT: &str =
+    "SELECT d.id, d.event, d.action, d.installation_id, d.item_key,
+       COALESCE(p.payload, d.payload) AS payload, d.received_at, d.attempts
+     FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id";
+
+impl Store {
+    /// Record deliveries in one transaction (one fsync for the batch). Returns, for
+    /// each, whether it was new (`false`: a redelivery of an id already recorded).
+    pub async fn insert_deliveries(
+        &self,
+        batch: &[NewDelivery],
+        now: Millis,
+    ) -> anyhow::Result<Vec<bool>> {
+        // Two multi-row statements for the whole batch (a statement is a round trip
+        // to the database's thread): the rows, then the bodies of the new ones.
+        let mut tx = self.write_tx().await?;
+        let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in batch.chunks(INSERT_CHUNK) {
+            let values = placeholders(chunk.len(), 9, ", '', 0");
+            let sql = format!(
+                "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
+                 VALUES {values}
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING id"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for d in chunk {
+                q = q
+                    .bind(&d.id)
+                    .bind(&d.event)
+                    .bind(&d.action)
+                    .bind(d.installation_id)
+                    .bind(&d.item_key)
+                    .bind(now)
+                    .bind(if d.done { "done" } else { "pending" })
+                    .bind(d.done.then_some(now))
+                    .bind(now);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                inserted.insert(row.try_get("id")?);
+            }
+        }
+        // A body is kept only for new deliveries that will be processed; the first of
+        // two copies of one id in a batch is the one recorded.
+        let mut bodies: Vec<&NewDelivery> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let fresh: Vec<bool> = batch
+            .iter()
+            .map(|d| {
+                let is_new = inserted.contains(&d.id) && seen.insert(d.id.as_str());
+                if is_new && !d.payload.is_empty() {
+                    bodies.push(d);
+                }
+                is_new
+            })
+            .collect();
+        for chunk in bodies.chunks(INSERT_CHUNK) {
+            let values = placeholders(chunk.len(), 2, "");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO delivery_payloads (id, payload) VALUES {values}"
+            )));
+            for d in chunk {
+                q = q.bind(&d.id).bind(&d.payload);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(fresh)
+    }
+
+    pub async fn delivery_exists(&self, id: &str) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM deliveries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Claim up to `limit` runnable deliveries, oldest first. A delivery is runnable
+    /// when no older delivery with the same item key is still pending (per-item order).
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(DeliveryRow, Lease)>> {
+        // Ordered by `run_after` alone, the column of the index the walk uses
+        // (`deliveries_pending`), so it stops at `limit`: ordering by `received_at` made
+        // SQLite sort every pending delivery on every claim, which grew with the
+        // backlog. Deliveries of one item still go in the order received: the NOT
+        // EXISTS holds back all but the oldest pending one.
+        let ids = self
+            .claim(
+                Queue::Deliveries,
+                "SELECT d.id FROM deliveries d
+                 WHERE d.state = 'pending' AND d.run_after <= $1
+                   AND (d.lease_until IS NULL OR d.lease_until < $1)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deliveries p
+                       WHERE p.item_key = d.item_key AND p.state = 'pending'
+                         AND (p.received_at < d.received_at
+                              OR (p.received_at = d.received_at AND p.id < d.id)))
+                 ORDER BY d.run_after
+                 LIMIT $2",
+                owner,
+                now,
+                lease,
+                limit,
+            )
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One read for the batch, in the order deliveries must be processed.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DELIVERY_SELECT} WHERE d.id IN ({}) ORDER BY d.received_at, d.id",
+            id_list(ids.len())
+        )));
+        for id in &ids {
+            q = q.bind(id);
+        }
+        let mut claimed = Vec::with_capacity(ids.len());
+        for row in q.fetch_all(&self.pool).await? {
+            let row = delivery_row(&row)?;
+            let lease = Lease {
+                owner: owner.to_string(),
+                attempt: row.attempts,
+            };
+            claimed.push((row, lease));
+        }
+        Ok(claimed)
+    }
+
+    /// Whether a delivery of `event` about `item_key` was received from `since` up to
+    /// `until` (both Unix milliseconds), other than `except` (a delivery id).
+    pub async fn item_delivery_between(
+        &self,
+        item_key: &str,
+        event: &str,
+        since: Millis,
+        until: Millis,
+        except: &str,
+    ) -> anyhow::Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS x FROM deliveries
+             WHERE item_key = $1 AND received_at >= $2 AND received_at <= $3
+               AND event = $4 AND id <> $5
+             LIMIT 1",
+        )
+        .bind(item_key)
+        .bind(since)
+        .bind(until)
+        .bind(event)
+        .bind(except)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Give a delivery back to be tried again at `run_after` (GitHub unreachable, ...).
+    /// After too many attempts it is marked failed and kept for inspection.
+    pub async fn retry_delivery(
+        &self,
+        id: &str,
+        lease: &Lease,
+        run_after: Millis,
+        error: &str,
+        give_up: bool,
+    ) -> anyhow::Result<()> {
+        let state = if give_up { "failed" } else { "pending" };
+        sqlx::query(
+            "UPDATE deliveries SET state = $1, run_after = $2, last_error = $3, lease_owner = NULL, lease_until = NULL
+             WHERE id = $4 AND lease_owner = $5 AND attempts = $6",
+        )
+        .bind(state)
+        .bind(run_after)
+        .bind(error)
+        .bind(id)
+        .bind(&lease.owner)
+        .bind(lease.attempt)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+pub(super) fn delivery_row(r: &AnyRow) -> anyhow::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: r.try_get("id")?,
+        event: r.try_get("event")?,
+        action: r.try_get("action")?,
+        installation_id: r.try_get("installation_id")?,
+        item_key: r.try_get("item_key")?,
+        payload: r.try_get("payload")?,
+        received_at: r.try_get("received_at")?,
+        attempts: r.try_get("attempts")?,
+    })
+}

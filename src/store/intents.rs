@@ -1,0 +1,244 @@
+//! The `intents` table: reads of intents (one, an item's, the open ones), the claim of
+//! due intents, and the ids tacit remembers beside an intent (status comment, check run).
+
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::core::intent::Intent;
+
+use super::{Millis, Queue, Store, codec, readable};
+
+#[derive(Debug, Clone)]
+pub struct IntentRow {
+    pub id: String,
+    pub installation_id: i64,
+    pub repo: String,
+    pub number: i64,
+    pub label: String,
+    pub intent: Intent,
+    pub version: i64,
+    pub status_comment_id: Option<i64>,
+    pub check_run_id: Option<i64>,
+    pub check_run_sha: Option<String>,
+    /// The stored check run's conclusion once tacit completed it; `None` while it is in
+    /// progress. A completed run is never edited into another state (GitHub refuses).
+    pub check_run_conclusion: Option<String>,
+    pub updated_at: Millis,
+}
+
+pub(super) const INTENT_COLUMNS: &str = "id, installation_id, repo, number, label, state, version, status_comment_id, check_run_id, check_run_sha, check_run_conclusion, updated_at";
+
+impl Store {
+    pub async fn open_intent_for(
+        &self,
+        repo: &str,
+        number: i64,
+    ) -> anyhow::Result<Option<IntentRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 1"
+        )))
+        .bind(repo.to_lowercase())
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(intent_row).transpose()
+    }
+
+    /// The most recently ended intents on an item, newest first (for carrying
+    /// objections over).
+    pub async fn recent_ended_intents(
+        &self,
+        repo: &str,
+        number: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 0
+             ORDER BY ended_at DESC LIMIT $3"
+        )))
+        .bind(repo.to_lowercase())
+        .bind(number)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(intent_row).collect()
+    }
+
+    pub async fn intent(&self, id: &str) -> anyhow::Result<Option<IntentRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(intent_row).transpose()
+    }
+
+    /// Open intents of one repository (for `label` events) or of all repositories.
+    /// The labels of a repository's open intents.
+    pub async fn open_intent_labels(&self, repo: &str) -> anyhow::Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT DISTINCT label FROM intents WHERE is_open = 1 AND repo = $1")
+                .bind(repo.to_lowercase())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get("label")?)).collect()
+    }
+
+    /// A page of a repository's open intents as (id, number, label), by number, after
+    /// `after` (keyset paging: the reconciler never holds every open intent at once).
+    pub async fn open_intent_keys(
+        &self,
+        repo: &str,
+        after: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, number, label FROM intents WHERE is_open = 1 AND repo = $1 AND number > $2
+             ORDER BY number LIMIT $3",
+        )
+        .bind(repo.to_lowercase())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("number")?, r.try_get("label")?)))
+            .collect()
+    }
+
+    pub async fn open_intents(&self, repo: Option<&str>) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = match repo {
+            Some(repo) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 AND repo = $1"
+                )))
+                .bind(repo.to_lowercase())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1"
+                )))
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(readable(&rows, intent_row))
+    }
+
+    /// Open intents in a stable order (repository, then number), at most `limit` of
+    /// them (the dashboard must stay one bounded read); `true` when more were left out.
+    pub async fn open_intents_sorted(
+        &self,
+        limit: usize,
+    ) -> anyhow::Result<(Vec<IntentRow>, bool)> {
+        // One row more than asked for says whether the list was cut.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 ORDER BY repo, number LIMIT $1"
+        )))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let truncated = rows.len() > limit;
+        let rows = readable(&rows[..rows.len().min(limit)], intent_row);
+        Ok((rows, truncated))
+    }
+
+    pub async fn count_open_intents(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM intents WHERE is_open = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Claim intents whose due time has come, returned as rows (one statement).
+    pub async fn claim_due_intents(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<IntentRow>> {
+        let rows = self
+            .claim_rows(
+                Queue::Intents,
+                "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
+               AND (lease_until IS NULL OR lease_until < $1)
+             ORDER BY due_at LIMIT $2",
+                INTENT_COLUMNS,
+                owner,
+                now,
+                lease,
+                limit,
+            )
+            .await?;
+        Ok(readable(&rows, intent_row))
+    }
+
+    pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE intents SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
+            .bind(id)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Remember the status comment's id (tacit finds it by id, never by its marker).
+    pub async fn set_status_comment(
+        &self,
+        intent_id: &str,
+        comment_id: Option<i64>,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE intents SET status_comment_id = $1 WHERE id = $2")
+            .bind(comment_id)
+            .bind(intent_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Remember the intent's check run, and its conclusion once completed (`None`: in
+    /// progress).
+    pub async fn set_check_run(
+        &self,
+        intent_id: &str,
+        id: i64,
+        sha: &str,
+        conclusion: Option<&str>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE intents SET check_run_id = $1, check_run_sha = $2, check_run_conclusion = $3
+             WHERE id = $4",
+        )
+        .bind(id)
+        .bind(sha)
+        .bind(conclusion)
+        .bind(intent_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+pub(super) fn intent_row(r: &AnyRow) -> anyhow::Result<IntentRow> {
+    let state: String = r.try_get("state")?;
+    Ok(IntentRow {
+        id: r.try_get("id")?,
+        installation_id: r.try_get("installation_id")?,
+        repo: r.try_get("repo")?,
+        number: r.try_get("number")?,
+        label: r.try_get("label")?,
+        intent: codec::decode_intent(&state)?,
+        version: r.try_get("version")?,
+        status_comment_id: r.try_get("status_comment_id")?,
+        check_run_id: r.try_get("check_run_id")?,
+        check_run_sha: r.try_get("check_run_sha")?,
+        check_run_conclusion: r.try_get("check_run_conclusion")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
