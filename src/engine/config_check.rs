@@ -1,16 +1,26 @@
-//! `.github/tacit.yml` changed by a push (SPEC 5): on a branch, the `tacit/config` check
-//! run on the pushed commit says whether the file is valid, with line and column, so a
-//! broken file is caught in its pull request before it is merged; on the default branch,
-//! the cached copy is dropped so the next intent reads the new file.
+//! `.github/tacit.yml` changed in a pull request (SPEC 5): the `tacit/config` check run on
+//! its head commit says whether the file is valid, with line and column, so a broken file
+//! is caught before it is merged.
+//!
+//! Two deliveries lead here. A `push` to a branch of the repository that touches the file
+//! (which covers pull requests from the repository's own branches): the run is on the
+//! pushed commit; a push to the default branch drops the cached copy instead, so the next
+//! intent reads the new file. And a pull request from a fork (`opened`, `reopened`,
+//! `synchronize`), whose commits are never pushed to the base repository: its head is
+//! read through the base repository, as GitHub serves it, and the run is posted only when
+//! the file there differs from the default branch's (added, changed or removed), so a
+//! fork pull request that does not touch it costs one read and no run. Both post the same
+//! check, through [`Engine::config_check`].
 //!
 //! The check run is written directly, not through the outbox: it belongs to no intent,
-//! and a redelivered push at worst creates a second run with the same conclusion, of
-//! which GitHub shows the newest.
+//! and a redelivered push or pull request at worst creates a second run with the same
+//! conclusion, of which GitHub shows the newest.
 
 use serde_json::json;
 
-use crate::core::config::RepoConfig;
+use crate::core::config::{ConfigError, RepoConfig};
 use crate::core::render;
+use crate::github::{FileContent, GhResult};
 use crate::webhook::payload::Payload;
 
 use super::Engine;
@@ -40,10 +50,68 @@ impl Engine {
             return Ok(()); // a deleted branch has no commit to check
         }
         let file = self.gh.file_at(inst, repo, CONFIG_PATH, sha).await?;
-        let text = file.as_ref().map(|f| f.text());
+        Ok(self.config_check(inst, repo, sha, file.as_ref()).await?)
+    }
+
+    /// A pull request opened, reopened or pushed to from a fork: the `tacit/config`
+    /// check on its head when it changes `.github/tacit.yml`. Nothing for a pull request
+    /// from the repository's own branches (their pushes are checked) or without a head.
+    /// Only a transient failure is one (the delivery is retried): the same delivery may
+    /// also carry news for an intent, which a check that cannot be posted must not hold
+    /// up.
+    pub(crate) async fn on_fork_pull(
+        &self,
+        inst: u64,
+        repo: &str,
+        p: &Payload,
+    ) -> Result<(), Failure> {
+        match self.fork_pull_check(inst, repo, p).await {
+            Err(e) if !e.is_transient() => {
+                tracing::warn!(error = %e, "cannot check the pull request's .github/tacit.yml");
+                Ok(())
+            }
+            answer => Ok(answer?),
+        }
+    }
+
+    async fn fork_pull_check(&self, inst: u64, repo: &str, p: &Payload) -> GhResult<()> {
+        if !p.from_fork() {
+            return Ok(());
+        }
+        let Some(sha) = p
+            .pull_request
+            .as_ref()
+            .and_then(|pull| pull.head.as_ref())
+            .map(|head| head.sha.as_str())
+            .filter(|sha| !sha.is_empty())
+        else {
+            return Ok(());
+        };
+        // GitHub serves a pull request's head commit through the base repository.
+        let file = self.gh.file_at(inst, repo, CONFIG_PATH, sha).await?;
+        let text = file.as_ref().map(FileContent::text);
+        // Most fork pull requests leave the file alone: then no check run. The default
+        // branch's copy is usually cached (no call).
+        if self.default_config_text(inst, repo).await? == text {
+            return Ok(());
+        }
+        self.config_check(inst, repo, sha, file.as_ref()).await
+    }
+
+    /// Posts `tacit/config` on `sha` for `file`, `.github/tacit.yml` of `repo` at that
+    /// commit (`None`: not there): the same parser and wording for pushes and pull
+    /// requests.
+    async fn config_check(
+        &self,
+        inst: u64,
+        repo: &str,
+        sha: &str,
+        file: Option<&FileContent>,
+    ) -> GhResult<()> {
+        let text = file.map(FileContent::text);
         let parsed = match &text {
             Some(Some(text)) => RepoConfig::parse(text).map(|_| ()),
-            Some(None) => Err(crate::core::config::ConfigError {
+            Some(None) => Err(ConfigError {
                 file: None,
                 line: None,
                 column: None,

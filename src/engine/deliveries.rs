@@ -223,7 +223,12 @@ impl Engine {
                 };
                 self.on_ending(d, lease, ending).await
             }
+            ("pull_request", "opened" | "reopened", _) => {
+                self.on_fork_pull(inst, &repo, &p).await?;
+                self.done(d, lease).await
+            }
             ("pull_request", "synchronize", Some(n)) => {
+                self.on_fork_pull(inst, &repo, &p).await?;
                 let sha = p
                     .pull_request
                     .as_ref()

@@ -231,20 +231,47 @@ impl Engine {
             .file_if_changed(inst, repo, CONFIG_PATH, etag.as_deref())
             .await?
         {
-            FileAnswer::NotModified => Ok(cached.map(|(_, text)| text)),
+            FileAnswer::NotModified => Ok(cached.and_then(|(_, text)| text)),
             FileAnswer::Missing => {
-                self.configs.files.lock().expect("poisoned").remove(&key);
+                self.keep_file(key, (None, None));
                 Ok(None)
             }
             FileAnswer::Found(file, tag) => {
                 let text = file.text();
-                let mut configs = self.configs.files.lock().expect("poisoned");
-                if configs.len() > 10_000 {
-                    configs.clear();
-                }
-                configs.insert(key, (tag, text.clone()));
+                self.keep_file(key, (tag, Some(text.clone())));
                 Ok(Some(text))
             }
+        }
+    }
+
+    fn keep_file(&self, key: String, copy: FileCopy) {
+        let mut configs = self.configs.files.lock().expect("poisoned");
+        if configs.len() > 10_000 {
+            configs.clear();
+        }
+        configs.insert(key, copy);
+    }
+
+    /// `.github/tacit.yml` of `repo`'s default branch, as `config_text` answers it,
+    /// but from the cache when a copy is held (no call): for comparing a pull request's
+    /// file with it. A copy is dropped when a push changes the file on the default
+    /// branch; one held by another replica may be older until its next read.
+    pub(crate) async fn default_config_text(
+        &self,
+        inst: u64,
+        repo: &str,
+    ) -> GhResult<Option<Option<String>>> {
+        let key = repo.to_lowercase();
+        let cached = self
+            .configs
+            .files
+            .lock()
+            .expect("poisoned")
+            .get(&key)
+            .cloned();
+        match cached {
+            Some((_, text)) => Ok(text),
+            None => self.config_text(inst, repo).await,
         }
     }
 
@@ -357,7 +384,8 @@ enum SharedFile {
 #[derive(Default)]
 pub struct ConfigCache {
     /// Configuration file texts by repository (lower case), with the ETag they were
-    /// read with (`None` text: not UTF-8).
+    /// read with; a repository without the file is kept too, so that comparing a fork's
+    /// pull request with it costs no call.
     files: Mutex<HashMap<String, FileCopy>>,
     /// By repository (lower case): the labels that may open an intent there under its
     /// configuration as last read (the configured intent labels; with a broken file, the
@@ -371,8 +399,9 @@ pub struct ConfigCache {
     generation: AtomicU64,
 }
 
-/// A file's ETag and its text (`None`: not UTF-8).
-type FileCopy = (Option<String>, Option<String>);
+/// A file's ETag and its text as [`Engine::config_text`] answers it (`None`: no file;
+/// `Some(None)`: not UTF-8).
+type FileCopy = (Option<String>, Option<Option<String>>);
 
 /// A configuration's intent labels and the owner's stamp when it was read.
 type KnownLabels = (Vec<String>, Option<String>);

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::core::commands::parse_commands;
 pub use crate::github::types::{Check, Installation, Repo};
-use crate::github::types::{GitRef, LabelRef, User};
+use crate::github::types::{LabelRef, User};
 
 /// Every field may be missing (`#[serde(default)]` on the whole struct).
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -64,12 +64,44 @@ pub struct Item {
     pub pull_request: Option<serde_json::Value>,
     #[serde(default)]
     pub merged: Option<bool>,
+    /// A pull request's head: its commit, and the repository its branch is in.
     #[serde(default)]
-    pub head: Option<GitRef>,
+    pub head: Option<PullRef>,
+    /// A pull request's base: the branch it would merge into, in this repository.
+    #[serde(default)]
+    pub base: Option<PullRef>,
     /// GitHub's time of the item's last change: for a `labeled` delivery, when the
     /// label was added (the best time the payload carries).
     #[serde(default)]
     pub updated_at: Option<jiff::Timestamp>,
+}
+
+/// A pull request's `head` or `base` as webhook payloads carry it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct PullRef {
+    pub sha: String,
+    /// The repository the branch is in: `Some(None)` when GitHub says `null` (a fork
+    /// deleted since the pull request was opened), `None` when the field is absent.
+    #[serde(deserialize_with = "present")]
+    pub repo: Option<Option<RepoId>>,
+}
+
+/// A repository as a pull request's `head` and `base` name it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct RepoId {
+    pub id: Option<u64>,
+    pub full_name: String,
+}
+
+/// A field that is present, `null` included (with `default`, an absent one is `None`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -127,6 +159,31 @@ impl Payload {
         })
     }
 
+    /// A `pull_request` delivery whose head branch is in another repository than its
+    /// base (a fork, or a fork since deleted): GitHub sends no `push` for its commits to
+    /// the base repository, so its `tacit/config` check is run from the pull request
+    /// (SPEC 5). `false` when the payload does not say where the head is.
+    pub fn from_fork(&self) -> bool {
+        let Some(pull) = &self.pull_request else {
+            return false;
+        };
+        let Some(head) = pull.head.as_ref().and_then(|h| h.repo.as_ref()) else {
+            return false;
+        };
+        let Some(head) = head else {
+            return true; // deleted: only a fork can be
+        };
+        let base = pull.base.as_ref().and_then(|b| b.repo.clone().flatten());
+        match (head.id, base.as_ref().and_then(|b| b.id)) {
+            (Some(h), Some(b)) => h != b,
+            _ => {
+                let base = base.map(|b| b.full_name);
+                let base = base.as_deref().or(self.repo()).unwrap_or_default();
+                !head.full_name.eq_ignore_ascii_case(base)
+            }
+        }
+    }
+
     /// The branch a `push` went to, and whether it is the repository's default branch.
     pub fn pushed_branch(&self) -> Option<(&str, bool)> {
         let branch = self.git_ref.as_deref()?.strip_prefix("refs/heads/")?;
@@ -151,7 +208,8 @@ impl Payload {
 
     /// Whether the engine has anything to do with this delivery (`event` is its
     /// `X-GitHub-Event`). Most deliveries an App receives are not: an issue opened, a
-    /// pull request edited, a comment without a command. Those are recorded as already done, without their body, so
+    /// pull request opened from a branch of its own repository, a comment without a
+    /// command. Those are recorded as already done, without their body, so
     /// that they cost one row in the intake's transaction and nothing after it.
     ///
     /// `engine::deliveries::route` starts by asking this, so an event it handles must be
@@ -172,11 +230,12 @@ impl Payload {
                 matches!(
                     action,
                     "labeled" | "unlabeled" | "closed" | "synchronize" | "ready_for_review"
-                ) || (action == "edited"
-                    && self
-                        .changes
-                        .as_ref()
-                        .is_some_and(|c| c.get("base").is_some()))
+                ) || (matches!(action, "opened" | "reopened") && self.from_fork())
+                    || (action == "edited"
+                        && self
+                            .changes
+                            .as_ref()
+                            .is_some_and(|c| c.get("base").is_some()))
             }
             "issue_comment" => matches!(action, "created" | "edited") && self.may_command(),
             "pull_request_review" => matches!(action, "submitted" | "edited" | "dismissed"),
@@ -335,6 +394,48 @@ mod tests {
         };
         assert!(edit(r#"{"base":{"ref":{"from":"main"}}}"#));
         assert!(!edit(r#"{"title":{"from":"old"}}"#));
+    }
+
+    #[test]
+    fn a_pull_request_from_a_fork_is_processed_from_its_opening() {
+        let pull = |action: &str, head_repo: serde_json::Value| {
+            let mut p: serde_json::Value =
+                serde_json::from_slice(&example("pull_request/opened.1.json")).unwrap();
+            p["action"] = action.into();
+            p["pull_request"]["head"]["repo"] = head_repo;
+            Payload::parse(&serde_json::to_vec(&p).unwrap()).unwrap()
+        };
+        let any = pull("opened", serde_json::Value::Null);
+        let base = any.pull_request.as_ref().unwrap().base.clone().unwrap();
+        let base = base.repo.flatten().unwrap();
+        let fork = serde_json::json!({ "id": 7, "full_name": "someone/Hello-World" });
+        let itself = serde_json::json!({ "id": base.id, "full_name": base.full_name });
+        for action in ["opened", "reopened", "synchronize"] {
+            assert!(pull(action, fork.clone()).from_fork());
+            assert!(pull(action, fork.clone()).needs_processing("pull_request"));
+            // A deleted fork: GitHub sends `"repo": null`.
+            assert!(pull(action, serde_json::Value::Null).from_fork());
+            assert!(!pull(action, itself.clone()).from_fork());
+        }
+        assert!(!pull("opened", itself.clone()).needs_processing("pull_request"));
+        assert!(!pull("reopened", itself).needs_processing("pull_request"));
+        // Ids decide when both are given; names otherwise (case-insensitively).
+        let renamed = serde_json::json!({ "id": base.id, "full_name": "a/b" });
+        assert!(!pull("opened", renamed).from_fork());
+        let by_name = serde_json::json!({ "full_name": base.full_name.to_uppercase() });
+        assert!(!pull("opened", by_name).from_fork());
+        // A payload that does not say where the head is: not a fork.
+        let mut p: serde_json::Value =
+            serde_json::from_slice(&example("pull_request/opened.1.json")).unwrap();
+        p["pull_request"]["head"]
+            .as_object_mut()
+            .unwrap()
+            .remove("repo");
+        assert!(
+            !Payload::parse(&serde_json::to_vec(&p).unwrap())
+                .unwrap()
+                .from_fork()
+        );
     }
 
     #[test]

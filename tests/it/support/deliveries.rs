@@ -228,6 +228,39 @@ pub fn pr_synchronize(
     finish("pull_request", v, sender)
 }
 
+/// `pull_request.<action>` (`opened`, `reopened`, `synchronize`) of pull request `number`
+/// from `fork`'s branch, as GitHub sends it to the base repository: `head.repo` is the
+/// fork (another id and name), or `null` when `fork` is `None` (a fork deleted since).
+/// The base repository never receives a `push` for the fork's commits.
+pub fn pr_from_fork(
+    owner: &str,
+    repo: &str,
+    number: u64,
+    action: &str,
+    head_sha: &str,
+    fork: Option<&str>,
+) -> Delivery {
+    let file = format!("{action}.1.json");
+    let mut v = payload("pull_request", &file, owner, repo, number);
+    let head = &mut v["pull_request"]["head"];
+    head["sha"] = json!(head_sha);
+    match fork {
+        Some(fork_owner) => {
+            let fork_user = user(&head["user"], fork_owner);
+            head["label"] = json!(format!("{fork_owner}:feature-{number}"));
+            head["user"] = fork_user.clone();
+            name_repository(&mut head["repo"], fork_owner, repo, &fork_user);
+            head["repo"]["fork"] = json!(true);
+        }
+        None => head["repo"] = Value::Null,
+    }
+    if action == "synchronize" {
+        v["after"] = json!(head_sha);
+    }
+    let sender = fork.unwrap_or("ghost");
+    finish("pull_request", v, sender)
+}
+
 // ---- comments -------------------------------------------------------------------------------
 
 /// `issue_comment.created` by `author`. For a pull request (`is_pr`), `issue.pull_request` is

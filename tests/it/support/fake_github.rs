@@ -405,7 +405,9 @@ impl FakeGitHub {
     }
 
     /// Puts a file at `git_ref` (a commit sha or a branch other than the default), as a
-    /// pushed branch holds it; the contents API answers it for `?ref=<git_ref>`.
+    /// pushed branch holds it; the contents API answers it for `?ref=<git_ref>`. Also
+    /// the head commit of a pull request from a fork: GitHub serves it through the base
+    /// repository (its `refs/pull/N/head`), so it is set on the base repository.
     pub fn set_file_at(&self, owner: &str, repo: &str, git_ref: &str, path: &str, content: &str) {
         self.lock()
             .repo_mut(owner, repo)
