@@ -73,6 +73,24 @@ pub enum Command {
     Cancel,
 }
 
+/// Every command's name as written, in the order the docs teach them. The reference
+/// (`docs/reference.md`) must name each (`tests/it/config_schema.rs`), and each parses
+/// to the command whose [`Command::name`] it is (unit test below).
+pub const NAMES: [&str; 5] = ["/object", "/withdraw", "/approve", "/extend", "/cancel"];
+
+impl Command {
+    /// The command's name as written, e.g. `/object`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Object { .. } => "/object",
+            Command::Withdraw => "/withdraw",
+            Command::Approve => "/approve",
+            Command::Extend { .. } => "/extend",
+            Command::Cancel => "/cancel",
+        }
+    }
+}
+
 /// All commands in `body`, in line order (see the module documentation for
 /// what counts as a command).
 pub fn parse_commands(body: &str) -> Vec<Command> {
@@ -431,6 +449,15 @@ mod tests {
     }
 
     use Command::{Approve, Cancel, Withdraw};
+
+    #[test]
+    fn every_name_parses_to_its_command() {
+        for name in NAMES {
+            let parsed = parse_commands(&format!("{name} 1d"));
+            assert_eq!(parsed.len(), 1, "{name}");
+            assert_eq!(parsed[0].name(), name);
+        }
+    }
 
     /// Runs a table of `(body, expected commands)`.
     fn check(cases: &[(&str, Vec<Command>)]) {

@@ -1886,13 +1886,7 @@ fn add_wall(t: Timestamp, d: Duration) -> Timestamp {
 }
 
 fn count_key(source: &Source, command: &Command) -> String {
-    let kind = match command {
-        Command::Object { .. } => "object",
-        Command::Withdraw => "withdraw",
-        Command::Approve => "approve",
-        Command::Extend { .. } => "extend",
-        Command::Cancel => "cancel",
-    };
+    let kind = command.name().trim_start_matches('/');
     match source {
         Source::Comment(id) => format!("c:{id}:{kind}"),
         Source::Review(id) => format!("r:{id}:{kind}"),

@@ -216,11 +216,7 @@ fn the_reference_names_every_key_and_command() {
     let mut names = Vec::new();
     keys(&json_schema(), &mut names);
     assert!(names.len() >= 19, "{names:?}");
-    names.extend(
-        ["/object", "/withdraw", "/approve", "/extend", "/cancel"]
-            .iter()
-            .map(|c| c.to_string()),
-    );
+    names.extend(tacit::core::commands::NAMES.iter().map(|c| c.to_string()));
     let missing: Vec<&String> = names
         .iter()
         .filter(|n| !reference.contains(&format!("`{n}")))
