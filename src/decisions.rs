@@ -119,7 +119,7 @@ pub fn decision(row: &IntentRow) -> Option<Decision> {
         repository: row.repo.clone(),
         number: row.number,
         title: intent.title.clone(),
-        intent: intent.policy.label.clone(),
+        intent: intent.policy.label.to_string(),
         outcome: outcome.kind().to_string(),
         commit: outcome.commit().map(str::to_string),
         opened: intent.opened_at,

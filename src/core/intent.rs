@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::business::Calendar;
 use super::commands::Command;
 use super::config::{Action, CloseReason, MergeMethod, Policy, Role};
+use super::names::{LabelName, Login};
 
 /// `/extend` may add at most this much to one intent, in all (wall-clock, SPEC 3).
 pub const MAX_EXTENSION: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -660,10 +661,10 @@ pub enum Effect {
         reason: CloseReason,
     },
     AddLabel {
-        name: String,
+        name: LabelName,
     },
     RemoveLabel {
-        name: String,
+        name: LabelName,
     },
     /// Post the one short outcome comment.
     PostOutcome,
@@ -708,14 +709,8 @@ pub struct Admission<'a> {
 
 /// Decide whether a label may open an intent (SPEC 2).
 pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
-    let label = a.policy.label.clone();
-    if a.sender_is_bot
-        && !a
-            .policy
-            .bots
-            .iter()
-            .any(|b| b.eq_ignore_ascii_case(a.sender))
-    {
+    let label = a.policy.label.to_string();
+    if a.sender_is_bot && !a.policy.bots.iter().any(|b| same_login(b, a.sender)) {
         return Err(NotOpened::Bot);
     }
     if a.policy.action == Action::Merge && !a.is_pull {
@@ -1126,7 +1121,7 @@ impl Intent {
         let mut key = count_key(&source, &command);
         if !sender_is_author {
             // An edit by someone else counts in the editor's name, once per editor.
-            key = format!("{key}:{}", actor.login.to_lowercase());
+            key = format!("{key}:{}", Login::key_of(&actor.login));
         }
         if self.counted.contains(&key) {
             return Vec::new();
@@ -1170,7 +1165,7 @@ impl Intent {
             }
             // Only objections made before the withdrawal (GitHub's order) end.
             Command::Withdraw => {
-                let last = self.withdrawn.entry(who.to_lowercase()).or_insert(at);
+                let last = self.withdrawn.entry(Login::key_of(&who)).or_insert(at);
                 *last = (*last).max(at);
                 let end = (ObjectionEnd::Withdrawn, url);
                 self.withdraw(&who, at, end, |o| o.at <= at)
@@ -1332,7 +1327,7 @@ impl Intent {
     fn add_objection(&mut self, mut objection: Objection) -> Vec<Effect> {
         if self
             .withdrawn
-            .get(&objection.who.to_lowercase())
+            .get(&Login::key_of(&objection.who))
             .is_some_and(|w| objection.at <= *w)
         {
             // Made before a withdrawal of theirs that was delivered first: by GitHub's
@@ -1853,7 +1848,7 @@ pub enum CheckState {
     Failure,
 }
 
-struct RemoveLabel(String);
+struct RemoveLabel(LabelName);
 impl RemoveLabel {
     fn effect(self) -> Effect {
         Effect::RemoveLabel { name: self.0 }
@@ -1877,7 +1872,7 @@ fn objected(o: &Objection) -> Record {
 }
 
 fn same_login(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
+    Login::same(a, b)
 }
 
 fn add_wall(t: Timestamp, d: Duration) -> Timestamp {

@@ -223,9 +223,7 @@ fn merge_effect(sha: &str) -> Effect {
 }
 
 fn remove_label(name: &str) -> Effect {
-    Effect::RemoveLabel {
-        name: name.to_string(),
-    }
+    Effect::RemoveLabel { name: name.into() }
 }
 
 /// Whether an effect is the intended action itself (merge, close, add the label).

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::commands::{Command, parse_commands};
 use super::intent::{Intent, Outcome};
+use super::names::Login;
 
 /// The commands an edit added: those of `after` that `before` did not hold (as a
 /// multiset, in `after`'s line order). `before: None` (GitHub did not say what the
@@ -53,7 +54,7 @@ pub fn standing_changes_requested(reviews: &[ReviewState<'_>]) -> Vec<usize> {
         if !decisive {
             continue;
         }
-        let login = r.login.to_lowercase();
+        let login = Login::key_of(r.login);
         match latest.iter_mut().find(|(l, _)| *l == login) {
             Some(entry) => entry.1 = i,
             None => latest.push((login, i)),
@@ -74,7 +75,7 @@ pub fn standing_changes_requested(reviews: &[ReviewState<'_>]) -> Vec<usize> {
 /// open or ended; labels that opened nothing do not count.
 pub fn label_was_ignored(label: &str, added_at: Timestamp, others: &[&Intent]) -> bool {
     others.iter().any(|i| {
-        !i.policy.label.eq_ignore_ascii_case(label)
+        i.policy.label != *label
             && !matches!(i.outcome, Some(Outcome::NotOpened { .. }))
             && i.opened_at <= added_at
             && i.ended_at.is_none_or(|end| added_at <= end)
@@ -156,8 +157,13 @@ mod tests {
         });
         // Open: a label added meanwhile is ignored.
         assert!(label_was_ignored("intent-to-close", t(1), &[&merge]));
-        // The same label is not "another" label.
+        // The same label is not "another" label, in any case (GitHub's rule, beyond
+        // ASCII too: one rule for labels, `LabelName`).
         assert!(!label_was_ignored("intent-to-merge", t(1), &[&merge]));
+        assert!(!label_was_ignored("Intent-To-Merge", t(1), &[&merge]));
+        let mut accord = merge.clone();
+        accord.policy.label = "Prêt-À-Fusionner".into();
+        assert!(!label_was_ignored("prêt-à-fusionner", t(1), &[&accord]));
         // Before it opened: not ignored by it.
         assert!(!label_was_ignored("intent-to-close", t(-1), &[&merge]));
         merge.handle(

@@ -358,8 +358,8 @@ fn intent_of(p: &People) -> Intent {
     let mut policy = RepoConfig::default()
         .policy("intent-to-merge")
         .expect("a default label");
-    policy.label = p.label.clone();
-    policy.add_label = Some(p.add_label.clone());
+    policy.label = p.label.as_str().into();
+    policy.add_label = Some(p.add_label.as_str().into());
     let (mut intent, _) = Intent::open(Opening {
         policy,
         is_pull: true,

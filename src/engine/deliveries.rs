@@ -447,7 +447,7 @@ impl Engine {
             .iter()
             .flat_map(|c| &c.intents)
             .filter(|p| p.action != Action::Merge)
-            .map(|p| p.label.clone())
+            .map(|p| p.label.to_string())
             .collect();
         let not_opened = |policy, is_pull, why| {
             let (intent, effects) = Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
@@ -457,7 +457,7 @@ impl Engine {
             (Some(p), _) => p,
             (None, Err(problem)) => {
                 let policy = default_policy.expect("checked above");
-                let label = policy.label.clone();
+                let label = policy.label.to_string();
                 let why = NotOpened::BadConfig {
                     label,
                     problem: problem.0,

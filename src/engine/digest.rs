@@ -18,6 +18,7 @@
 
 use sha2::{Digest as _, Sha256};
 
+use crate::core::names::Login;
 use crate::core::render::{self, DigestEntry};
 use crate::github::GhError;
 use crate::store::{DigestRow, Lease};
@@ -198,7 +199,7 @@ impl Engine {
         Ok(issues
             .into_iter()
             .find(|i| {
-                i.user.login.eq_ignore_ascii_case(&bot)
+                Login::same(&i.user.login, &bot)
                     && !i.is_pull()
                     && i.title == render::DIGEST_TITLE
                     && i.body

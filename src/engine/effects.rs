@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use crate::core::config::{MergeMethod, Role};
 use crate::core::intent::{CheckState, Effect, Event, Facts, MergeResult, Notice, Source, Step};
+use crate::core::names::Login;
 use crate::core::render;
 use crate::github::{Comment, GhError, MergeAnswer, MergeRefused};
 use crate::store::{Cause, EffectRow, IntentRow, Lease};
@@ -242,7 +243,7 @@ impl Engine {
             .await?;
         Ok(comments.into_iter().find(|c| {
             let ours = match &bot {
-                Some(b) => c.user.login.eq_ignore_ascii_case(b),
+                Some(b) => Login::same(&c.user.login, b),
                 None => c.user.is_bot(),
             };
             ours && c.body.contains(marker)

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use crate::core::config::{Action, RepoConfig};
+use crate::core::names::{LabelName, RepoName};
 use crate::core::render;
 use crate::github::GhResult;
 
@@ -38,7 +39,7 @@ fn colour(action: Action) -> &'static str {
 
 /// The `kv` key saying for which labels `repo`'s intent labels were checked.
 fn checked_key(repo: &str) -> String {
-    format!("labels-checked:{}", repo.to_lowercase())
+    format!("labels-checked:{}", RepoName::key_of(repo))
 }
 
 /// The configured intent labels, in one comparable line.
@@ -46,7 +47,7 @@ fn fingerprint(config: &RepoConfig) -> String {
     let mut labels: Vec<String> = config
         .intent_labels()
         .iter()
-        .map(|l| l.to_lowercase())
+        .map(|l| LabelName::key_of(l))
         .collect();
     labels.sort();
     labels.join("\n")
@@ -80,7 +81,7 @@ impl Engine {
             .repos
             .lock()
             .expect("poisoned")
-            .insert(repo.to_lowercase());
+            .insert(RepoName::key_of(repo));
         if let Err(e) = self
             .store
             .kv_set(&checked_key(repo), &fingerprint(config))
@@ -118,7 +119,7 @@ impl Engine {
                     .repos
                     .lock()
                     .expect("poisoned")
-                    .insert(repo.to_lowercase());
+                    .insert(RepoName::key_of(repo));
                 return;
             }
             Ok(_) => {}
@@ -138,7 +139,7 @@ impl Engine {
             .added
             .lock()
             .expect("poisoned")
-            .retain(|(r, _)| *r != repo.to_lowercase());
+            .retain(|(r, _)| *r != RepoName::key_of(repo));
         if let Err(e) = self.store.kv_set(&checked_key(repo), "").await {
             tracing::warn!(repo = %repo, error = %e, "cannot forget that the intent labels exist");
         }
@@ -149,7 +150,7 @@ impl Engine {
             .repos
             .lock()
             .expect("poisoned")
-            .contains(&repo.to_lowercase())
+            .contains(&RepoName::key_of(repo))
     }
 
     /// Makes sure a label an intent adds (`add_label`) exists, with its description,
@@ -163,7 +164,7 @@ impl Engine {
         color: &str,
         description: &str,
     ) -> GhResult<()> {
-        let key = (repo.to_lowercase(), name.to_lowercase());
+        let key = (RepoName::key_of(repo), LabelName::key_of(name));
         if self.labelled.added.lock().expect("poisoned").contains(&key) {
             return Ok(());
         }

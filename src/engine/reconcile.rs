@@ -20,6 +20,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::core::intent::{EndReason, Event};
+use crate::core::names::LabelName;
 use crate::github::{Issue, User};
 use crate::store::{Cause, WriteOutcome};
 
@@ -162,21 +163,21 @@ impl Engine {
         if let Some(c) = &config {
             labels.extend(c.intent_labels());
         }
-        labels.sort_by_key(|l| l.to_lowercase());
-        labels.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        labels.sort_by_key(|l| LabelName::key_of(l));
+        labels.dedup_by(|a, b| LabelName::same(a, b));
         // label (lower case) -> the open items carrying it; `None`: the list was cut
         // short, so absence from it proves nothing.
         let mut listed: HashMap<String, Option<Vec<Issue>>> = HashMap::new();
         for label in &labels {
             let items = self.gh.open_issues_with_label(inst, repo, label).await?;
             let complete = items.len() < crate::github::MAX_LISTED;
-            listed.insert(label.to_lowercase(), complete.then_some(items));
+            listed.insert(LabelName::key_of(label), complete.then_some(items));
         }
         let ended = self.end_vanished(repo, &listed).await?;
         let mut opened = 0;
         if let Some(config) = config {
             for label in config.intent_labels() {
-                if let Some(Some(items)) = listed.get(&label.to_lowercase()) {
+                if let Some(Some(items)) = listed.get(&LabelName::key_of(&label)) {
                     opened += self.open_unseen(inst, repo, &label, items).await?;
                 }
             }
@@ -197,7 +198,7 @@ impl Engine {
             let Some(last) = page.last() else { break };
             after = last.1;
             for (id, number, label) in page {
-                let Some(Some(items)) = listed.get(&label.to_lowercase()) else {
+                let Some(Some(items)) = listed.get(&LabelName::key_of(&label)) else {
                     continue; // not listed completely: no conclusion
                 };
                 if items.iter().any(|i| i.number as i64 == number) {
@@ -269,7 +270,7 @@ impl Engine {
                 e.event == "labeled"
                     && e.label
                         .as_ref()
-                        .is_some_and(|l| l.name.eq_ignore_ascii_case(label))
+                        .is_some_and(|l| LabelName::same(&l.name, label))
             }) else {
                 continue;
             };

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::core::config::{ConfigFile, Policy, RepoConfig, Role, team_of};
 use crate::core::intent::ConfigProblem as BadFile;
+use crate::core::names::{LabelName, Login, RepoName};
 use crate::github::{FileAnswer, GhResult};
 
 use super::Engine;
@@ -41,7 +42,7 @@ impl Permissions {
     fn team_get(&self, team: &str, user: &str) -> Option<bool> {
         let teams = self.teams.lock().expect("poisoned");
         teams
-            .get(&(team.to_lowercase(), user.to_lowercase()))
+            .get(&(Login::key_of(team), Login::key_of(user)))
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(member, _)| *member)
     }
@@ -52,7 +53,7 @@ impl Permissions {
             teams.retain(|_, (_, at)| at.elapsed() < self.ttl);
         }
         teams.insert(
-            (team.to_lowercase(), user.to_lowercase()),
+            (Login::key_of(team), Login::key_of(user)),
             (member, Instant::now()),
         );
     }
@@ -60,7 +61,7 @@ impl Permissions {
     fn get(&self, repo: &str, user: &str) -> Option<Option<Role>> {
         let cache = self.cache.lock().expect("poisoned");
         cache
-            .get(&(repo.to_lowercase(), user.to_lowercase()))
+            .get(&(RepoName::key_of(repo), Login::key_of(user)))
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(r, _)| *r)
     }
@@ -71,7 +72,7 @@ impl Permissions {
             cache.retain(|_, (_, at)| at.elapsed() < self.ttl);
         }
         cache.insert(
-            (repo.to_lowercase(), user.to_lowercase()),
+            (RepoName::key_of(repo), Login::key_of(user)),
             (role, Instant::now()),
         );
     }
@@ -129,7 +130,7 @@ impl Engine {
                     if known.len() > 10_000 {
                         known.clear();
                     }
-                    known.insert(repo.to_lowercase(), (labels, stamp));
+                    known.insert(RepoName::key_of(repo), (labels, stamp));
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot read the configuration's stamp"),
@@ -144,8 +145,8 @@ impl Engine {
     pub(crate) async fn surely_not_an_intent_label(&self, repo: &str, label: &str) -> bool {
         let cached = {
             let known = self.configs.labels.lock().expect("poisoned");
-            match known.get(&repo.to_lowercase()) {
-                Some((labels, stamp)) if !labels.iter().any(|l| same_label(l, label)) => {
+            match known.get(&RepoName::key_of(repo)) {
+                Some((labels, stamp)) if !labels.iter().any(|l| LabelName::same(l, label)) => {
                     stamp.clone()
                 }
                 _ => return false,
@@ -162,7 +163,7 @@ impl Engine {
         let own = self.config_text(inst, repo).await?;
         let owner = repo.split('/').next().unwrap_or_default();
         let shared = format!("{owner}/.github");
-        let (shared_text, shared_found) = if shared.eq_ignore_ascii_case(repo) {
+        let (shared_text, shared_found) = if RepoName::same(&shared, repo) {
             (None, SharedFile::NotApplicable)
         } else {
             match self.config_text(inst, &shared).await {
@@ -217,7 +218,7 @@ impl Engine {
     /// `Some(None)` if it is not UTF-8. Read with a conditional request: an unchanged
     /// file is not downloaded again.
     async fn config_text(&self, inst: u64, repo: &str) -> GhResult<Option<Option<String>>> {
-        let key = repo.to_lowercase();
+        let key = RepoName::key_of(repo);
         let cached = self
             .configs
             .files
@@ -261,7 +262,7 @@ impl Engine {
         inst: u64,
         repo: &str,
     ) -> GhResult<Option<Option<String>>> {
-        let key = repo.to_lowercase();
+        let key = RepoName::key_of(repo);
         let cached = self
             .configs
             .files
@@ -290,7 +291,7 @@ impl Engine {
     }
 
     fn forget_config_here(&self, repo: &str) {
-        let key = repo.to_lowercase();
+        let key = RepoName::key_of(repo);
         self.configs.generation.fetch_add(1, Ordering::SeqCst);
         self.configs.files.lock().expect("poisoned").remove(&key);
         let mut labels = self.configs.labels.lock().expect("poisoned");
@@ -364,7 +365,7 @@ impl Engine {
         who: &str,
     ) -> GhResult<bool> {
         let approvers = &policy.approvers;
-        if approvers.is_empty() || approvers.iter().any(|a| a.eq_ignore_ascii_case(who)) {
+        if approvers.is_empty() || approvers.iter().any(|a| Login::same(a, who)) {
             return Ok(true);
         }
         self.approver(inst, policy, who, true).await
@@ -411,14 +412,7 @@ type KnownLabels = (Vec<String>, Option<String>);
 /// repositories (its `.github` included, which every other one is laid over).
 fn pushed_key(repo: &str) -> String {
     let owner = repo.split('/').next().unwrap_or_default();
-    format!("config-pushed:{}", owner.to_lowercase())
-}
-
-/// GitHub's label comparison (case-insensitive), as `RepoConfig::policy` does it.
-fn same_label(a: &str, b: &str) -> bool {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
+    format!("config-pushed:{}", Login::key_of(owner))
 }
 
 #[cfg(test)]

@@ -182,7 +182,7 @@ impl GitHub {
                         labeled |= event
                             .pointer("/label/name")
                             .and_then(Value::as_str)
-                            .is_some_and(|name| crate::core::config::same_label(name, label));
+                            .is_some_and(|name| crate::core::names::LabelName::same(name, label));
                     }
                     _ => {}
                 }

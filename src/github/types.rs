@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use crate::core::names::LabelName;
+
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct User {
     #[serde(default)]
@@ -50,9 +52,7 @@ impl Issue {
         self.pull_request.is_some()
     }
     pub fn has_label(&self, name: &str) -> bool {
-        self.labels
-            .iter()
-            .any(|l| l.name.eq_ignore_ascii_case(name))
+        self.labels.iter().any(|l| LabelName::same(&l.name, name))
     }
 }
 
@@ -73,9 +73,7 @@ pub struct Item {
 
 impl Item {
     pub fn has_label(&self, name: &str) -> bool {
-        self.labels
-            .iter()
-            .any(|l| l.name.eq_ignore_ascii_case(name))
+        self.labels.iter().any(|l| LabelName::same(&l.name, name))
     }
 }
 

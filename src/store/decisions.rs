@@ -2,6 +2,7 @@
 
 use super::intents::{INTENT_COLUMNS, intent_row};
 use super::{IntentRow, Millis, Store};
+use crate::core::names::RepoName;
 
 impl Store {
     /// Intents that ended (of one repository, if given; ended at or after `since`, if
@@ -19,7 +20,7 @@ impl Store {
              ORDER BY ended_at, repo, number, id"
         )))
         .bind(since.unwrap_or(i64::MIN))
-        .bind(repo.map(str::to_lowercase).unwrap_or_default())
+        .bind(repo.map(RepoName::key_of).unwrap_or_default())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(intent_row).collect()

@@ -13,6 +13,7 @@ use std::time::Duration;
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, IntentRow, Lease, Millis, Store};
+use crate::core::names::RepoName;
 
 /// One repository's digest, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub(super) async fn touch(
            due_at = COALESCE(digests.due_at, excluded.due_at),
            touches = digests.touches + 1, updated_at = excluded.updated_at",
     )
-    .bind(repo.to_lowercase())
+    .bind(RepoName::key_of(repo))
     .bind(installation_id)
     .bind(due)
     .bind(now)
@@ -85,7 +86,7 @@ impl Store {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM digests WHERE repo = $1"
         )))
-        .bind(repo.to_lowercase())
+        .bind(RepoName::key_of(repo))
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(digest_row).transpose()
@@ -146,7 +147,7 @@ impl Store {
         .bind(number)
         .bind(body_sha256)
         .bind(now)
-        .bind(repo.to_lowercase())
+        .bind(RepoName::key_of(repo))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use crate::core::intent::Intent;
 
 use super::{Millis, Queue, Store, codec, readable};
+use crate::core::names::RepoName;
 
 #[derive(Debug, Clone)]
 pub struct IntentRow {
@@ -39,7 +40,7 @@ impl Store {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 1"
         )))
-        .bind(repo.to_lowercase())
+        .bind(RepoName::key_of(repo))
         .bind(number)
         .fetch_optional(&self.pool)
         .await?;
@@ -58,7 +59,7 @@ impl Store {
             "SELECT {INTENT_COLUMNS} FROM intents WHERE repo = $1 AND number = $2 AND is_open = 0
              ORDER BY ended_at DESC LIMIT $3"
         )))
-        .bind(repo.to_lowercase())
+        .bind(RepoName::key_of(repo))
         .bind(number)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -81,7 +82,7 @@ impl Store {
     pub async fn open_intent_labels(&self, repo: &str) -> anyhow::Result<Vec<String>> {
         let rows =
             sqlx::query("SELECT DISTINCT label FROM intents WHERE is_open = 1 AND repo = $1")
-                .bind(repo.to_lowercase())
+                .bind(RepoName::key_of(repo))
                 .fetch_all(&self.pool)
                 .await?;
         rows.iter().map(|r| Ok(r.try_get("label")?)).collect()
@@ -99,7 +100,7 @@ impl Store {
             "SELECT id, number, label FROM intents WHERE is_open = 1 AND repo = $1 AND number > $2
              ORDER BY number LIMIT $3",
         )
-        .bind(repo.to_lowercase())
+        .bind(RepoName::key_of(repo))
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -115,7 +116,7 @@ impl Store {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {INTENT_COLUMNS} FROM intents WHERE is_open = 1 AND repo = $1"
                 )))
-                .bind(repo.to_lowercase())
+                .bind(RepoName::key_of(repo))
                 .fetch_all(&self.pool)
                 .await?
             }

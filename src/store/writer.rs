@@ -9,6 +9,7 @@ use super::db::{INSERT_CHUNK, id_list, placeholders};
 use super::effects::insert_effects;
 use super::group_commit::GroupCommit;
 use super::{Backend, Lease, Millis, Store, codec};
+use crate::core::names::RepoName;
 
 /// One [`Store::write`] waiting for the group-commit writer.
 pub(super) struct WriteJob {
@@ -148,9 +149,11 @@ async fn write_bulk(
     for (i, w, now) in &jobs {
         let ok = written.contains(&w.id);
         if ok && w.intent.policy.digest {
-            asked
-                .entry(w.repo.to_lowercase())
-                .or_insert((w.installation_id, digest_at(*i), *now));
+            asked.entry(RepoName::key_of(&w.repo)).or_insert((
+                w.installation_id,
+                digest_at(*i),
+                *now,
+            ));
         }
         outcomes.insert(
             *i,
@@ -193,9 +196,9 @@ async fn write_intent(
             )
             .bind(&w.id)
             .bind(w.installation_id)
-            .bind(w.repo.to_lowercase())
+            .bind(RepoName::key_of(&w.repo))
             .bind(w.number)
-            .bind(&w.intent.policy.label)
+            .bind(w.intent.policy.label.as_str())
             .bind(is_open)
             .bind(&state)
             .bind(due)

@@ -834,7 +834,7 @@ fn histories_04ec721() -> Vec<(&'static str, Intent, Timestamp)> {
     let policy = defaults.policy("intent-to-merge").unwrap();
     let error = RepoConfig::parse("window: soon\n").unwrap_err().to_string();
     let why = NotOpened::BadConfig {
-        label: policy.label.clone(),
+        label: policy.label.to_string(),
         problem: ConfigProblem::Invalid {
             file: "octo/repo/.github/tacit.yml".into(),
             error,

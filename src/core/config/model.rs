@@ -2,6 +2,7 @@
 //! ([`RepoConfig`]), each one's [`Policy`], and the values they hold.
 
 use crate::core::business::DailyHours;
+use crate::core::names::LabelName;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -160,7 +161,7 @@ impl CloseReason {
 #[serde(default)]
 pub struct Policy {
     /// The intent label, spelled as configured.
-    pub label: String,
+    pub label: LabelName,
     pub action: Action,
     #[serde(with = "crate::core::duration::serde_secs")]
     pub window: Duration,
@@ -179,7 +180,7 @@ pub struct Policy {
     /// rebase). Only ever `Some` for [`Action::Merge`].
     pub merge_method: Option<MergeMethod>,
     /// Label added on success. Only ever `Some` for [`Action::Accept`].
-    pub add_label: Option<String>,
+    pub add_label: Option<LabelName>,
     pub restart_on_push: bool,
     /// IANA name, validated at parse time (the tz database's canonical
     /// spelling, e.g. `Europe/Berlin` for `europe/berlin`).
@@ -264,7 +265,7 @@ impl RepoConfig {
     pub fn policy(&self, label: &str) -> Option<Policy> {
         self.intents
             .iter()
-            .find(|policy| same_label(&policy.label, label))
+            .find(|policy| policy.label == label)
             .cloned()
     }
 
@@ -272,26 +273,19 @@ impl RepoConfig {
     pub fn intent_labels(&self) -> Vec<String> {
         self.intents
             .iter()
-            .map(|policy| policy.label.clone())
+            .map(|policy| policy.label.to_string())
             .collect()
     }
 
     /// The other labels tacit may need to create (`add_label` values, such
     /// as `consented`), without duplicates.
     pub fn extra_labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = Vec::new();
+        let mut labels: Vec<&LabelName> = Vec::new();
         for label in self.intents.iter().filter_map(|p| p.add_label.as_ref()) {
-            if !labels.iter().any(|known| same_label(known, label)) {
-                labels.push(label.clone());
+            if !labels.contains(&label) {
+                labels.push(label);
             }
         }
-        labels
+        labels.into_iter().map(LabelName::to_string).collect()
     }
-}
-
-/// GitHub label names are case-insensitive.
-pub fn same_label(a: &str, b: &str) -> bool {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
 }

@@ -13,7 +13,7 @@ fn hours(n: u64) -> Duration {
 /// The policy every default intent shares, before its own settings.
 fn default_policy(label: &str, action: Action) -> Policy {
     Policy {
-        label: label.to_owned(),
+        label: label.into(),
         action,
         window: hours(72),
         after_objection: hours(24),
@@ -52,7 +52,7 @@ fn defaults_match_the_spec() {
             default_policy("intent-to-merge", Action::Merge),
             default_policy("intent-to-close", Action::Close),
             Policy {
-                add_label: Some("consented".to_owned()),
+                add_label: Some("consented".into()),
                 ..default_policy("intent-to-proceed", Action::Accept)
             },
         ]
@@ -134,7 +134,7 @@ fn the_spec_example_parses() {
             },
             base("intent-to-close", Action::Close),
             Policy {
-                add_label: Some("consented".to_owned()),
+                add_label: Some("consented".into()),
                 ..base("intent-to-proceed", Action::Accept)
             },
         ]
@@ -176,7 +176,7 @@ intents:
 fn top_level_values_and_per_intent_overrides() {
     let config = RepoConfig::parse(FULL_EXAMPLE).unwrap();
     let base = Policy {
-        label: String::new(),
+        label: Default::default(),
         action: Action::Accept,
         window: Duration::from_secs(7 * D),
         after_objection: Duration::ZERO,
@@ -201,7 +201,7 @@ fn top_level_values_and_per_intent_overrides() {
         config.intents,
         vec![
             Policy {
-                label: "Ship-It".to_owned(),
+                label: "Ship-It".into(),
                 action: Action::Merge,
                 window: hours(36),
                 after_objection: hours(1),
@@ -213,7 +213,7 @@ fn top_level_values_and_per_intent_overrides() {
                 ..base.clone()
             },
             Policy {
-                label: "rfc-accept".to_owned(),
+                label: "rfc-accept".into(),
                 ..base
             },
         ]

@@ -5,11 +5,11 @@
 use super::model::{
     AUTHORS_MIN, Action, CloseReason, DEFAULT_AFTER_OBJECTION, DEFAULT_WINDOW, MAX_AFTER_OBJECTION,
     MAX_WINDOW, MIN_WINDOW, MergeMethod, OBJECTORS_MIN, Policy, Provenance, RepoConfig, Role,
-    same_label,
 };
 use super::schema::{duration_schema, label_schema, role_schema};
 use super::validate::{parse_bounded, parse_date, parse_label, parse_person, parse_role};
 use crate::core::business::DailyHours;
+use crate::core::names::{LabelName, Login};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
@@ -146,7 +146,7 @@ pub(super) struct IntentYaml {
     merge_method: Option<MergeMethod>,
     /// Only with `action: accept`: the label added when consent is reached (not an
     /// intent label). Without it, accept only comments.
-    add_label: Option<LabelName>,
+    add_label: Option<LabelYaml>,
 }
 
 /// One intent's own settings; `None` means "the top-level value".
@@ -161,7 +161,7 @@ pub(super) struct IntentSpec {
     authors: Option<Role>,
     close_reason: Option<CloseReason>,
     merge_method: Option<MergeMethod>,
-    add_label: Option<String>,
+    add_label: Option<LabelName>,
 }
 
 impl IntentSpec {
@@ -206,7 +206,7 @@ impl TryFrom<IntentYaml> for IntentSpec {
             authors: intent.authors.map(|r| r.0),
             close_reason: intent.close_reason,
             merge_method: intent.merge_method,
-            add_label: intent.add_label.map(|l| l.0),
+            add_label: intent.add_label.map(|l| LabelName::new(l.0)),
         })
     }
 }
@@ -257,7 +257,9 @@ impl<'de> Visitor<'de> for IntentsVisitor {
         }
         for (label, spec) in &intents {
             if let Some(add) = &spec.add_label
-                && intents.iter().any(|(other, _)| same_label(other, add))
+                && intents
+                    .iter()
+                    .any(|(other, _)| LabelName::new(other.as_str()) == *add)
             {
                 return Err(de::Error::custom(format!(
                     "`{label}` has add_label `{add}`, which is an intent label"
@@ -290,7 +292,11 @@ impl Visitor<'_> for IntentLabel<'_> {
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
         let label = parse_label(value).map_err(E::custom)?;
-        if let Some((first, _)) = self.seen.iter().find(|(seen, _)| same_label(seen, &label)) {
+        if let Some((first, _)) = self
+            .seen
+            .iter()
+            .find(|(seen, _)| LabelName::new(seen.as_str()) == label)
+        {
             return Err(E::custom(format!(
                 "`{label}` is listed twice (as `{first}`; label names ignore case)"
             )));
@@ -390,7 +396,7 @@ str_value!(Authors(Role), "a role, like write", |s| {
 str_value!(Objectors(Role), "a role, like write", |s| {
     parse_role(s, OBJECTORS_MIN, "object")
 }, schema: role_schema(OBJECTORS_MIN));
-str_value!(LabelName(String), "a label name", parse_label, schema: label_schema());
+str_value!(LabelYaml(String), "a label name", parse_label, schema: label_schema());
 str_value!(BotLogin(String), "a bot login, like dependabot[bot]", |s| {
     if s.is_empty() || s.contains(char::is_whitespace) {
         Err(format!("`{s}` is not a login, like dependabot[bot]"))
@@ -488,7 +494,7 @@ impl RepoConfig {
         holidays.sort();
         holidays.dedup();
         let base = Policy {
-            label: String::new(),
+            label: LabelName::default(),
             action: Action::Accept,
             window: file.window.map_or(DEFAULT_WINDOW, |w| w.0),
             after_objection: file
@@ -521,7 +527,7 @@ impl RepoConfig {
             intents: intents
                 .into_iter()
                 .map(|(label, spec)| Policy {
-                    label,
+                    label: LabelName::new(label),
                     action: spec.action,
                     window: spec.window.unwrap_or(base.window),
                     after_objection: spec.after_objection.unwrap_or(base.after_objection),
@@ -542,7 +548,7 @@ impl RepoConfig {
 fn people(list: Option<Vec<Person>>) -> Vec<String> {
     let mut people: Vec<String> = Vec::new();
     for Person(who) in list.unwrap_or_default() {
-        if !people.iter().any(|known| known.eq_ignore_ascii_case(&who)) {
+        if !people.iter().any(|known| Login::same(known, &who)) {
             people.push(who);
         }
     }
@@ -555,7 +561,7 @@ pub(super) fn default_intents() -> Vec<(String, IntentSpec)> {
         (
             label.to_owned(),
             IntentSpec {
-                add_label: add_label.map(str::to_owned),
+                add_label: add_label.map(LabelName::from),
                 ..IntentSpec::new(action)
             },
         )

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use super::super::duration::format_duration;
 use super::super::intent::{ApprovalEnd, Intent, ObjectionEnd, Outcome, Record, Source};
+use super::super::names::Login;
 use super::outcome::{Place, outcome_headline};
 use super::*;
 
@@ -168,7 +169,7 @@ pub fn record_json(intent: &Intent, place: Option<Place<'_>>) -> String {
             }),
             Record::ObjectionEnded { who, how, at, .. } => {
                 for o in objections.iter_mut() {
-                    if o.who.eq_ignore_ascii_case(&who) && o.ended_at.is_none() {
+                    if Login::same(&o.who, &who) && o.ended_at.is_none() {
                         o.ended_at = Some(at);
                         o.ended = Some(how);
                     }
@@ -189,7 +190,7 @@ pub fn record_json(intent: &Intent, place: Option<Place<'_>>) -> String {
             }),
             Record::ApprovalCleared { who, why, at } => {
                 for a in approvals.iter_mut() {
-                    if a.who.eq_ignore_ascii_case(&who) && a.cleared_at.is_none() {
+                    if Login::same(&a.who, &who) && a.cleared_at.is_none() {
                         a.cleared_at = Some(at);
                         a.cleared = Some(why);
                     }
