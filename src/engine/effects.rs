@@ -29,7 +29,7 @@ use super::{Engine, backoff};
 const MAX_ATTEMPTS: i64 = 30;
 
 /// What became of one attempt.
-enum Done {
+enum Attempt {
     /// Performed; feed these events back to the core.
     Events(Vec<Event>),
     /// Try again later.
@@ -38,19 +38,19 @@ enum Done {
     Dead(String),
 }
 
-impl From<GhError> for Done {
-    fn from(e: GhError) -> Done {
+impl From<GhError> for Attempt {
+    fn from(e: GhError) -> Attempt {
         match e {
-            GhError::RateLimited(wait) => Done::Retry("rate limited".into(), Some(wait)),
-            e if e.is_transient() => Done::Retry(e.to_string(), None),
-            e => Done::Dead(e.to_string()),
+            GhError::RateLimited(wait) => Attempt::Retry("rate limited".into(), Some(wait)),
+            e if e.is_transient() => Attempt::Retry(e.to_string(), None),
+            e => Attempt::Dead(e.to_string()),
         }
     }
 }
 
-impl From<anyhow::Error> for Done {
-    fn from(e: anyhow::Error) -> Done {
-        Done::Retry(format!("{e:#}"), None)
+impl From<anyhow::Error> for Attempt {
+    fn from(e: anyhow::Error) -> Attempt {
+        Attempt::Retry(format!("{e:#}"), None)
     }
 }
 
@@ -58,7 +58,7 @@ macro_rules! tri {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(e) => return Done::from(e),
+            Err(e) => return Attempt::from(e),
         }
     };
 }
@@ -111,16 +111,16 @@ impl Engine {
         if let Some(step) = failed_step {
             let exhausted = step == Step::Notice && e.attempts >= MAX_ATTEMPTS;
             match &done {
-                Done::Dead(error) => {
+                Attempt::Dead(error) => {
                     tracing::error!(%error, ?step, "effect cannot be performed; ending the intent");
-                    done = Done::Events(vec![Event::Failed {
+                    done = Attempt::Events(vec![Event::Failed {
                         step,
                         error: error.clone(),
                     }]);
                 }
-                Done::Retry(error, _) if exhausted => {
+                Attempt::Retry(error, _) if exhausted => {
                     tracing::error!(%error, ?step, "effect kept failing; ending the intent");
-                    done = Done::Events(vec![Event::Failed {
+                    done = Attempt::Events(vec![Event::Failed {
                         step,
                         error: error.clone(),
                     }]);
@@ -129,13 +129,13 @@ impl Engine {
             }
         }
         let result = match &done {
-            Done::Events(_) => "done",
-            Done::Retry(..) => "retry",
-            Done::Dead(_) => "dead",
+            Attempt::Events(_) => "done",
+            Attempt::Retry(..) => "retry",
+            Attempt::Dead(_) => "dead",
         };
         self.metrics.effect(effect_kind(&e.effect), result);
         match done {
-            Done::Events(events) => {
+            Attempt::Events(events) => {
                 let cause = Cause::Effect {
                     id: e.id.clone(),
                     lease: lease.clone(),
@@ -145,7 +145,7 @@ impl Engine {
                     Err(err) => tracing::warn!(error = %err, "cannot record the effect's result"),
                 }
             }
-            Done::Retry(error, wait) => {
+            Attempt::Retry(error, wait) => {
                 let wait = wait.unwrap_or_else(|| backoff(e.attempts));
                 // A merge or a verification is never dropped: the intent depends on it.
                 let vital = matches!(e.effect, Effect::Merge { .. } | Effect::Verify);
@@ -157,7 +157,7 @@ impl Engine {
                     .retry_effect(&e.id, &lease, at, &error, dead)
                     .await;
             }
-            Done::Dead(error) => {
+            Attempt::Dead(error) => {
                 tracing::error!(%error, "effect cannot be performed");
                 let _ = self
                     .store
@@ -167,7 +167,7 @@ impl Engine {
         }
     }
 
-    async fn perform(&self, e: &EffectRow, row: &IntentRow) -> Done {
+    async fn perform(&self, e: &EffectRow, row: &IntentRow) -> Attempt {
         let inst = row.installation_id as u64;
         let repo = row.repo.as_str();
         let number = row.number as u64;
@@ -182,13 +182,13 @@ impl Engine {
                 if e.attempts > 1 {
                     let issue = tri!(self.gh.issue(inst, repo, number).await);
                     if !issue.is_open() {
-                        return Done::Events(vec![]);
+                        return Attempt::Events(vec![]);
                     }
                 }
                 // Pull requests have no state_reason.
                 let reason = (!row.intent.is_pull).then_some(reason.as_str());
                 tri!(self.gh.close_issue(inst, repo, number, reason).await);
-                Done::Events(vec![])
+                Attempt::Events(vec![])
             }
             Effect::AddLabel { name } => {
                 tri!(
@@ -202,30 +202,30 @@ impl Engine {
                     .await
                 );
                 tri!(self.gh.add_labels(inst, repo, number, &[name]).await);
-                Done::Events(vec![])
+                Attempt::Events(vec![])
             }
             Effect::RemoveLabel { name } => {
                 tri!(self.gh.remove_label(inst, repo, number, name).await);
-                Done::Events(vec![])
+                Attempt::Events(vec![])
             }
             Effect::PostOutcome => {
                 let marker = render::outcome_marker(&row.id);
                 if e.attempts > 1 && tri!(self.find_own_comment(row, &marker).await).is_some() {
-                    return Done::Events(vec![]); // posted before a crash
+                    return Attempt::Events(vec![]); // posted before a crash
                 }
                 let place = render::Place { repo, number };
                 let body = render::outcome_comment_at(&row.intent, &row.id, Some(place));
                 tri!(self.gh.create_comment(inst, repo, number, &body).await);
-                Done::Events(vec![])
+                Attempt::Events(vec![])
             }
             Effect::PostWaiting { since } => {
                 let marker = render::waiting_marker(&row.id, *since);
                 if e.attempts > 1 && tri!(self.find_own_comment(row, &marker).await).is_some() {
-                    return Done::Events(vec![]); // posted before a crash
+                    return Attempt::Events(vec![]); // posted before a crash
                 }
                 let body = render::waiting_comment(&row.intent, &row.id, *since);
                 tri!(self.gh.create_comment(inst, repo, number, &body).await);
-                Done::Events(vec![])
+                Attempt::Events(vec![])
             }
         }
     }
@@ -250,14 +250,14 @@ impl Engine {
         }))
     }
 
-    async fn sync_status(&self, e: &EffectRow, row: &IntentRow) -> Done {
+    async fn sync_status(&self, e: &EffectRow, row: &IntentRow) -> Attempt {
         // A later status sync of the same intent will show the newer state anyway.
         if tri!(
             self.store
                 .has_later_pending(&row.id, e.seq, &Effect::SyncStatus)
                 .await
         ) {
-            return Done::Events(vec![]);
+            return Attempt::Events(vec![]);
         }
         let now = self.now();
         // Edits are rate-limited per intent, so a flood of comments cannot exhaust the API.
@@ -273,7 +273,7 @@ impl Engine {
                     .unwrap_or_default();
             if next > now && !row.intent.is_done() {
                 let wait = (next - now).unsigned_abs();
-                return Done::Retry("status edits are rate-limited".into(), Some(wait));
+                return Attempt::Retry("status edits are rate-limited".into(), Some(wait));
             }
         }
         let inst = row.installation_id as u64;
@@ -286,7 +286,7 @@ impl Engine {
                     .await
             ) {
                 self.note_edit(&row.id, now);
-                return Done::Events(noticed(row, &c, now));
+                return Attempt::Events(noticed(row, &c, now));
             }
         } else if e.attempts > 1
             && let Some(c) = tri!(
@@ -302,7 +302,7 @@ impl Engine {
             );
             tri!(self.gh.edit_comment(inst, &row.repo, c.id, &body).await);
             self.note_edit(&row.id, now);
-            return Done::Events(noticed(row, &c, now));
+            return Attempt::Events(noticed(row, &c, now));
         }
         let c = tri!(
             self.gh
@@ -315,7 +315,7 @@ impl Engine {
                 .await
         );
         self.note_edit(&row.id, now);
-        Done::Events(noticed(row, &c, now))
+        Attempt::Events(noticed(row, &c, now))
     }
 
     fn note_edit(&self, intent_id: &str, now: Timestamp) {
@@ -330,10 +330,10 @@ impl Engine {
     /// run tacit completed is never edited into another state (GitHub refuses to change
     /// a completed run's status or conclusion): a later state gets a new run on the same
     /// commit, which is the one GitHub shows.
-    async fn sync_check(&self, row: &IntentRow) -> Done {
+    async fn sync_check(&self, row: &IntentRow) -> Attempt {
         let intent = &row.intent;
         let Some(sha) = intent.head_sha.clone() else {
-            return Done::Events(vec![]);
+            return Attempt::Events(vec![]);
         };
         let inst = row.installation_id as u64;
         let now = self.now();
@@ -375,19 +375,19 @@ impl Engine {
                                     .await
                             );
                         }
-                        return Done::Events(vec![]);
+                        return Attempt::Events(vec![]);
                     }
                     // Completed after all (a run stored by a release that did not record
                     // completions): show the state in a new run.
                     Err(e) if e.is_unprocessable() => {}
-                    Err(e) => return Done::from(e),
+                    Err(e) => return Attempt::from(e),
                 }
             }
             // Completed with this very conclusion (a retry): only the text may change.
             (Some(id), Some(done)) if Some(done) == conclusion => {
                 let output = json!({ "output": fields["output"] });
                 tri!(self.gh.update_check_run(inst, &row.repo, id, output).await);
-                return Done::Events(vec![]);
+                return Attempt::Events(vec![]);
             }
             _ => {}
         }
@@ -400,11 +400,11 @@ impl Engine {
                 .set_check_run(&row.id, run.id as i64, &sha, conclusion)
                 .await
         );
-        Done::Events(vec![])
+        Attempt::Events(vec![])
     }
 
     /// Re-read everything the decision depends on, and report it to the core.
-    async fn verify(&self, row: &IntentRow) -> Done {
+    async fn verify(&self, row: &IntentRow) -> Attempt {
         let inst = row.installation_id as u64;
         let (repo, number) = (row.repo.as_str(), row.number as u64);
         let intent = &row.intent;
@@ -412,7 +412,7 @@ impl Engine {
             Ok(i) => i,
             Err(e) if e.is_gone() => {
                 // Deleted or transferred.
-                return Done::Events(vec![Event::Verified(Facts {
+                return Attempt::Events(vec![Event::Verified(Facts {
                     open: false,
                     label_present: false,
                     head_sha: None,
@@ -459,7 +459,7 @@ impl Engine {
             author_role,
             valid_approvers,
         }));
-        Done::Events(events)
+        Attempt::Events(events)
     }
 
     async fn merge(
@@ -468,7 +468,7 @@ impl Engine {
         row: &IntentRow,
         sha: &str,
         configured: Option<MergeMethod>,
-    ) -> Done {
+    ) -> Attempt {
         let inst = row.installation_id as u64;
         let (repo, number) = (row.repo.as_str(), row.number as u64);
         if e.attempts > 1 {
@@ -476,12 +476,12 @@ impl Engine {
             let pull = tri!(self.gh.pull(inst, repo, number).await);
             if pull.merged {
                 let merged_sha = pull.merge_commit_sha.unwrap_or_else(|| sha.to_string());
-                return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
+                return Attempt::Events(vec![Event::MergeResult(MergeResult::Merged {
                     sha: merged_sha,
                 })]);
             }
             if pull.state != "open" {
-                return Done::Events(vec![Event::MergeResult(MergeResult::PullClosed)]);
+                return Attempt::Events(vec![Event::MergeResult(MergeResult::PullClosed)]);
             }
         }
         // The configured method (or `merge`) first, without asking which methods the
@@ -498,7 +498,7 @@ impl Engine {
             match self.gh.merge(inst, repo, number, sha, name).await {
                 MergeAnswer::Merged { sha: merged } => {
                     let merged = merged.unwrap_or_else(|| sha.to_string());
-                    return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
+                    return Attempt::Events(vec![Event::MergeResult(MergeResult::Merged {
                         sha: merged,
                     })]);
                 }
@@ -513,7 +513,7 @@ impl Engine {
                         .await
                         .ok()
                         .map(|p| p.head.sha);
-                    return Done::Events(vec![Event::MergeResult(MergeResult::HeadMoved {
+                    return Attempt::Events(vec![Event::MergeResult(MergeResult::HeadMoved {
                         sha: head,
                     })]);
                 }
@@ -538,7 +538,7 @@ impl Engine {
                     message,
                 } => {
                     let soon = kind == MergeRefused::BaseModified;
-                    return Done::Events(vec![Event::MergeResult(MergeResult::Refused {
+                    return Attempt::Events(vec![Event::MergeResult(MergeResult::Refused {
                         message,
                         soon,
                     })]);
@@ -547,7 +547,9 @@ impl Engine {
                     kind: MergeRefused::Forbidden | MergeRefused::NotFound,
                     message,
                 } => {
-                    return Done::Events(vec![Event::MergeResult(MergeResult::Fatal { message })]);
+                    return Attempt::Events(vec![Event::MergeResult(MergeResult::Fatal {
+                        message,
+                    })]);
                 }
                 MergeAnswer::Failed(e) => {
                     // 5xx, no answer, an unexpected 4xx or an unreadable body: it may have
@@ -556,7 +558,7 @@ impl Engine {
                         && pull.merged
                     {
                         let merged_sha = pull.merge_commit_sha.unwrap_or_else(|| sha.to_string());
-                        return Done::Events(vec![Event::MergeResult(MergeResult::Merged {
+                        return Attempt::Events(vec![Event::MergeResult(MergeResult::Merged {
                             sha: merged_sha,
                         })]);
                     }
@@ -564,7 +566,7 @@ impl Engine {
                 }
             }
         }
-        Done::Events(vec![Event::MergeResult(if last_refusal.is_empty() {
+        Attempt::Events(vec![Event::MergeResult(if last_refusal.is_empty() {
             MergeResult::NoMergeMethod
         } else {
             MergeResult::Refused {

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::manifest::Manifest;
-use super::server::Done;
+use super::server::Registered;
 use super::urls::Webhook;
 use crate::http::html::escape;
 use crate::webhook::PATH;
@@ -100,7 +100,7 @@ pub fn error_page(message: &str) -> String {
 }
 
 /// What to do next, as lines of text (for the terminal) and as the success page.
-pub fn next_steps(done: &Done) -> Vec<String> {
+pub fn next_steps(done: &Registered) -> Vec<String> {
     let mut steps = vec![format!(
         "Install it on the repositories tacit should look after: {}/installations/new",
         done.html_url
@@ -130,7 +130,7 @@ pub fn next_steps(done: &Done) -> Vec<String> {
     steps
 }
 
-pub fn success_page(done: &Done) -> String {
+pub fn success_page(done: &Registered) -> String {
     let steps: String = next_steps(done)
         .iter()
         .map(|step| format!("<li>{}</li>\n", link_urls(&escape(step))))

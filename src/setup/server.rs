@@ -39,7 +39,7 @@ pub struct SetupConfig {
 
 /// A registered App, written into `.env`.
 #[derive(Debug, Clone)]
-pub struct Done {
+pub struct Registered {
     pub id: u64,
     pub slug: String,
     pub html_url: String,
@@ -55,8 +55,8 @@ pub struct Done {
 
 /// How a run ended.
 #[derive(Debug)]
-enum Outcome {
-    Done(Done),
+enum RunEnd {
+    Registered(Registered),
     /// The App was registered, but `.env` could not be written.
     Failed(String),
 }
@@ -68,7 +68,7 @@ struct Shared {
     /// `state`, to compare what comes back with in constant time.
     expected_state: Secret,
     /// Held while a code is exchanged: one exchange at a time, none after the end.
-    outcome: tokio::sync::Mutex<Option<Outcome>>,
+    outcome: tokio::sync::Mutex<Option<RunEnd>>,
     finished: tokio::sync::Notify,
 }
 
@@ -79,7 +79,7 @@ pub async fn run(
     config: SetupConfig,
     listener: tokio::net::TcpListener,
     cancel: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<Option<Done>> {
+) -> anyhow::Result<Option<Registered>> {
     let state = hex::encode(rand::random::<[u8; 16]>());
     let shared = Arc::new(Shared {
         config,
@@ -108,8 +108,8 @@ pub async fn run(
     // Stopped: no request holds the lock any more (graceful shutdown waited for them).
     let outcome = shared.outcome.lock().await.take();
     match outcome {
-        Some(Outcome::Done(done)) => Ok(Some(done)),
-        Some(Outcome::Failed(message)) => Err(anyhow!(message)),
+        Some(RunEnd::Registered(done)) => Ok(Some(done)),
+        Some(RunEnd::Failed(message)) => Err(anyhow!(message)),
         None => Ok(None),
     }
 }
@@ -197,7 +197,7 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
 
 /// Checks `.env`, exchanges the code, writes `.env`. Returns the page, and the outcome
 /// when the run is over (an App was registered, whether or not `.env` could be written).
-async fn exchange(config: &SetupConfig, code: &str) -> (StatusCode, String, Option<Outcome>) {
+async fn exchange(config: &SetupConfig, code: &str) -> (StatusCode, String, Option<RunEnd>) {
     // Before the single-use code is spent: .env must be readable and writable.
     let existing = match check_env_file(&config.env_path) {
         Ok(text) => text,
@@ -226,7 +226,7 @@ async fn exchange(config: &SetupConfig, code: &str) -> (StatusCode, String, Opti
     };
     match write_app(config, &existing, &app) {
         Ok(secret_generated) => {
-            let done = Done {
+            let done = Registered {
                 id: app.id,
                 slug: if app.slug.is_empty() {
                     app.id.to_string()
@@ -248,7 +248,7 @@ async fn exchange(config: &SetupConfig, code: &str) -> (StatusCode, String, Opti
             (
                 StatusCode::OK,
                 success_page(&done),
-                Some(Outcome::Done(done)),
+                Some(RunEnd::Registered(done)),
             )
         }
         Err(e) => {
@@ -262,7 +262,7 @@ async fn exchange(config: &SetupConfig, code: &str) -> (StatusCode, String, Opti
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 error_page(&message),
-                Some(Outcome::Failed(message)),
+                Some(RunEnd::Failed(message)),
             )
         }
     }

@@ -103,31 +103,31 @@ pub async fn read_body(
     budget: &BodyBudget,
     headers: &HeaderMap,
     body: Body,
-) -> Result<ReadBody, Verdict> {
+) -> Result<ReadBody, Answer> {
     let declared = match headers.get(header::CONTENT_LENGTH) {
         None => None,
         Some(v) => match v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()) {
             Some(n) => Some(n),
-            None => return Err(Verdict::BrokenBody),
+            None => return Err(Answer::BrokenBody),
         },
     };
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(Verdict::TooLarge);
+        return Err(Answer::TooLarge);
     }
     let reserved = budget
         .reserve(declared.map_or(MAX_BODY, |n| n as usize))
         .await
-        .ok_or(Verdict::Busy)?;
+        .ok_or(Answer::Busy)?;
     // Into one buffer of the declared size: the bytes held are the bytes reserved (a
     // list of chunks joined at the end would hold them twice for a moment).
     let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
     let mut body = body;
     while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| Verdict::BrokenBody)?.into_data() else {
+        let Ok(data) = frame.map_err(|_| Answer::BrokenBody)?.into_data() else {
             continue;
         };
         if bytes.len() + data.len() > MAX_BODY {
-            return Err(Verdict::TooLarge);
+            return Err(Answer::TooLarge);
         }
         bytes.extend_from_slice(&data);
     }
@@ -198,7 +198,7 @@ impl Intake {
 
 /// What the receiver answered, and why (for logs and metrics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Answer {
     Recorded,
     Duplicate,
     BadSignature,
@@ -212,15 +212,15 @@ pub enum Verdict {
     BrokenBody,
 }
 
-impl Verdict {
+impl Answer {
     pub fn status(self) -> StatusCode {
         match self {
-            Verdict::Recorded => StatusCode::ACCEPTED,
-            Verdict::Duplicate => StatusCode::OK,
-            Verdict::BadSignature => StatusCode::UNAUTHORIZED,
-            Verdict::BadRequest | Verdict::BrokenBody => StatusCode::BAD_REQUEST,
-            Verdict::Unavailable | Verdict::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            Verdict::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Answer::Recorded => StatusCode::ACCEPTED,
+            Answer::Duplicate => StatusCode::OK,
+            Answer::BadSignature => StatusCode::UNAUTHORIZED,
+            Answer::BadRequest | Answer::BrokenBody => StatusCode::BAD_REQUEST,
+            Answer::Unavailable | Answer::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Answer::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -228,37 +228,35 @@ impl Verdict {
     /// `reason` label of `tacit_webhook_rejected_total`).
     pub fn rejection(self) -> Option<&'static str> {
         match self {
-            Verdict::BadSignature => Some("signature"),
-            Verdict::TooLarge => Some("too_large"),
-            Verdict::Busy => Some("busy"),
-            Verdict::BrokenBody => Some("body"),
-            Verdict::Recorded | Verdict::Duplicate | Verdict::BadRequest | Verdict::Unavailable => {
-                None
-            }
+            Answer::BadSignature => Some("signature"),
+            Answer::TooLarge => Some("too_large"),
+            Answer::Busy => Some("busy"),
+            Answer::BrokenBody => Some("body"),
+            Answer::Recorded | Answer::Duplicate | Answer::BadRequest | Answer::Unavailable => None,
         }
     }
 
     /// The answer's text for the verdicts [`read_body`] gives.
     pub fn text(self) -> &'static str {
         match self {
-            Verdict::TooLarge => "body over 25 MB\n",
-            Verdict::Busy => "too many deliveries in flight; try again\n",
-            Verdict::BrokenBody => "body could not be read\n",
-            Verdict::BadSignature => "signature missing or wrong\n",
+            Answer::TooLarge => "body over 25 MB\n",
+            Answer::Busy => "too many deliveries in flight; try again\n",
+            Answer::BrokenBody => "body could not be read\n",
+            Answer::BadSignature => "signature missing or wrong\n",
             _ => "",
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Verdict::Recorded => "recorded",
-            Verdict::Duplicate => "duplicate",
-            Verdict::BadSignature => "bad_signature",
-            Verdict::BadRequest => "bad_request",
-            Verdict::Unavailable => "unavailable",
-            Verdict::TooLarge => "too_large",
-            Verdict::Busy => "busy",
-            Verdict::BrokenBody => "broken_body",
+            Answer::Recorded => "recorded",
+            Answer::Duplicate => "duplicate",
+            Answer::BadSignature => "bad_signature",
+            Answer::BadRequest => "bad_request",
+            Answer::Unavailable => "unavailable",
+            Answer::TooLarge => "too_large",
+            Answer::Busy => "busy",
+            Answer::BrokenBody => "broken_body",
         }
     }
 }
@@ -270,29 +268,29 @@ pub async fn receive(
     intake: &Intake,
     headers: &HeaderMap,
     body: &Bytes,
-) -> (Verdict, &'static str) {
+) -> (Answer, &'static str) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if !verify_signature(secret, body, header("x-hub-signature-256")) {
-        return (Verdict::BadSignature, Verdict::BadSignature.text());
+        return (Answer::BadSignature, Answer::BadSignature.text());
     }
     let (Some(id), Some(event)) = (header("x-github-delivery"), header("x-github-event")) else {
         return (
-            Verdict::BadRequest,
+            Answer::BadRequest,
             "X-GitHub-Delivery and X-GitHub-Event are required\n",
         );
     };
     if id.is_empty() || id.len() > 200 {
         return (
-            Verdict::BadRequest,
+            Answer::BadRequest,
             "X-GitHub-Delivery is not a delivery id\n",
         );
     }
     let payload = match Payload::parse(body) {
         Ok(p) => p,
-        Err(_) => return (Verdict::BadRequest, "body is not a JSON webhook payload\n"),
+        Err(_) => return (Answer::BadRequest, "body is not a JSON webhook payload\n"),
     };
     let Ok(text) = std::str::from_utf8(body) else {
-        return (Verdict::BadRequest, "body is not UTF-8\n");
+        return (Answer::BadRequest, "body is not UTF-8\n");
     };
     // Stored as a signed 64-bit integer: a larger id would come back as another one.
     let installation_id = match payload.installation.as_ref().map(|i| i64::try_from(i.id)) {
@@ -300,7 +298,7 @@ pub async fn receive(
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => {
             return (
-                Verdict::BadRequest,
+                Answer::BadRequest,
                 "installation.id is out of range (above 9223372036854775807)\n",
             );
         }
@@ -325,10 +323,10 @@ pub async fn receive(
         done: !needed,
     };
     match intake.record(delivery).await {
-        Ok(true) => (Verdict::Recorded, "recorded\n"),
-        Ok(false) => (Verdict::Duplicate, "already recorded\n"),
+        Ok(true) => (Answer::Recorded, "recorded\n"),
+        Ok(false) => (Answer::Duplicate, "already recorded\n"),
         Err(_) => (
-            Verdict::Unavailable,
+            Answer::Unavailable,
             "cannot record the delivery now; try again\n",
         ),
     }
