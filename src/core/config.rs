@@ -32,9 +32,9 @@ mod validate;
 mod yaml;
 
 pub use model::{
-    Action, CONFIG_FILE, CloseReason, ConfigFile, DEFAULT_AFTER_OBJECTION, DEFAULT_WINDOW,
-    MAX_AFTER_OBJECTION, MAX_LABEL_CHARS, MAX_WINDOW, MIN_WINDOW, MergeMethod, Policy, Provenance,
-    RepoConfig, Role, team_of,
+    Action, ActionKind, CONFIG_FILE, CloseReason, ConfigFile, DEFAULT_AFTER_OBJECTION,
+    DEFAULT_WINDOW, MAX_AFTER_OBJECTION, MAX_LABEL_CHARS, MAX_WINDOW, MIN_WINDOW, MergeMethod,
+    Policy, Provenance, RepoConfig, Role, team_of,
 };
 pub use parse::ConfigError;
 pub use schema::{json_schema, json_schema_text};

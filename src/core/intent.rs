@@ -713,7 +713,7 @@ pub fn admit(a: &Admission<'_>) -> Result<(), NotOpened> {
     if a.sender_is_bot && !a.policy.bots.iter().any(|b| same_login(b, a.sender)) {
         return Err(NotOpened::Bot);
     }
-    if a.policy.action == Action::Merge && !a.is_pull {
+    if a.policy.action.is_merge() && !a.is_pull {
         return Err(NotOpened::NotAPullRequest {
             label,
             for_issues: a.for_issues.to_vec(),
@@ -884,7 +884,7 @@ impl Intent {
 
     /// Merge intents on pull requests carry the `tacit` check run.
     pub fn has_check(&self) -> bool {
-        self.is_pull && self.policy.action == Action::Merge
+        self.is_pull && self.policy.action.is_merge()
     }
 
     pub fn is_done(&self) -> bool {
@@ -1465,7 +1465,7 @@ impl Intent {
         self.head_sha = sha.or(self.head_sha.take());
         self.head_at = at;
         self.refusal = None;
-        if self.policy.action == Action::Merge && self.policy.restart_on_push {
+        if self.policy.action.is_merge() && self.policy.restart_on_push {
             // Approvals count from the push; the new window from when people can see
             // that it started again (a push learned late still gets a whole window).
             self.window_start = at.max(now);
@@ -1550,7 +1550,7 @@ impl Intent {
                 };
             }
         }
-        if self.is_pull && self.policy.action == Action::Merge && facts.draft {
+        if self.is_pull && self.policy.action.is_merge() && facts.draft {
             // Not a refusal: wait, without retries or a limit, for ready-for-review
             // (which counts as a push and restarts the window).
             self.phase = Phase::Open;
@@ -1566,8 +1566,8 @@ impl Intent {
 
     fn act(&mut self, now: Timestamp) -> Vec<Effect> {
         let label = RemoveLabel(self.policy.label.clone());
-        match self.policy.action {
-            Action::Merge => {
+        match &self.policy.action {
+            Action::Merge { method } => {
                 let Some(sha) = self.head_sha.clone() else {
                     // Never merge a commit nobody saw.
                     return self.end(Outcome::refused(MergeRefusal::HeadUnknown), now, true);
@@ -1577,7 +1577,7 @@ impl Intent {
                     Effect::SyncCheck,
                     Effect::Merge {
                         sha,
-                        method: self.policy.merge_method,
+                        method: *method,
                     },
                 ]
             }
@@ -1592,10 +1592,11 @@ impl Intent {
                     Effect::SyncStatus,
                 ]
             }
-            Action::Accept => {
+            Action::Accept { add_label } => {
+                let add_label = add_label.clone();
                 self.finish(Outcome::Accepted, now);
                 let mut effects = vec![Effect::PostOutcome];
-                if let Some(name) = &self.policy.add_label {
+                if let Some(name) = &add_label {
                     effects.push(Effect::AddLabel { name: name.clone() });
                 }
                 effects.push(label.effect());

@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::core::commands::parse_commands;
-use crate::core::config::RepoConfig;
+use crate::core::config::{ActionKind, RepoConfig};
 use crate::core::render;
 use jiff::SignedDuration;
 use proptest::prelude::*;
@@ -230,7 +230,9 @@ fn remove_label(name: &str) -> Effect {
 fn is_action(e: &Effect, p: &Policy) -> bool {
     match e {
         Effect::Merge { .. } | Effect::Close { .. } => true,
-        Effect::AddLabel { name } => p.add_label.as_deref() == Some(name.as_str()),
+        Effect::AddLabel { name } => {
+            matches!(&p.action, Action::Accept { add_label: Some(l) } if l == name)
+        }
         _ => false,
     }
 }
@@ -557,7 +559,11 @@ fn verified_merge_checks_then_merges_the_recorded_head() {
 
 #[test]
 fn verified_with_a_configured_merge_method_passes_it_on() {
-    let mut intent = merge_intent_with(|p| p.merge_method = Some(MergeMethod::Squash));
+    let mut intent = merge_intent_with(|p| {
+        p.action = Action::Merge {
+            method: Some(MergeMethod::Squash),
+        }
+    });
     let effects = due_and_verify(&mut intent, at_h(72));
     assert_eq!(
         effects,
@@ -624,7 +630,7 @@ fn accept_intent_adds_consented_and_removes_its_label() {
 #[test]
 fn accept_without_add_label_only_comments() {
     let mut p = policy("intent-to-proceed");
-    p.add_label = None;
+    p.action = Action::Accept { add_label: None };
     let mut intent = open_with(p, false);
     let effects = due_and_verify(&mut intent, at_h(72));
     assert_eq!(
@@ -2294,7 +2300,9 @@ fn without_business_days_the_weekend_counts() {
 fn serde_round_trip_keeps_everything() {
     let mut intent = merge_intent_with(|p| {
         p.approvals = 2;
-        p.merge_method = Some(MergeMethod::Rebase);
+        p.action = Action::Merge {
+            method: Some(MergeMethod::Rebase),
+        };
     });
     intent.handle(object("bob", "no: \"quoted\" ✓", 1, at_h(1)), at_h(1));
     intent.handle(
@@ -3015,7 +3023,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 
 #[derive(Debug, Clone)]
 struct PolicyGen {
-    action: Action,
+    action: ActionKind,
     is_pull: bool,
     approvals: u32,
     restart_on_push: bool,
@@ -3028,9 +3036,9 @@ struct PolicyGen {
 fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
     (
         prop_oneof![
-            3 => Just(Action::Merge),
-            1 => Just(Action::Close),
-            1 => Just(Action::Accept)
+            3 => Just(ActionKind::Merge),
+            1 => Just(ActionKind::Close),
+            1 => Just(ActionKind::Accept)
         ],
         any::<bool>(),
         0u32..3,
@@ -3053,7 +3061,7 @@ fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
             )| PolicyGen {
                 action,
                 // Merge intents only open on pull requests (admit).
-                is_pull: is_pull || action == Action::Merge,
+                is_pull: is_pull || action == ActionKind::Merge,
                 approvals,
                 restart_on_push,
                 window_mins,
@@ -3067,9 +3075,9 @@ fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
 impl PolicyGen {
     fn policy(&self) -> Policy {
         let label = match self.action {
-            Action::Merge => "intent-to-merge",
-            Action::Close => "intent-to-close",
-            Action::Accept => "intent-to-proceed",
+            ActionKind::Merge => "intent-to-merge",
+            ActionKind::Close => "intent-to-close",
+            ActionKind::Accept => "intent-to-proceed",
         };
         let mut p = policy(label);
         p.approvals = self.approvals;
@@ -3177,7 +3185,7 @@ impl Run {
                     prop_assert_eq!(Some(sha), intent.head_sha.as_ref());
                     prop_assert_eq!(intent.phase, Phase::Acting);
                     prop_assert!(before.phase != Phase::Acting, "a second merge in flight");
-                    prop_assert!(intent.is_pull && p.action == Action::Merge);
+                    prop_assert!(intent.is_pull && p.action.is_merge());
                 }
                 _ => {
                     self.final_actions += 1;
@@ -3200,7 +3208,7 @@ impl Run {
         if let Event::HeadChanged { sha: Some(sha), at } = &event
             && !before.is_done()
             && before.is_pull
-            && before.policy.action == Action::Merge
+            && before.policy.action.is_merge()
             && before.policy.restart_on_push
             && before.head_sha.as_ref() != Some(sha)
         {

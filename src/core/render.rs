@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::config::{Action, Role};
+use super::config::{Action, ActionKind, Role};
 use super::intent::{Intent, role_str};
 
 mod check_run;
@@ -202,11 +202,11 @@ pub fn mention(login: &str) -> String {
 }
 
 fn what(intent: &Intent) -> &'static str {
-    match (intent.policy.action, intent.is_pull) {
-        (Action::Merge, _) => "merge this pull request",
-        (Action::Close, true) => "close this pull request",
-        (Action::Close, false) => "close this issue",
-        (Action::Accept, _) => "proceed",
+    match (intent.policy.action.kind(), intent.is_pull) {
+        (ActionKind::Merge, _) => "merge this pull request",
+        (ActionKind::Close, true) => "close this pull request",
+        (ActionKind::Close, false) => "close this issue",
+        (ActionKind::Accept, _) => "proceed",
     }
 }
 

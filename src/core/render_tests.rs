@@ -359,7 +359,6 @@ fn intent_of(p: &People) -> Intent {
         .policy("intent-to-merge")
         .expect("a default label");
     policy.label = p.label.as_str().into();
-    policy.add_label = Some(p.add_label.as_str().into());
     let (mut intent, _) = Intent::open(Opening {
         policy,
         is_pull: true,
@@ -483,7 +482,13 @@ fn intent_of(p: &People) -> Intent {
         1 => Some(Outcome::Merged {
             sha: "abcdef1234567".into(),
         }),
-        2 => Some(Outcome::Accepted),
+        2 => {
+            // Only an accept intent adds a label: its name is rendered in the outcome.
+            intent.policy.action = Action::Accept {
+                add_label: Some(p.add_label.as_str().into()),
+            };
+            Some(Outcome::Accepted)
+        }
         3 => Some(Outcome::Cancelled { by: who }),
         4 => Some(Outcome::LabelRemoved { by: Some(who) }),
         5 => Some(Outcome::ItemClosed {

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use tracing::Instrument;
 
 use crate::core::commands::{Command, parse_commands};
-use crate::core::config::{Action, RepoConfig};
+use crate::core::config::RepoConfig;
 use crate::core::intent::{
     Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict, admit,
 };
@@ -446,7 +446,7 @@ impl Engine {
         let for_issues: Vec<String> = config
             .iter()
             .flat_map(|c| &c.intents)
-            .filter(|p| p.action != Action::Merge)
+            .filter(|p| !p.action.is_merge())
             .map(|p| p.label.to_string())
             .collect();
         let not_opened = |policy, is_pull, why| {

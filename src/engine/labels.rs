@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use crate::core::config::{Action, RepoConfig};
+use crate::core::config::{ActionKind, RepoConfig};
 use crate::core::names::{LabelName, RepoName};
 use crate::core::render;
 use crate::github::GhResult;
@@ -29,11 +29,11 @@ pub struct Labelled {
 }
 
 /// The colour of a new intent label, by what it does.
-fn colour(action: Action) -> &'static str {
+fn colour(action: ActionKind) -> &'static str {
     match action {
-        Action::Merge => "5319e7",
-        Action::Close => "d93f0b",
-        Action::Accept => "1d76db",
+        ActionKind::Merge => "5319e7",
+        ActionKind::Close => "d93f0b",
+        ActionKind::Accept => "1d76db",
     }
 }
 
@@ -72,7 +72,7 @@ impl Engine {
                     inst,
                     repo,
                     &policy.label,
-                    colour(policy.action),
+                    colour(policy.action.kind()),
                     &description,
                 )
                 .await?;

@@ -248,7 +248,12 @@ fn verifying_merge_of_7d8afd3_goes_back_when_the_head_moved() {
 #[test]
 fn acting_merge_of_7d8afd3_finishes_when_merged() {
     let mut i = intent("acting");
-    assert_eq!(i.policy.merge_method, Some(MergeMethod::Squash));
+    assert_eq!(
+        i.policy.action,
+        Action::Merge {
+            method: Some(MergeMethod::Squash)
+        }
+    );
     let e = i.handle(
         Event::MergeResult(MergeResult::Merged { sha: "m".into() }),
         at(1, 2),
@@ -307,8 +312,12 @@ fn done_intents_of_7d8afd3_keep_their_outcome() {
         assert_eq!(i, before, "{name}: a done intent does not change");
     }
     let accepted = intent("done-accepted");
-    assert_eq!(accepted.policy.action, Action::Accept);
-    assert_eq!(accepted.policy.add_label.as_deref(), Some("consented"));
+    assert_eq!(
+        accepted.policy.action,
+        Action::Accept {
+            add_label: Some("consented".into())
+        }
+    );
 }
 
 /// The cancelled intent ended with dave's objection open: it carries over to a new

@@ -26,10 +26,53 @@ pub(super) const AUTHORS_MIN: Role = Role::Write;
 /// The least role `objectors` may name: `read` cannot object.
 pub(super) const OBJECTORS_MIN: Role = Role::Triage;
 
-/// What tacit does when an intent's window closes unopposed.
+/// What tacit does when an intent's window closes unopposed, with the settings that
+/// exist only for that action.
+///
+/// Stored inside each intent's policy, flat, as it always was: `"action": "merge"`
+/// beside `"merge_method"`, `"add_label"` beside `"action": "accept"` (a stored
+/// `null` of the other action's key is ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Action {
+    /// Merge the pull request. `method`: `None` is the repository's allowed method
+    /// (merge, else squash, else rebase).
+    Merge {
+        #[serde(rename = "merge_method", default)]
+        method: Option<MergeMethod>,
+    },
+    /// Comment and close the issue or pull request.
+    Close,
+    /// Comment that consent was reached, and add `add_label` if given.
+    Accept {
+        #[serde(default)]
+        add_label: Option<LabelName>,
+    },
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Merge { .. } => ActionKind::Merge,
+            Action::Close => ActionKind::Close,
+            Action::Accept { .. } => ActionKind::Accept,
+        }
+    }
+
+    pub fn is_merge(&self) -> bool {
+        matches!(self, Action::Merge { .. })
+    }
+
+    /// The name used in `tacit.yml`.
+    pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+}
+
+/// Which action, without its settings: `action:` in `tacit.yml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub enum ActionKind {
     /// Merge the pull request.
     Merge,
     /// Comment and close the issue or pull request.
@@ -38,13 +81,13 @@ pub enum Action {
     Accept,
 }
 
-impl Action {
+impl ActionKind {
     /// The name used in `tacit.yml`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Action::Merge => "merge",
-            Action::Close => "close",
-            Action::Accept => "accept",
+            ActionKind::Merge => "merge",
+            ActionKind::Close => "close",
+            ActionKind::Accept => "accept",
         }
     }
 }
@@ -162,6 +205,7 @@ impl CloseReason {
 pub struct Policy {
     /// The intent label, spelled as configured.
     pub label: LabelName,
+    #[serde(flatten)]
     pub action: Action,
     #[serde(with = "crate::core::duration::serde_secs")]
     pub window: Duration,
@@ -176,11 +220,6 @@ pub struct Policy {
     /// Bot logins whose labels may open intents, as written in the file.
     pub bots: Vec<String>,
     pub close_reason: CloseReason,
-    /// `None`: the repository's allowed method (merge, else squash, else
-    /// rebase). Only ever `Some` for [`Action::Merge`].
-    pub merge_method: Option<MergeMethod>,
-    /// Label added on success. Only ever `Some` for [`Action::Accept`].
-    pub add_label: Option<LabelName>,
     pub restart_on_push: bool,
     /// IANA name, validated at parse time (the tz database's canonical
     /// spelling, e.g. `Europe/Berlin` for `europe/berlin`).
@@ -281,7 +320,11 @@ impl RepoConfig {
     /// as `consented`), without duplicates.
     pub fn extra_labels(&self) -> Vec<String> {
         let mut labels: Vec<&LabelName> = Vec::new();
-        for label in self.intents.iter().filter_map(|p| p.add_label.as_ref()) {
+        let added = self.intents.iter().filter_map(|p| match &p.action {
+            Action::Accept { add_label } => add_label.as_ref(),
+            _ => None,
+        });
+        for label in added {
             if !labels.contains(&label) {
                 labels.push(label);
             }

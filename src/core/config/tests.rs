@@ -22,8 +22,6 @@ fn default_policy(label: &str, action: Action) -> Policy {
         authors: Role::Write,
         bots: vec![],
         close_reason: CloseReason::NotPlanned,
-        merge_method: None,
-        add_label: None,
         restart_on_push: true,
         timezone: "UTC".to_owned(),
         business_days: false,
@@ -49,12 +47,14 @@ fn defaults_match_the_spec() {
     assert_eq!(
         config.intents,
         vec![
-            default_policy("intent-to-merge", Action::Merge),
+            default_policy("intent-to-merge", Action::Merge { method: None }),
             default_policy("intent-to-close", Action::Close),
-            Policy {
-                add_label: Some("consented".into()),
-                ..default_policy("intent-to-proceed", Action::Accept)
-            },
+            default_policy(
+                "intent-to-proceed",
+                Action::Accept {
+                    add_label: Some("consented".into())
+                }
+            ),
         ]
     );
     assert_eq!(
@@ -129,14 +129,20 @@ fn the_spec_example_parses() {
         vec![
             Policy {
                 window: hours(48),
-                merge_method: Some(MergeMethod::Squash),
-                ..base("intent-to-merge", Action::Merge)
+                ..base(
+                    "intent-to-merge",
+                    Action::Merge {
+                        method: Some(MergeMethod::Squash)
+                    }
+                )
             },
             base("intent-to-close", Action::Close),
-            Policy {
-                add_label: Some("consented".into()),
-                ..base("intent-to-proceed", Action::Accept)
-            },
+            base(
+                "intent-to-proceed",
+                Action::Accept {
+                    add_label: Some("consented".into())
+                }
+            ),
         ]
     );
 }
@@ -177,7 +183,7 @@ fn top_level_values_and_per_intent_overrides() {
     let config = RepoConfig::parse(FULL_EXAMPLE).unwrap();
     let base = Policy {
         label: Default::default(),
-        action: Action::Accept,
+        action: Action::Accept { add_label: None },
         window: Duration::from_secs(7 * D),
         after_objection: Duration::ZERO,
         approvals: 2,
@@ -185,8 +191,6 @@ fn top_level_values_and_per_intent_overrides() {
         authors: Role::Maintain,
         bots: vec!["renovate[bot]".to_owned(), "my-app[bot]".to_owned()],
         close_reason: CloseReason::Completed,
-        merge_method: None,
-        add_label: None,
         restart_on_push: false,
         timezone: "America/New_York".to_owned(),
         business_days: true,
@@ -202,14 +206,15 @@ fn top_level_values_and_per_intent_overrides() {
         vec![
             Policy {
                 label: "Ship-It".into(),
-                action: Action::Merge,
+                action: Action::Merge {
+                    method: Some(MergeMethod::Rebase),
+                },
                 window: hours(36),
                 after_objection: hours(1),
                 approvals: 0,
                 objectors: Role::Admin,
                 authors: Role::Admin,
                 close_reason: CloseReason::NotPlanned,
-                merge_method: Some(MergeMethod::Rebase),
                 ..base.clone()
             },
             Policy {
@@ -246,7 +251,7 @@ fn policy_lookup_ignores_case() {
     let config = RepoConfig::default();
     assert_eq!(
         config.policy("Intent-To-Merge").unwrap().action,
-        Action::Merge
+        Action::Merge { method: None }
     );
     // Non-ASCII labels compare by Unicode lowercase.
     let config = RepoConfig::parse("intents:\n  ABSICHT-ÄNDERN: { action: close }\n").unwrap();
@@ -653,7 +658,12 @@ fn valid_values_of_each_kind() {
         ("rebase", MergeMethod::Rebase),
     ] {
         let yaml = format!("intents:\n  m: {{ action: merge, merge_method: {name} }}");
-        assert_eq!(one(&yaml).merge_method, Some(method));
+        assert_eq!(
+            one(&yaml).action,
+            Action::Merge {
+                method: Some(method)
+            }
+        );
     }
     assert_eq!(
         one("close_reason: completed").close_reason,
@@ -917,7 +927,7 @@ fn the_schema_refuses_what_the_parser_refuses_where_it_can_say_so() {
 
 #[test]
 fn as_str_names_match_serde() {
-    for action in [Action::Merge, Action::Close, Action::Accept] {
+    for action in [ActionKind::Merge, ActionKind::Close, ActionKind::Accept] {
         assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
     }
     for method in [MergeMethod::Merge, MergeMethod::Squash, MergeMethod::Rebase] {
@@ -935,4 +945,35 @@ fn as_str_names_match_serde() {
     ] {
         assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
     }
+}
+
+/// The action's settings are stored flat beside `action`, as before they were part of
+/// `Action`: a row written by an older release reads, and an older release reads ours.
+#[test]
+fn the_action_and_its_settings_are_stored_flat() {
+    let config = RepoConfig::parse(
+        "intents:\n  m: { action: merge, merge_method: squash }\n  c: { action: close }\n  a: { action: accept, add_label: ok }\n",
+    )
+    .unwrap();
+    let json: Vec<serde_json::Value> = config
+        .intents
+        .iter()
+        .map(|p| serde_json::to_value(p).unwrap())
+        .collect();
+    assert_eq!(json[0]["action"], "merge");
+    assert_eq!(json[0]["merge_method"], "squash");
+    assert_eq!(json[1]["action"], "close");
+    assert!(json[1].get("merge_method").is_none() && json[1].get("add_label").is_none());
+    assert_eq!(json[2]["action"], "accept");
+    assert_eq!(json[2]["add_label"], "ok");
+    for (policy, stored) in config.intents.iter().zip(&json) {
+        let back: Policy = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(&back, policy);
+    }
+    // As an older release wrote a close policy: both keys present, null.
+    let mut old = json[1].clone();
+    old["merge_method"] = serde_json::Value::Null;
+    old["add_label"] = serde_json::Value::Null;
+    let back: Policy = serde_json::from_value(old).unwrap();
+    assert_eq!(back.action, Action::Close);
 }

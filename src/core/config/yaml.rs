@@ -3,8 +3,9 @@
 //! descriptions; and how a file read resolves into a [`RepoConfig`] (defaults filled in).
 
 use super::model::{
-    AUTHORS_MIN, Action, CloseReason, DEFAULT_AFTER_OBJECTION, DEFAULT_WINDOW, MAX_AFTER_OBJECTION,
-    MAX_WINDOW, MIN_WINDOW, MergeMethod, OBJECTORS_MIN, Policy, Provenance, RepoConfig, Role,
+    AUTHORS_MIN, Action, ActionKind, CloseReason, DEFAULT_AFTER_OBJECTION, DEFAULT_WINDOW,
+    MAX_AFTER_OBJECTION, MAX_WINDOW, MIN_WINDOW, MergeMethod, OBJECTORS_MIN, Policy, Provenance,
+    RepoConfig, Role,
 };
 use super::schema::{duration_schema, label_schema, role_schema};
 use super::validate::{parse_bounded, parse_date, parse_label, parse_person, parse_role};
@@ -128,7 +129,7 @@ pub(super) struct FileYaml {
 pub(super) struct IntentYaml {
     /// What tacit does when the window closes unopposed: merge (pull requests only),
     /// close, or accept (comment that consent was reached).
-    action: Action,
+    action: ActionKind,
     /// This intent's window, instead of the top-level `window`.
     window: Option<Window>,
     /// This intent's `after_objection`, instead of the top-level one.
@@ -160,8 +161,6 @@ pub(super) struct IntentSpec {
     objectors: Option<Role>,
     authors: Option<Role>,
     close_reason: Option<CloseReason>,
-    merge_method: Option<MergeMethod>,
-    add_label: Option<LabelName>,
 }
 
 impl IntentSpec {
@@ -174,8 +173,6 @@ impl IntentSpec {
             objectors: None,
             authors: None,
             close_reason: None,
-            merge_method: None,
-            add_label: None,
         }
     }
 }
@@ -184,19 +181,28 @@ impl TryFrom<IntentYaml> for IntentSpec {
     type Error = String;
 
     fn try_from(intent: IntentYaml) -> Result<IntentSpec, String> {
-        let action = intent.action;
-        if intent.merge_method.is_some() && action != Action::Merge {
+        let kind = intent.action;
+        if intent.merge_method.is_some() && kind != ActionKind::Merge {
             return Err(format!(
                 "merge_method only applies to `action: merge`, not `action: {}`",
-                action.as_str()
+                kind.as_str()
             ));
         }
-        if intent.add_label.is_some() && action != Action::Accept {
+        if intent.add_label.is_some() && kind != ActionKind::Accept {
             return Err(format!(
                 "add_label only applies to `action: accept`, not `action: {}`",
-                action.as_str()
+                kind.as_str()
             ));
         }
+        let action = match kind {
+            ActionKind::Merge => Action::Merge {
+                method: intent.merge_method,
+            },
+            ActionKind::Close => Action::Close,
+            ActionKind::Accept => Action::Accept {
+                add_label: intent.add_label.map(|l| LabelName::new(l.0)),
+            },
+        };
         Ok(IntentSpec {
             action,
             window: intent.window.map(|w| w.0),
@@ -205,8 +211,6 @@ impl TryFrom<IntentYaml> for IntentSpec {
             objectors: intent.objectors.map(|r| r.0),
             authors: intent.authors.map(|r| r.0),
             close_reason: intent.close_reason,
-            merge_method: intent.merge_method,
-            add_label: intent.add_label.map(|l| LabelName::new(l.0)),
         })
     }
 }
@@ -256,7 +260,9 @@ impl<'de> Visitor<'de> for IntentsVisitor {
             ));
         }
         for (label, spec) in &intents {
-            if let Some(add) = &spec.add_label
+            if let Action::Accept {
+                add_label: Some(add),
+            } = &spec.action
                 && intents
                     .iter()
                     .any(|(other, _)| LabelName::new(other.as_str()) == *add)
@@ -495,7 +501,7 @@ impl RepoConfig {
         holidays.dedup();
         let base = Policy {
             label: LabelName::default(),
-            action: Action::Accept,
+            action: Action::Close,
             window: file.window.map_or(DEFAULT_WINDOW, |w| w.0),
             after_objection: file
                 .after_objection
@@ -510,8 +516,6 @@ impl RepoConfig {
                 .map(|bot| bot.0)
                 .collect(),
             close_reason: file.close_reason.unwrap_or(CloseReason::NotPlanned),
-            merge_method: None,
-            add_label: None,
             restart_on_push: file.restart_on_push.unwrap_or(true),
             timezone: file.timezone.map_or_else(|| "UTC".to_owned(), |tz| tz.0),
             business_days: file.business_days.unwrap_or(false),
@@ -535,8 +539,6 @@ impl RepoConfig {
                     objectors: spec.objectors.unwrap_or(base.objectors),
                     authors: spec.authors.unwrap_or(base.authors),
                     close_reason: spec.close_reason.unwrap_or(base.close_reason),
-                    merge_method: spec.merge_method,
-                    add_label: spec.add_label,
                     ..base.clone()
                 })
                 .collect(),
@@ -557,18 +559,15 @@ fn people(list: Option<Vec<Person>>) -> Vec<String> {
 
 /// The intents of a repository without `intents:` (SPEC section 2).
 pub(super) fn default_intents() -> Vec<(String, IntentSpec)> {
-    let intent = |label: &str, action, add_label: Option<&str>| {
-        (
-            label.to_owned(),
-            IntentSpec {
-                add_label: add_label.map(LabelName::from),
-                ..IntentSpec::new(action)
-            },
-        )
-    };
+    let intent = |label: &str, action| (label.to_owned(), IntentSpec::new(action));
     vec![
-        intent("intent-to-merge", Action::Merge, None),
-        intent("intent-to-close", Action::Close, None),
-        intent("intent-to-proceed", Action::Accept, Some("consented")),
+        intent("intent-to-merge", Action::Merge { method: None }),
+        intent("intent-to-close", Action::Close),
+        intent(
+            "intent-to-proceed",
+            Action::Accept {
+                add_label: Some("consented".into()),
+            },
+        ),
     ]
 }

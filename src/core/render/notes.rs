@@ -12,10 +12,10 @@ use super::*;
 
 /// The description of an intent label tacit creates (GitHub allows 100 characters).
 pub fn label_description(policy: &super::super::config::Policy) -> String {
-    let does = match policy.action {
-        Action::Merge => "merges this pull request",
-        Action::Close => "closes this",
-        Action::Accept => "records consent",
+    let does = match policy.action.kind() {
+        ActionKind::Merge => "merges this pull request",
+        ActionKind::Close => "closes this",
+        ActionKind::Accept => "records consent",
     };
     let text = format!(
         "tacit {does} after a {} window in which anyone may /object",

@@ -103,12 +103,12 @@ pub(super) fn outcome_sentence(intent: &Intent, o: &Outcome) -> String {
             "Consent reached ({consent}), so tacit closed this {}.",
             item(intent)
         ),
-        Outcome::Accepted => match &intent.policy.add_label {
-            Some(l) => format!(
+        Outcome::Accepted => match &intent.policy.action {
+            Action::Accept { add_label: Some(l) } => format!(
                 "Consent reached ({consent}). tacit labelled this {}; go ahead.",
                 inert(l)
             ),
-            None => format!("Consent reached ({consent}); go ahead."),
+            _ => format!("Consent reached ({consent}); go ahead."),
         },
         Outcome::Cancelled { by } => format!(
             "{} cancelled this intent, so nothing was done.{} {again}",
