@@ -7,11 +7,9 @@ use jiff::Timestamp;
 use tracing::Instrument;
 
 use crate::core::commands::{Command, parse_commands};
-use crate::core::config::{Action, RepoConfig};
-use crate::core::intent::{
-    Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict, admit,
-};
-use crate::core::order::{commands_added, label_was_ignored};
+use crate::core::intent::{Actor, EndReason, Event, Intent, Opening, Source, Verdict};
+use crate::core::labels::{self, ItemFacts, LabelFacts, Need, Skip, Step};
+use crate::core::order::commands_added;
 use crate::github::{GhError, User};
 use crate::store::{Cause, DeliveryRow, IntentWrite, Lease, WriteOutcome, new_id};
 use crate::webhook::payload::{Comment, Installation, Payload, Review};
@@ -388,7 +386,9 @@ impl Engine {
     }
 
     /// Decide what a label added to an item leads to. Used for `labeled` deliveries
-    /// and for labels found by the reconciliation sweep.
+    /// and for labels found by the reconciliation sweep. The rules are
+    /// `core::labels::decide`; this reads the facts it asks for, in its order, and
+    /// applies its decision.
     pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
         let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
         // Most labels are not intent labels: the cached configuration says so without
@@ -396,110 +396,77 @@ impl Engine {
         if self.surely_not_an_intent_label(repo, label).await {
             return Ok(LabelDecision::Nothing);
         }
-        let config = self.repo_config(inst, repo).await?;
-        let policy = match &config {
-            Ok(c) => c.policy(label),
-            Err(_) => None,
-        };
-        // Is this an intent label at all? With a broken file, the defaults' labels
-        // still tell us the person meant to open an intent.
-        let default_policy = RepoConfig::default().policy(label);
-        if policy.is_none() && (config.is_ok() || default_policy.is_none()) {
-            return Ok(LabelDecision::Nothing);
-        }
-        if let Some(row) = self.store.open_intent_for(repo, number as i64).await? {
-            if row.intent.policy.label.eq_ignore_ascii_case(label) {
-                return Ok(LabelDecision::Nothing); // the same label again, or a redelivery
-            }
-            let event = Event::OtherIntentLabel {
-                label: label.to_string(),
-                by: sender.login.clone(),
+        let mut facts = LabelFacts::new(label, l.at, &sender.login, sender.is_bot(), l.is_pull);
+        // What the decision is applied with: the open intent's row, the item re-read.
+        let mut open = None;
+        let mut item = None;
+        let (decision, now) = loop {
+            let now = self.now();
+            let need = match labels::decide(&facts, now) {
+                Step::Done(decision) => break (decision, now),
+                Step::Need(need) => need,
             };
-            return Ok(LabelDecision::Apply(Box::new(row), event));
-        }
-        // A label added while another intent was open was answered as ignored: it
-        // opens nothing, then or later (SPEC 2), whoever sees it again (a late or
-        // replayed delivery, the reconciler).
-        let history = self
-            .store
-            .recent_ended_intents(repo, number as i64, 10)
-            .await?;
-        let others: Vec<&Intent> = history.iter().map(|r| &r.intent).collect();
-        if label_was_ignored(label, l.at, &others) {
-            tracing::info!(label, "added while another intent was open: stays ignored");
-            return Ok(LabelDecision::Nothing);
-        }
-        // A replayed `labeled` body: an intent already ran for this label event.
-        if others
-            .iter()
-            .any(|i| i.policy.label.eq_ignore_ascii_case(label) && i.opened_at >= l.at)
-        {
-            return Ok(LabelDecision::Nothing);
-        }
-        // The configured labels that work on issues, offered for a merge label there.
-        let for_issues: Vec<String> = config
-            .iter()
-            .flat_map(|c| &c.intents)
-            .filter(|p| p.action != Action::Merge)
-            .map(|p| p.label.clone())
-            .collect();
-        let not_opened = |policy, is_pull, why| {
-            let (intent, effects) = Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
-            Ok(LabelDecision::Insert(Box::new(intent), effects))
-        };
-        let policy = match (policy, config) {
-            (Some(p), _) => p,
-            (None, Err(problem)) => {
-                let policy = default_policy.expect("checked above");
-                let label = policy.label.clone();
-                let why = NotOpened::BadConfig {
-                    label,
-                    problem: problem.0,
-                };
-                return not_opened(policy, l.is_pull, why);
+            match need {
+                Need::Config => {
+                    let config = self.repo_config(inst, repo).await?;
+                    facts.config = Some(config.map_err(|problem| problem.0));
+                }
+                Need::OpenIntent => {
+                    open = self.store.open_intent_for(repo, number as i64).await?;
+                    facts.open_intent = Some(open.as_ref().map(|r| r.intent.policy.label.clone()));
+                }
+                Need::Ended => {
+                    let ended = self
+                        .store
+                        .recent_ended_intents(repo, number as i64, 10)
+                        .await?;
+                    facts.ended = Some(ended.into_iter().map(|r| r.intent).collect());
+                }
+                Need::Item => {
+                    // Re-read the item: the payload is a hint.
+                    item = match self.gh.item(inst, repo, number, l.is_pull).await {
+                        Ok(i) => Some(i),
+                        Err(e) if e.is_not_found() => None,
+                        Err(e) => return Err(e.into()),
+                    };
+                    facts.item = Some(item.as_ref().map(|i| ItemFacts {
+                        open: i.open,
+                        is_pull: i.is_pull,
+                        has_label: i.has_label(label),
+                    }));
+                }
+                Need::Role => {
+                    facts.role = Some(self.role(inst, repo, &sender.login, false).await?);
+                }
             }
-            (None, Ok(_)) => unreachable!("returned above"),
         };
-        // Re-read the item: the payload is a hint.
-        let item = match self.gh.item(inst, repo, number, l.is_pull).await {
-            Ok(i) => i,
-            Err(e) if e.is_not_found() => return Ok(LabelDecision::Nothing),
-            Err(e) => return Err(e.into()),
+        let (policy, is_pull, carried) = match *decision {
+            labels::LabelDecision::Nothing(why) => {
+                if why == Skip::WasIgnored {
+                    tracing::info!(label, "added while another intent was open: stays ignored");
+                }
+                return Ok(LabelDecision::Nothing);
+            }
+            labels::LabelDecision::ToOpenIntent(event) => {
+                let row = open.ok_or_else(|| anyhow::anyhow!("no open intent to tell"))?;
+                return Ok(LabelDecision::Apply(Box::new(row), event));
+            }
+            labels::LabelDecision::NotOpened {
+                policy,
+                is_pull,
+                why,
+            } => {
+                let (intent, effects) =
+                    Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
+                return Ok(LabelDecision::Insert(Box::new(intent), effects));
+            }
+            labels::LabelDecision::Open {
+                policy,
+                is_pull,
+                carried,
+            } => (policy, is_pull, carried),
         };
-        if !item.has_label(label) {
-            // Removed again before we got here (or delivered out of order): nothing opens.
-            return Ok(LabelDecision::Nothing);
-        }
-        let is_pull = item.is_pull;
-        let head_sha = item.head_sha.clone();
-        let sender_is_bot = sender.is_bot();
-        let sender_role = if sender_is_bot {
-            None
-        } else {
-            self.role(inst, repo, &sender.login, false).await?
-        };
-        let admission = Admission {
-            policy: &policy,
-            is_pull,
-            item_open: item.open,
-            sender: &sender.login,
-            sender_is_bot,
-            sender_role,
-            for_issues: &for_issues,
-        };
-        match admit(&admission) {
-            Ok(()) => {}
-            Err(NotOpened::Bot) => return Ok(LabelDecision::Nothing),
-            Err(reason) => return not_opened(policy, is_pull, reason),
-        }
-        let now = self.now();
-        // Objections of the last real intent carry over (labels that opened nothing
-        // are skipped).
-        let carried = history
-            .iter()
-            .find(|prev| !matches!(prev.intent.outcome, Some(Outcome::NotOpened { .. })))
-            .map(|prev| prev.intent.carried_objections(now))
-            .unwrap_or_default();
+        let item = item.ok_or_else(|| anyhow::anyhow!("an intent opens on an item not read"))?;
         let (mut intent, mut effects) = Intent::open(Opening {
             policy,
             is_pull,
@@ -507,7 +474,7 @@ impl Engine {
             author: sender.login.clone(),
             at: l.at,
             now,
-            head_sha,
+            head_sha: item.head_sha.clone(),
             carried,
         });
         intent.title = item.title.clone();
