@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod duration;
 pub mod intent;
+pub mod labels;
 pub mod names;
 pub mod order;
 pub mod render;

@@ -21,7 +21,6 @@ use serde_json::json;
 use crate::core::config::{ConfigError, RepoConfig};
 use crate::core::render;
 use crate::github::{FileContent, GhResult};
-use crate::webhook::payload::Payload;
 
 use super::Engine;
 use super::deliveries::Failure;
@@ -31,21 +30,19 @@ use super::repo::CONFIG_PATH;
 pub const CONFIG_CHECK: &str = "tacit/config";
 
 impl Engine {
-    /// A `push` that touches `.github/tacit.yml` (the intake records others as done).
+    /// A `push` of commit `sha` to a branch (`to_default`: the default branch) that
+    /// touches `.github/tacit.yml` (`webhook::route` routes no other push).
     pub(crate) async fn on_config_push(
         &self,
         inst: u64,
         repo: &str,
-        p: &Payload,
+        sha: &str,
+        to_default: bool,
     ) -> Result<(), Failure> {
-        let (Some((_, to_default)), Some(sha)) = (p.pushed_branch(), p.after.as_deref()) else {
-            return Ok(()); // a tag, or no commit
-        };
         if to_default {
             self.forget_config(repo).await?;
             return Ok(());
         }
-        // `route` only gets here for pushes that touch the file (`needs_processing`).
         if sha.bytes().all(|b| b == b'0') {
             return Ok(()); // a deleted branch has no commit to check
         }
@@ -54,8 +51,9 @@ impl Engine {
     }
 
     /// A pull request opened, reopened or pushed to from a fork: the `tacit/config`
-    /// check on its head when it changes `.github/tacit.yml`. Nothing for a pull request
-    /// from the repository's own branches (their pushes are checked) or without a head.
+    /// check on its head commit `head` when it changes `.github/tacit.yml`. `None` (a
+    /// pull request from the repository's own branches, whose pushes are checked, or one
+    /// without a head; `webhook::route` tells): nothing.
     /// Only a transient failure is one (the delivery is retried): the same delivery may
     /// also carry news for an intent, which a check that cannot be posted must not hold
     /// up.
@@ -63,9 +61,12 @@ impl Engine {
         &self,
         inst: u64,
         repo: &str,
-        p: &Payload,
+        head: Option<&str>,
     ) -> Result<(), Failure> {
-        match self.fork_pull_check(inst, repo, p).await {
+        let Some(sha) = head else {
+            return Ok(());
+        };
+        match self.fork_pull_check(inst, repo, sha).await {
             Err(e) if !e.is_transient() => {
                 tracing::warn!(error = %e, "cannot check the pull request's .github/tacit.yml");
                 Ok(())
@@ -74,19 +75,7 @@ impl Engine {
         }
     }
 
-    async fn fork_pull_check(&self, inst: u64, repo: &str, p: &Payload) -> GhResult<()> {
-        if !p.from_fork() {
-            return Ok(());
-        }
-        let Some(sha) = p
-            .pull_request
-            .as_ref()
-            .and_then(|pull| pull.head.as_ref())
-            .map(|head| head.sha.as_str())
-            .filter(|sha| !sha.is_empty())
-        else {
-            return Ok(());
-        };
+    async fn fork_pull_check(&self, inst: u64, repo: &str, sha: &str) -> GhResult<()> {
         // GitHub serves a pull request's head commit through the base repository.
         let file = self.gh.file_at(inst, repo, CONFIG_PATH, sha).await?;
         let text = file.as_ref().map(FileContent::text);

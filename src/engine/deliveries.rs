@@ -7,14 +7,14 @@ use jiff::Timestamp;
 use tracing::Instrument;
 
 use crate::core::commands::{Command, parse_commands};
-use crate::core::config::RepoConfig;
-use crate::core::intent::{
-    Actor, Admission, EndReason, Event, Intent, NotOpened, Opening, Outcome, Source, Verdict, admit,
-};
-use crate::core::order::{commands_added, label_was_ignored};
+use crate::core::intent::{Actor, EndReason, Event, Intent, Opening, Source, Verdict};
+use crate::core::labels::{self, ItemFacts, LabelFacts, Need, Skip, Step};
+use crate::core::names::{Login, RepoName};
+use crate::core::order::commands_added;
 use crate::github::{GhError, User};
 use crate::store::{Cause, DeliveryRow, IntentWrite, Lease, WriteOutcome, new_id};
-use crate::webhook::payload::Payload;
+use crate::webhook::payload::{Comment, Installation, Payload, Review};
+use crate::webhook::route::{InstallationChange, RepoChange, Route, route};
 
 use super::history::Reread;
 use super::{Engine, backoff};
@@ -61,6 +61,19 @@ struct Ending<'a> {
     removed: bool,
     by: &'a str,
     merged: bool,
+}
+
+/// A comment or review body (`Route`'s `Comment`, `Review`), with its delivery's facts.
+struct Said<'a> {
+    inst: u64,
+    repo: &'a str,
+    number: u64,
+    /// An edit: only the command lines it added count.
+    edited: bool,
+    /// The body before the edit, if GitHub said (`changes.body.from`).
+    before: Option<&'a str>,
+    sender: &'a User,
+    received: Timestamp,
 }
 
 /// What a label added to an item leads to.
@@ -165,35 +178,39 @@ impl Engine {
         let Ok(p) = Payload::parse(d.payload.as_bytes()) else {
             return self.done(d, lease).await;
         };
-        // The intake records these as done already; a row written before it did (or by
-        // an older version) ends here the same way.
-        if !p.needs_processing(&d.event) {
+        // The intake records deliveries without a route as done already; a row written
+        // before it did (or by an older version) ends here the same way.
+        let Some(route) = route(&d.event, &p) else {
             return self.done(d, lease).await;
-        }
-        let received = Timestamp::from_millisecond(d.received_at).unwrap_or_else(|_| self.now());
-        let action = p.action.as_deref().unwrap_or("");
-        let (Some(inst), Some(repo)) = (
-            p.installation.as_ref().map(|i| i.id),
-            p.repo().map(str::to_string),
-        ) else {
-            return self.installation_event(d, lease, &p).await;
         };
+        let (inst, repo, change) = match route {
+            Route::Installation {
+                installation,
+                change,
+            } => {
+                return self
+                    .installation_event(d, lease, &p, installation, change)
+                    .await;
+            }
+            Route::Repo { inst, repo, change } => (inst, repo, change),
+        };
+        let received = Timestamp::from_millisecond(d.received_at).unwrap_or_else(|_| self.now());
         let sender = p.sender.clone().unwrap_or_default();
-        let number = p.item().map(|i| i.number);
         // GitHub's time of the item's change (a label added, a push, ready for review),
         // else when the delivery arrived.
         let github_time = p.item().and_then(|i| i.updated_at).unwrap_or(received);
-        match (d.event.as_str(), action, number) {
-            ("issues" | "pull_request", "labeled", Some(n)) => {
-                let label = p.label.as_ref().map(|l| l.name.clone()).unwrap_or_default();
-                let is_pull = p.pull_request.is_some()
-                    || p.issue.as_ref().is_some_and(|i| i.pull_request.is_some());
+        match change {
+            RepoChange::LabelAdded {
+                number,
+                label,
+                is_pull,
+            } => {
                 let l = LabelAdded {
                     inst,
-                    repo: &repo,
-                    number: n,
+                    repo,
+                    number,
                     is_pull,
-                    label: &label,
+                    label,
                     sender: &sender,
                     at: github_time,
                     heard: Some(Heard {
@@ -204,197 +221,175 @@ impl Engine {
                 };
                 self.on_labeled(d, lease, l).await
             }
-            ("issues" | "pull_request", "unlabeled" | "closed", Some(n))
-            | ("issues", "deleted" | "transferred", Some(n)) => {
-                let label = p.label.as_ref().map(|l| l.name.clone());
-                let merged = p
-                    .pull_request
-                    .as_ref()
-                    .and_then(|x| x.merged)
-                    .unwrap_or(false);
+            RepoChange::Ending {
+                number,
+                label,
+                removed,
+                merged,
+            } => {
                 let ending = Ending {
                     inst,
-                    repo: &repo,
-                    number: n,
-                    label: label.as_deref(),
-                    removed: action == "unlabeled",
+                    repo,
+                    number,
+                    label,
+                    removed,
                     by: &sender.login,
                     merged,
                 };
                 self.on_ending(d, lease, ending).await
             }
-            ("pull_request", "opened" | "reopened", _) => {
-                self.on_fork_pull(inst, &repo, &p).await?;
+            RepoChange::ForkPull { head } => {
+                self.on_fork_pull(inst, repo, head).await?;
                 self.done(d, lease).await
             }
-            ("pull_request", "synchronize", Some(n)) => {
-                self.on_fork_pull(inst, &repo, &p).await?;
-                let sha = p
-                    .pull_request
-                    .as_ref()
-                    .and_then(|x| x.head.as_ref())
-                    .map(|h| h.sha.clone())
-                    .or_else(|| p.after.clone());
-                self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::HeadChanged {
-                        sha: sha.clone(),
-                        at: github_time,
-                    }]
-                })
-                .await
-            }
-            ("pull_request", "ready_for_review", Some(n)) => {
-                // Counts as a push: the head may be unchanged, so no sha.
-                self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::HeadChanged {
-                        sha: None,
-                        at: github_time,
-                    }]
-                })
-                .await
-            }
-            ("pull_request", "edited", Some(n))
-                if p.changes.as_ref().is_some_and(|c| c.get("base").is_some()) =>
-            {
-                self.to_open_intent(d, lease, &repo, n, |_| {
-                    vec![Event::HeadChanged {
-                        sha: None,
-                        at: github_time,
-                    }]
-                })
-                .await
-            }
-            ("issue_comment", "created" | "edited", Some(n)) => {
-                self.on_comment(d, lease, inst, &repo, n, &p, &sender, received)
+            RepoChange::HeadChanged {
+                number,
+                sha,
+                fork_head,
+            } => {
+                self.on_fork_pull(inst, repo, fork_head).await?;
+                self.to_open_intent(d, lease, repo, number, head_changed(sha, github_time))
                     .await
             }
-            ("pull_request_review", "submitted" | "edited", Some(n)) => {
-                self.on_review(d, lease, inst, &repo, n, &p, &sender, received)
+            RepoChange::ReadyForReview { number } | RepoChange::BaseChanged { number } => {
+                self.to_open_intent(d, lease, repo, number, head_changed(None, github_time))
                     .await
             }
-            ("pull_request_review", "dismissed", Some(n)) => {
-                let review_id = p.review.as_ref().map(|r| r.id).unwrap_or_default();
-                self.to_open_intent(d, lease, &repo, n, |_| {
+            RepoChange::Comment {
+                number,
+                comment,
+                edited,
+            } => {
+                let c = Said {
+                    inst,
+                    repo,
+                    number,
+                    edited,
+                    before: p.body_before_edit(),
+                    sender: &sender,
+                    received,
+                };
+                self.on_comment(d, lease, c, comment).await
+            }
+            RepoChange::Review {
+                number,
+                review,
+                edited,
+            } => {
+                let r = Said {
+                    inst,
+                    repo,
+                    number,
+                    edited,
+                    before: p.body_before_edit(),
+                    sender: &sender,
+                    received,
+                };
+                self.on_review(d, lease, r, review).await
+            }
+            RepoChange::ReviewDismissed { number, review_id } => {
+                self.to_open_intent(d, lease, repo, number, |_| {
                     vec![Event::ReviewDismissed { review_id }, Event::ChecksChanged]
                 })
                 .await
             }
-            ("check_suite" | "check_run" | "status", _, _) => {
-                let sha = p
-                    .check_suite
-                    .as_ref()
-                    .or(p.check_run.as_ref())
-                    .and_then(|c| c.head_sha.clone())
-                    .or_else(|| p.sha.clone());
-                self.on_checks(d, lease, &repo, sha.as_deref()).await
+            RepoChange::Checks { sha } => self.on_checks(d, lease, repo, sha).await,
+            RepoChange::LabelDefinitionChanged { name } => {
+                self.on_label_gone(d, lease, repo, name).await
             }
-            ("label", "deleted" | "edited", _) => {
-                let name = match action {
-                    "edited" => p
-                        .changes
-                        .as_ref()
-                        .and_then(|c| c.pointer("/name/from"))
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string),
-                    _ => p.label.as_ref().map(|l| l.name.clone()),
-                };
-                match name {
-                    Some(name) => self.on_label_gone(d, lease, &repo, &name).await,
-                    None => self.done(d, lease).await,
-                }
-            }
-            ("push", _, _) => {
-                self.on_config_push(inst, &repo, &p).await?;
+            RepoChange::ConfigPush { sha, to_default } => {
+                self.on_config_push(inst, repo, sha, to_default).await?;
                 self.done(d, lease).await
             }
-            _ => self.done(d, lease).await,
         }
     }
 
     /// `installation` and `installation_repositories`: freeze or thaw.
-    async fn installation_event(&self, d: &DeliveryRow, lease: &Lease, p: &Payload) -> Processed {
+    async fn installation_event(
+        &self,
+        d: &DeliveryRow,
+        lease: &Lease,
+        p: &Payload,
+        inst: &Installation,
+        change: InstallationChange,
+    ) -> Processed {
+        use InstallationChange as C;
         let now = self.now().as_millisecond();
-        if let Some(inst) = &p.installation {
-            let account = inst.account.as_ref().map(|a| a.login.as_str());
-            let action = p.action.as_deref().unwrap_or("");
-            let freeze_or_thaw = matches!(
-                (d.event.as_str(), action),
-                (
-                    "installation",
-                    "deleted" | "suspend" | "unsuspend" | "created" | "new_permissions_accepted"
-                )
-            );
-            if freeze_or_thaw {
-                // A payload is a hint (a replayed body has a new delivery id): freeze
-                // only an installation GitHub no longer lists as active, thaw only one
-                // it does.
-                let active = match self.gh.app_installations().await {
-                    Ok(list) => list
-                        .iter()
-                        .any(|i| i.id == inst.id && i.suspended_at.is_none()),
-                    Err(e) if e.is_transient() => return Err(e.into()),
-                    Err(_) => false,
-                };
-                let freezes = matches!(action, "deleted" | "suspend");
-                if freezes == active {
-                    tracing::info!(action, "GitHub says otherwise: ignored");
-                    return self.done(d, lease).await;
-                }
+        let account = inst.account.as_ref().map(|a| a.login.as_str());
+        let freezes = matches!(change, C::Deleted | C::Suspend);
+        let thaws = matches!(
+            change,
+            C::Unsuspend | C::Created | C::NewPermissionsAccepted
+        );
+        if freezes || thaws {
+            // A payload is a hint (a replayed body has a new delivery id): freeze
+            // only an installation GitHub no longer lists as active, thaw only one
+            // it does.
+            let active = match self.gh.app_installations().await {
+                Ok(list) => list
+                    .iter()
+                    .any(|i| i.id == inst.id && i.suspended_at.is_none()),
+                Err(e) if e.is_transient() => return Err(e.into()),
+                Err(_) => false,
+            };
+            if freezes == active {
+                tracing::info!(?change, "GitHub says otherwise: ignored");
+                return self.done(d, lease).await;
             }
-            match (d.event.as_str(), action) {
-                ("installation", "deleted") => {
-                    self.store
-                        .set_installation(inst.id as i64, account, false, true, now)
-                        .await?;
-                    self.gh.forget_installation(inst.id);
-                }
-                ("installation", "suspend") => {
-                    self.store
-                        .set_installation(inst.id as i64, account, true, false, now)
-                        .await?;
-                    self.gh.forget_installation(inst.id);
-                }
-                ("installation", "unsuspend" | "created" | "new_permissions_accepted") => {
-                    self.store
-                        .set_installation(inst.id as i64, account, false, false, now)
-                        .await?;
-                    if action == "created" {
-                        self.create_labels_in(inst.id, &names(&p.repositories), true)
-                            .await;
-                    }
-                }
-                ("installation_repositories", "added") => {
-                    self.create_labels_in(inst.id, &names(&p.repositories_added), true)
+        }
+        match change {
+            C::Deleted => {
+                self.store
+                    .set_installation(inst.id as i64, account, false, true, now)
+                    .await?;
+                self.gh.forget_installation(inst.id);
+            }
+            C::Suspend => {
+                self.store
+                    .set_installation(inst.id as i64, account, true, false, now)
+                    .await?;
+                self.gh.forget_installation(inst.id);
+            }
+            C::Unsuspend | C::Created | C::NewPermissionsAccepted => {
+                self.store
+                    .set_installation(inst.id as i64, account, false, false, now)
+                    .await?;
+                if change == C::Created {
+                    self.create_labels_in(inst.id, &names(&p.repositories), true)
                         .await;
                 }
-                ("installation_repositories", "removed") => {
-                    // Confirm from the API first: a replayed payload must not freeze
-                    // intents of a repository that is still installed.
-                    let still: Vec<String> = match self.gh.installation_repositories(inst.id).await
-                    {
-                        Ok(repos) => repos.into_iter().map(|r| r.full_name).collect(),
-                        Err(e) if e.is_transient() => return Err(e.into()),
-                        Err(_) => Vec::new(), // the installation itself is gone
-                    };
-                    for r in p.repositories_removed.iter().flatten() {
-                        if still.iter().any(|s| s.eq_ignore_ascii_case(&r.full_name)) {
-                            tracing::info!(repo = %r.full_name, "still installed: not frozen");
-                            continue;
-                        }
-                        for row in self.store.open_intents(Some(&r.full_name)).await? {
-                            let event = Event::Ended(EndReason::InstallationRemoved);
-                            self.apply_to(&row.id, vec![event], Cause::None).await?;
-                        }
+            }
+            C::ReposAdded => {
+                self.create_labels_in(inst.id, &names(&p.repositories_added), true)
+                    .await;
+            }
+            C::ReposRemoved => {
+                // Confirm from the API first: a replayed payload must not freeze
+                // intents of a repository that is still installed.
+                let still: Vec<String> = match self.gh.installation_repositories(inst.id).await {
+                    Ok(repos) => repos.into_iter().map(|r| r.full_name).collect(),
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    Err(_) => Vec::new(), // the installation itself is gone
+                };
+                for r in p.repositories_removed.iter().flatten() {
+                    if still.iter().any(|s| RepoName::same(s, &r.full_name)) {
+                        tracing::info!(repo = %r.full_name, "still installed: not frozen");
+                        continue;
+                    }
+                    for row in self.store.open_intents(Some(&r.full_name)).await? {
+                        let event = Event::Ended(EndReason::InstallationRemoved);
+                        self.apply_to(&row.id, vec![event], Cause::None).await?;
                     }
                 }
-                _ => {}
             }
         }
         self.done(d, lease).await
     }
 
     /// Decide what a label added to an item leads to. Used for `labeled` deliveries
-    /// and for labels found by the reconciliation sweep.
+    /// and for labels found by the reconciliation sweep. The rules are
+    /// `core::labels::decide`; this reads the facts it asks for, in its order, and
+    /// applies its decision.
     pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
         let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
         // Most labels are not intent labels: the cached configuration says so without
@@ -402,110 +397,77 @@ impl Engine {
         if self.surely_not_an_intent_label(repo, label).await {
             return Ok(LabelDecision::Nothing);
         }
-        let config = self.repo_config(inst, repo).await?;
-        let policy = match &config {
-            Ok(c) => c.policy(label),
-            Err(_) => None,
-        };
-        // Is this an intent label at all? With a broken file, the defaults' labels
-        // still tell us the person meant to open an intent.
-        let default_policy = RepoConfig::default().policy(label);
-        if policy.is_none() && (config.is_ok() || default_policy.is_none()) {
-            return Ok(LabelDecision::Nothing);
-        }
-        if let Some(row) = self.store.open_intent_for(repo, number as i64).await? {
-            if row.intent.policy.label.eq_ignore_ascii_case(label) {
-                return Ok(LabelDecision::Nothing); // the same label again, or a redelivery
-            }
-            let event = Event::OtherIntentLabel {
-                label: label.to_string(),
-                by: sender.login.clone(),
+        let mut facts = LabelFacts::new(label, l.at, &sender.login, sender.is_bot(), l.is_pull);
+        // What the decision is applied with: the open intent's row, the item re-read.
+        let mut open = None;
+        let mut item = None;
+        let (decision, now) = loop {
+            let now = self.now();
+            let need = match labels::decide(&facts, now) {
+                Step::Done(decision) => break (decision, now),
+                Step::Need(need) => need,
             };
-            return Ok(LabelDecision::Apply(Box::new(row), event));
-        }
-        // A label added while another intent was open was answered as ignored: it
-        // opens nothing, then or later (SPEC 2), whoever sees it again (a late or
-        // replayed delivery, the reconciler).
-        let history = self
-            .store
-            .recent_ended_intents(repo, number as i64, 10)
-            .await?;
-        let others: Vec<&Intent> = history.iter().map(|r| &r.intent).collect();
-        if label_was_ignored(label, l.at, &others) {
-            tracing::info!(label, "added while another intent was open: stays ignored");
-            return Ok(LabelDecision::Nothing);
-        }
-        // A replayed `labeled` body: an intent already ran for this label event.
-        if others
-            .iter()
-            .any(|i| i.policy.label.eq_ignore_ascii_case(label) && i.opened_at >= l.at)
-        {
-            return Ok(LabelDecision::Nothing);
-        }
-        // The configured labels that work on issues, offered for a merge label there.
-        let for_issues: Vec<String> = config
-            .iter()
-            .flat_map(|c| &c.intents)
-            .filter(|p| !p.action.is_merge())
-            .map(|p| p.label.to_string())
-            .collect();
-        let not_opened = |policy, is_pull, why| {
-            let (intent, effects) = Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
-            Ok(LabelDecision::Insert(Box::new(intent), effects))
-        };
-        let policy = match (policy, config) {
-            (Some(p), _) => p,
-            (None, Err(problem)) => {
-                let policy = default_policy.expect("checked above");
-                let label = policy.label.to_string();
-                let why = NotOpened::BadConfig {
-                    label,
-                    problem: problem.0,
-                };
-                return not_opened(policy, l.is_pull, why);
+            match need {
+                Need::Config => {
+                    let config = self.repo_config(inst, repo).await?;
+                    facts.config = Some(config.map_err(|problem| problem.0));
+                }
+                Need::OpenIntent => {
+                    open = self.store.open_intent_for(repo, number as i64).await?;
+                    facts.open_intent = Some(open.as_ref().map(|r| r.intent.policy.label.clone()));
+                }
+                Need::Ended => {
+                    let ended = self
+                        .store
+                        .recent_ended_intents(repo, number as i64, 10)
+                        .await?;
+                    facts.ended = Some(ended.into_iter().map(|r| r.intent).collect());
+                }
+                Need::Item => {
+                    // Re-read the item: the payload is a hint.
+                    item = match self.gh.item(inst, repo, number, l.is_pull).await {
+                        Ok(i) => Some(i),
+                        Err(e) if e.is_not_found() => None,
+                        Err(e) => return Err(e.into()),
+                    };
+                    facts.item = Some(item.as_ref().map(|i| ItemFacts {
+                        open: i.open,
+                        is_pull: i.is_pull,
+                        has_label: i.has_label(label),
+                    }));
+                }
+                Need::Role => {
+                    facts.role = Some(self.role(inst, repo, &sender.login, false).await?);
+                }
             }
-            (None, Ok(_)) => unreachable!("returned above"),
         };
-        // Re-read the item: the payload is a hint.
-        let item = match self.gh.item(inst, repo, number, l.is_pull).await {
-            Ok(i) => i,
-            Err(e) if e.is_not_found() => return Ok(LabelDecision::Nothing),
-            Err(e) => return Err(e.into()),
+        let (policy, is_pull, carried) = match *decision {
+            labels::LabelDecision::Nothing(why) => {
+                if why == Skip::WasIgnored {
+                    tracing::info!(label, "added while another intent was open: stays ignored");
+                }
+                return Ok(LabelDecision::Nothing);
+            }
+            labels::LabelDecision::ToOpenIntent(event) => {
+                let row = open.ok_or_else(|| anyhow::anyhow!("no open intent to tell"))?;
+                return Ok(LabelDecision::Apply(Box::new(row), event));
+            }
+            labels::LabelDecision::NotOpened {
+                policy,
+                is_pull,
+                why,
+            } => {
+                let (intent, effects) =
+                    Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
+                return Ok(LabelDecision::Insert(Box::new(intent), effects));
+            }
+            labels::LabelDecision::Open {
+                policy,
+                is_pull,
+                carried,
+            } => (policy, is_pull, carried),
         };
-        if !item.has_label(label) {
-            // Removed again before we got here (or delivered out of order): nothing opens.
-            return Ok(LabelDecision::Nothing);
-        }
-        let is_pull = item.is_pull;
-        let head_sha = item.head_sha.clone();
-        let sender_is_bot = sender.is_bot();
-        let sender_role = if sender_is_bot {
-            None
-        } else {
-            self.role(inst, repo, &sender.login, false).await?
-        };
-        let admission = Admission {
-            policy: &policy,
-            is_pull,
-            item_open: item.open,
-            sender: &sender.login,
-            sender_is_bot,
-            sender_role,
-            for_issues: &for_issues,
-        };
-        match admit(&admission) {
-            Ok(()) => {}
-            Err(NotOpened::Bot) => return Ok(LabelDecision::Nothing),
-            Err(reason) => return not_opened(policy, is_pull, reason),
-        }
-        let now = self.now();
-        // Objections of the last real intent carry over (labels that opened nothing
-        // are skipped).
-        let carried = history
-            .iter()
-            .find(|prev| !matches!(prev.intent.outcome, Some(Outcome::NotOpened { .. })))
-            .map(|prev| prev.intent.carried_objections(now))
-            .unwrap_or_default();
+        let item = item.ok_or_else(|| anyhow::anyhow!("an intent opens on an item not read"))?;
         let (mut intent, mut effects) = Intent::open(Opening {
             policy,
             is_pull,
@@ -513,7 +475,7 @@ impl Engine {
             author: sender.login.clone(),
             at: l.at,
             now,
-            head_sha,
+            head_sha: item.head_sha.clone(),
             carried,
         });
         intent.title = item.title.clone();
@@ -609,7 +571,7 @@ impl Engine {
             return self.done(d, lease).await;
         };
         let label = row.intent.policy.label.clone();
-        if e.removed && !e.label.is_some_and(|l| l.eq_ignore_ascii_case(&label)) {
+        if e.removed && !e.label.is_some_and(|l| label == l) {
             return self.done(d, lease).await; // another label
         }
         let reason = match self
@@ -640,34 +602,29 @@ impl Engine {
         .await
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A comment with a command line, by a person (`route` let no other through).
     async fn on_comment(
         &self,
         d: &DeliveryRow,
         lease: &Lease,
-        inst: u64,
-        repo: &str,
-        number: u64,
-        p: &Payload,
-        sender: &User,
-        received: Timestamp,
+        s: Said<'_>,
+        comment: &Comment,
     ) -> Processed {
-        let Some(comment) = &p.comment else {
-            return self.done(d, lease).await;
-        };
+        let Said {
+            inst,
+            repo,
+            number,
+            edited,
+            before,
+            sender,
+            received,
+        } = s;
         let author = comment.user.clone().unwrap_or_default();
-        if author.is_bot() || sender.is_bot() {
-            return self.done(d, lease).await; // bots, tacit included, never command
-        }
         let body = comment.body.as_deref().unwrap_or("");
-        let edited = p.action.as_deref() == Some("edited");
         // A new comment counts by its `created_at`; an edit counts only the command
         // lines it added, by its `updated_at` (SPEC 3).
         let (commands, at) = if edited {
-            (
-                commands_added(p.body_before_edit(), body),
-                comment.updated_at,
-            )
+            (commands_added(before, body), comment.updated_at)
         } else {
             (parse_commands(body), comment.created_at)
         };
@@ -678,7 +635,7 @@ impl Engine {
         let Some(open) = open else {
             return self.done(d, lease).await;
         };
-        let sender_is_author = sender.login.eq_ignore_ascii_case(&author.login);
+        let sender_is_author = Login::same(&sender.login, &author.login);
         // An edit by someone else counts in the editor's name (SPEC 3).
         let who = if sender_is_author { &author } else { sender };
         let role = self.role(inst, repo, &who.login, false).await?;
@@ -714,21 +671,22 @@ impl Engine {
         .await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn on_review(
         &self,
         d: &DeliveryRow,
         lease: &Lease,
-        inst: u64,
-        repo: &str,
-        number: u64,
-        p: &Payload,
-        sender: &User,
-        received: Timestamp,
+        s: Said<'_>,
+        review: &Review,
     ) -> Processed {
-        let Some(review) = &p.review else {
-            return self.done(d, lease).await;
-        };
+        let Said {
+            inst,
+            repo,
+            number,
+            edited,
+            before,
+            sender,
+            received,
+        } = s;
         let reviewer = review.user.clone().unwrap_or_default();
         let open = match reviewer.is_bot() {
             true => None,
@@ -754,9 +712,8 @@ impl Engine {
             _ => None,
         };
         let body = review.body.clone().unwrap_or_default();
-        let edited = p.action.as_deref() == Some("edited");
         let commands = if edited {
-            commands_added(p.body_before_edit(), &body)
+            commands_added(before, &body)
         } else {
             parse_commands(&body)
         };
@@ -773,7 +730,7 @@ impl Engine {
                 .approver(inst, &open.intent.policy, &reviewer.login, false)
                 .await?;
         }
-        let sender_is_author = sender.login.eq_ignore_ascii_case(&reviewer.login);
+        let sender_is_author = Login::same(&sender.login, &reviewer.login);
         let (id, url, commit_id) = (review.id, review.html_url.clone(), review.commit_id.clone());
         self.to_open_intent(d, lease, repo, number, |_| {
             let source = Source::Review(id);
@@ -805,19 +762,11 @@ impl Engine {
 
     /// Checks or statuses changed on a commit: nudge the intents whose head it is.
     /// Matched by sha, since fork pull requests are not listed in these events.
-    async fn on_checks(
-        &self,
-        d: &DeliveryRow,
-        lease: &Lease,
-        repo: &str,
-        sha: Option<&str>,
-    ) -> Processed {
-        if let Some(sha) = sha {
-            for row in self.store.open_intents(Some(repo)).await? {
-                if row.intent.head_sha.as_deref() == Some(sha) && row.intent.refusal.is_some() {
-                    self.apply_to(&row.id, vec![Event::ChecksChanged], Cause::None)
-                        .await?;
-                }
+    async fn on_checks(&self, d: &DeliveryRow, lease: &Lease, repo: &str, sha: &str) -> Processed {
+        for row in self.store.open_intents(Some(repo)).await? {
+            if row.intent.head_sha.as_deref() == Some(sha) && row.intent.refusal.is_some() {
+                self.apply_to(&row.id, vec![Event::ChecksChanged], Cause::None)
+                    .await?;
             }
         }
         self.done(d, lease).await
@@ -833,7 +782,7 @@ impl Engine {
     ) -> Processed {
         self.forget_labels_checked(repo).await;
         for row in self.store.open_intents(Some(repo)).await? {
-            if row.intent.policy.label.eq_ignore_ascii_case(name) {
+            if row.intent.policy.label == *name {
                 self.apply_to(
                     &row.id,
                     vec![Event::Ended(EndReason::LabelDeleted)],
@@ -853,6 +802,18 @@ fn names(repos: &Option<Vec<crate::webhook::payload::Repo>>) -> Vec<String> {
         .flatten()
         .map(|r| r.full_name.clone())
         .collect()
+}
+
+/// A push to an item's head (`sha`: the new head, if known), or what counts as one
+/// (ready for review, a new base), at GitHub's time `at` (SPEC 4).
+fn head_changed(sha: Option<&str>, at: Timestamp) -> impl Fn(&Intent) -> Vec<Event> + use<> {
+    let sha = sha.map(str::to_string);
+    move |_| {
+        vec![Event::HeadChanged {
+            sha: sha.clone(),
+            at,
+        }]
+    }
 }
 
 /// One event per command of a comment or review body, in line order, at GitHub's time

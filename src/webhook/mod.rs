@@ -13,6 +13,7 @@
 //! only after the transaction that holds it has committed.
 
 pub mod payload;
+pub mod route;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -308,7 +309,7 @@ pub async fn receive(
     let no_nul = |s: String| s.replace('\0', "");
     // A delivery the engine has no use for is recorded (for deduplication and the
     // redelivery sweep) as done, without its body.
-    let needed = payload.needs_processing(event);
+    let needed = route::route(event, &payload).is_some();
     let delivery = NewDelivery {
         id: id.to_string(),
         event: event.to_string(),

@@ -4,14 +4,15 @@
 //! they do not know would drop deliveries. Every field here is optional, and the
 //! event name and action are plain strings: the engine ignores what it does not use.
 //!
-//! Here: the delivery itself (`Payload`, its routing fields, `needs_processing`) and the
+//! Here: the delivery itself (`Payload` and what its fields say: `from_fork`,
+//! `touches_config`, `pushed_branch`, `item_key`; where it goes is `route.rs`) and the
 //! shapes only webhooks have (`Item`, `Comment`, `Review` with every field optional,
 //! `PushCommit`). GitHub's objects that payloads share with the API (users, labels,
 //! refs, installations, repositories, checks) are `github::types`, re-exported here.
 
 use serde::Deserialize;
 
-use crate::core::commands::parse_commands;
+use crate::core::names::{ItemRef, RepoName};
 pub use crate::github::types::{Check, Installation, Repo};
 use crate::github::types::{LabelRef, User};
 
@@ -179,7 +180,7 @@ impl Payload {
             _ => {
                 let base = base.map(|b| b.full_name);
                 let base = base.as_deref().or(self.repo()).unwrap_or_default();
-                !head.full_name.eq_ignore_ascii_case(base)
+                !RepoName::same(&head.full_name, base)
             }
         }
     }
@@ -206,58 +207,6 @@ impl Payload {
         self.issue.as_ref().or(self.pull_request.as_ref())
     }
 
-    /// Whether the engine has anything to do with this delivery (`event` is its
-    /// `X-GitHub-Event`). Most deliveries an App receives are not: an issue opened, a
-    /// pull request opened from a branch of its own repository, a comment without a
-    /// command. Those are recorded as already done, without their body, so
-    /// that they cost one row in the intake's transaction and nothing after it.
-    ///
-    /// `engine::deliveries::route` starts by asking this, so an event it handles must be
-    /// listed here (the tests over GitHub's example payloads check both agree).
-    pub fn needs_processing(&self, event: &str) -> bool {
-        let action = self.action.as_deref().unwrap_or("");
-        match event {
-            "installation" => matches!(
-                action,
-                "created" | "deleted" | "suspend" | "unsuspend" | "new_permissions_accepted"
-            ),
-            "installation_repositories" => matches!(action, "removed" | "added"),
-            "issues" => matches!(
-                action,
-                "labeled" | "unlabeled" | "closed" | "deleted" | "transferred"
-            ),
-            "pull_request" => {
-                matches!(
-                    action,
-                    "labeled" | "unlabeled" | "closed" | "synchronize" | "ready_for_review"
-                ) || (matches!(action, "opened" | "reopened") && self.from_fork())
-                    || (action == "edited"
-                        && self
-                            .changes
-                            .as_ref()
-                            .is_some_and(|c| c.get("base").is_some()))
-            }
-            "issue_comment" => matches!(action, "created" | "edited") && self.may_command(),
-            "pull_request_review" => matches!(action, "submitted" | "edited" | "dismissed"),
-            "check_suite" | "check_run" | "status" => true,
-            "label" => matches!(action, "deleted" | "edited"),
-            "push" => self.touches_config(),
-            _ => false,
-        }
-    }
-
-    /// Whether the comment could be a command for tacit: it has a command line and
-    /// neither its author nor the sender is a bot (SPEC 3). The engine's
-    /// `on_comment` stops at the same test; doing it here spares the rest.
-    fn may_command(&self) -> bool {
-        let Some(comment) = &self.comment else {
-            return false;
-        };
-        let bot = comment.user.as_ref().is_some_and(User::is_bot)
-            || self.sender.as_ref().is_some_and(User::is_bot);
-        !bot && !parse_commands(comment.body.as_deref().unwrap_or("")).is_empty()
-    }
-
     /// The body before an edit (`changes.body.from`), if GitHub said.
     pub fn body_before_edit(&self) -> Option<&str> {
         self.changes
@@ -269,8 +218,8 @@ impl Payload {
     /// Deliveries with the same key are processed in the order received.
     pub fn item_key(&self) -> String {
         match (self.repo(), self.item()) {
-            (Some(repo), Some(item)) => format!("{}#{}", repo.to_lowercase(), item.number),
-            (Some(repo), None) => repo.to_lowercase(),
+            (Some(repo), Some(item)) => ItemRef::new(repo, item.number).key(),
+            (Some(repo), None) => RepoName::key_of(repo),
             (None, _) => match &self.installation {
                 Some(i) => format!("installation:{}", i.id),
                 None => "app".to_string(),
@@ -307,97 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn only_deliveries_the_engine_uses_need_processing() {
-        let root = format!("{}/tests/fixtures/webhooks", env!("CARGO_MANIFEST_DIR"));
-        let (mut used, mut skipped) = (Vec::new(), Vec::new());
-        for event in std::fs::read_dir(&root).unwrap() {
-            let event = event.unwrap();
-            let name = event.file_name().to_string_lossy().to_string();
-            for file in std::fs::read_dir(event.path()).unwrap() {
-                let path = file.unwrap().path();
-                let p = Payload::parse(&std::fs::read(&path).unwrap()).unwrap();
-                let key = format!("{name}.{}", p.action.as_deref().unwrap_or("-"));
-                if p.needs_processing(&name) {
-                    used.push(key);
-                } else {
-                    skipped.push(key);
-                }
-            }
-        }
-        for key in [
-            "issues.labeled",
-            "issues.deleted",
-            "issues.transferred",
-            "pull_request.unlabeled",
-            "pull_request.closed",
-            "pull_request.synchronize",
-            "pull_request.ready_for_review",
-            "pull_request_review.submitted",
-            "pull_request_review.dismissed",
-            "installation.deleted",
-            "installation.suspend",
-            "installation_repositories.removed",
-            "installation_repositories.added",
-            "check_suite.completed",
-            "status.-",
-        ] {
-            assert!(used.contains(&key.to_string()), "{key} must be processed");
-        }
-        for key in [
-            "issues.opened",
-            "pull_request.opened",
-            "issue_comment.deleted",
-            // GitHub's example comments hold no command.
-            "issue_comment.created",
-            "issue_comment.edited",
-            "issues.assigned",
-            "pull_request.converted_to_draft",
-            "ping.-",
-        ] {
-            assert!(skipped.contains(&key.to_string()), "{key} needs nothing");
-        }
-    }
-
-    #[test]
-    fn only_comments_that_hold_a_command_need_processing() {
-        let comment = |action: &str, body: &str, author_type: &str, sender_type: &str| {
-            let mut p: serde_json::Value =
-                serde_json::from_slice(&example("issue_comment/created.1.json")).unwrap();
-            p["action"] = action.into();
-            p["comment"]["body"] = body.into();
-            p["comment"]["user"]["type"] = author_type.into();
-            p["sender"]["type"] = sender_type.into();
-            Payload::parse(&serde_json::to_vec(&p).unwrap())
-                .unwrap()
-                .needs_processing("issue_comment")
-        };
-        assert!(comment("created", "/object not yet", "User", "User"));
-        assert!(comment("edited", "Looks good.\n/approve", "User", "User"));
-        assert!(!comment("created", "Looks good to me.", "User", "User"));
-        assert!(!comment(
-            "created",
-            "> /object\nquoted, not a command",
-            "User",
-            "User"
-        ));
-        assert!(!comment("created", "/object", "Bot", "User"));
-        assert!(!comment("edited", "/object", "User", "Bot"));
-        assert!(!comment("deleted", "/object", "User", "User"));
-    }
-
-    #[test]
-    fn a_base_change_is_a_push_other_edits_are_not() {
-        let edit = |changes: &str| {
-            Payload::parse(format!(r#"{{"action":"edited","changes":{changes}}}"#).as_bytes())
-                .unwrap()
-                .needs_processing("pull_request")
-        };
-        assert!(edit(r#"{"base":{"ref":{"from":"main"}}}"#));
-        assert!(!edit(r#"{"title":{"from":"old"}}"#));
-    }
-
-    #[test]
-    fn a_pull_request_from_a_fork_is_processed_from_its_opening() {
+    fn a_pull_request_from_a_fork_is_told_by_its_head_repository() {
         let pull = |action: &str, head_repo: serde_json::Value| {
             let mut p: serde_json::Value =
                 serde_json::from_slice(&example("pull_request/opened.1.json")).unwrap();
@@ -412,13 +271,10 @@ mod tests {
         let itself = serde_json::json!({ "id": base.id, "full_name": base.full_name });
         for action in ["opened", "reopened", "synchronize"] {
             assert!(pull(action, fork.clone()).from_fork());
-            assert!(pull(action, fork.clone()).needs_processing("pull_request"));
             // A deleted fork: GitHub sends `"repo": null`.
             assert!(pull(action, serde_json::Value::Null).from_fork());
             assert!(!pull(action, itself.clone()).from_fork());
         }
-        assert!(!pull("opened", itself.clone()).needs_processing("pull_request"));
-        assert!(!pull("reopened", itself).needs_processing("pull_request"));
         // Ids decide when both are given; names otherwise (case-insensitively).
         let renamed = serde_json::json!({ "id": base.id, "full_name": "a/b" });
         assert!(!pull("opened", renamed).from_fork());
@@ -460,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn only_pushes_that_touch_the_configuration_are_processed() {
+    fn a_push_says_whether_it_touches_the_configuration_and_where_it_went() {
         let push = |files: &str| {
             Payload::parse(
                 format!(
@@ -472,17 +328,17 @@ mod tests {
             )
             .unwrap()
         };
-        assert!(!push(r#"["README.md"]"#).needs_processing("push"));
-        assert!(!push(r#"["docs/.github/tacit.yml"]"#).needs_processing("push"));
+        assert!(!push(r#"["README.md"]"#).touches_config());
+        assert!(!push(r#"["docs/.github/tacit.yml"]"#).touches_config());
         let p = push(r#"["src/a.rs", ".github/tacit.yml"]"#);
-        assert!(p.needs_processing("push"));
+        assert!(p.touches_config());
         assert_eq!(p.pushed_branch(), Some(("b", false)));
         let removed = Payload::parse(
             br#"{"ref": "refs/heads/main", "repository": {"default_branch": "main"},
                  "commits": [{"removed": [".github/tacit.yml"]}]}"#,
         )
         .unwrap();
-        assert!(removed.needs_processing("push"));
+        assert!(removed.touches_config());
         assert_eq!(removed.pushed_branch(), Some(("main", true)));
     }
 }
