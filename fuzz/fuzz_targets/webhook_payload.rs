@@ -1,4 +1,4 @@
-//! `tacit::webhook::payload::Payload::parse` on arbitrary request bodies, and
+//! `tacit::github::event::Payload::parse` on arbitrary request bodies, and
 //! `item_key()` of what parses.
 //!
 //! Invariants (a violation panics, so libFuzzer records a crash):
@@ -16,7 +16,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tacit::webhook::payload::Payload;
+use tacit::github::event::Payload;
 
 fn expected_key(p: &Payload) -> String {
     let repo = p

@@ -11,9 +11,10 @@ use crate::core::intent::{Actor, EndReason, Event, Intent, Opening, Source, Verd
 use crate::core::labels::{self, ItemFacts, LabelFacts, Need, Skip, Step};
 use crate::core::names::{Login, RepoName};
 use crate::core::order::commands_added;
+use crate::github::Installation;
+use crate::github::event::{Payload, PayloadComment, PayloadReview};
 use crate::github::{GhError, User};
 use crate::store::{Cause, DeliveryRow, IntentWrite, Lease, WriteOutcome, new_id};
-use crate::webhook::payload::{Comment, Installation, Payload, Review};
 use crate::webhook::route::{InstallationChange, RepoChange, Route, route};
 
 use super::history::Reread;
@@ -608,7 +609,7 @@ impl Engine {
         d: &DeliveryRow,
         lease: &Lease,
         s: Said<'_>,
-        comment: &Comment,
+        comment: &PayloadComment,
     ) -> Processed {
         let Said {
             inst,
@@ -676,7 +677,7 @@ impl Engine {
         d: &DeliveryRow,
         lease: &Lease,
         s: Said<'_>,
-        review: &Review,
+        review: &PayloadReview,
     ) -> Processed {
         let Said {
             inst,
@@ -796,7 +797,7 @@ impl Engine {
 }
 
 /// The full names of a payload's repository list.
-fn names(repos: &Option<Vec<crate::webhook::payload::Repo>>) -> Vec<String> {
+fn names(repos: &Option<Vec<crate::github::Repo>>) -> Vec<String> {
     repos
         .iter()
         .flatten()

@@ -22,6 +22,7 @@ mod checks;
 mod client;
 mod contents;
 mod error;
+pub mod event;
 mod issues;
 mod labels;
 mod merge;

@@ -12,7 +12,6 @@
 //! fsync for all deliveries waiting at that moment, and each request is answered
 //! only after the transaction that holds it has committed.
 
-pub mod payload;
 pub mod route;
 
 use std::sync::Arc;
@@ -25,10 +24,10 @@ use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::Clock;
+use crate::github::event::Payload;
 use crate::http::secret::hmac_sha256;
 use crate::store::group_commit::GroupCommit;
 use crate::store::{NewDelivery, Store};
-use payload::Payload;
 
 /// Where GitHub delivers events (SPEC section 1).
 pub const PATH: &str = "/api/github/webhooks";
@@ -104,31 +103,31 @@ pub async fn read_body(
     budget: &BodyBudget,
     headers: &HeaderMap,
     body: Body,
-) -> Result<ReadBody, Answer> {
+) -> Result<ReadBody, Reply> {
     let declared = match headers.get(header::CONTENT_LENGTH) {
         None => None,
         Some(v) => match v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()) {
             Some(n) => Some(n),
-            None => return Err(Answer::BrokenBody),
+            None => return Err(Reply::BrokenBody),
         },
     };
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(Answer::TooLarge);
+        return Err(Reply::TooLarge);
     }
     let reserved = budget
         .reserve(declared.map_or(MAX_BODY, |n| n as usize))
         .await
-        .ok_or(Answer::Busy)?;
+        .ok_or(Reply::Busy)?;
     // Into one buffer of the declared size: the bytes held are the bytes reserved (a
     // list of chunks joined at the end would hold them twice for a moment).
     let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
     let mut body = body;
     while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| Answer::BrokenBody)?.into_data() else {
+        let Ok(data) = frame.map_err(|_| Reply::BrokenBody)?.into_data() else {
             continue;
         };
         if bytes.len() + data.len() > MAX_BODY {
-            return Err(Answer::TooLarge);
+            return Err(Reply::TooLarge);
         }
         bytes.extend_from_slice(&data);
     }
@@ -199,7 +198,7 @@ impl Intake {
 
 /// What the receiver answered, and why (for logs and metrics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub enum Reply {
     Recorded,
     Duplicate,
     BadSignature,
@@ -213,15 +212,15 @@ pub enum Answer {
     BrokenBody,
 }
 
-impl Answer {
+impl Reply {
     pub fn status(self) -> StatusCode {
         match self {
-            Answer::Recorded => StatusCode::ACCEPTED,
-            Answer::Duplicate => StatusCode::OK,
-            Answer::BadSignature => StatusCode::UNAUTHORIZED,
-            Answer::BadRequest | Answer::BrokenBody => StatusCode::BAD_REQUEST,
-            Answer::Unavailable | Answer::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            Answer::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Reply::Recorded => StatusCode::ACCEPTED,
+            Reply::Duplicate => StatusCode::OK,
+            Reply::BadSignature => StatusCode::UNAUTHORIZED,
+            Reply::BadRequest | Reply::BrokenBody => StatusCode::BAD_REQUEST,
+            Reply::Unavailable | Reply::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Reply::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -229,35 +228,35 @@ impl Answer {
     /// `reason` label of `tacit_webhook_rejected_total`).
     pub fn rejection(self) -> Option<&'static str> {
         match self {
-            Answer::BadSignature => Some("signature"),
-            Answer::TooLarge => Some("too_large"),
-            Answer::Busy => Some("busy"),
-            Answer::BrokenBody => Some("body"),
-            Answer::Recorded | Answer::Duplicate | Answer::BadRequest | Answer::Unavailable => None,
+            Reply::BadSignature => Some("signature"),
+            Reply::TooLarge => Some("too_large"),
+            Reply::Busy => Some("busy"),
+            Reply::BrokenBody => Some("body"),
+            Reply::Recorded | Reply::Duplicate | Reply::BadRequest | Reply::Unavailable => None,
         }
     }
 
     /// The answer's text for the verdicts [`read_body`] gives.
     pub fn text(self) -> &'static str {
         match self {
-            Answer::TooLarge => "body over 25 MB\n",
-            Answer::Busy => "too many deliveries in flight; try again\n",
-            Answer::BrokenBody => "body could not be read\n",
-            Answer::BadSignature => "signature missing or wrong\n",
+            Reply::TooLarge => "body over 25 MB\n",
+            Reply::Busy => "too many deliveries in flight; try again\n",
+            Reply::BrokenBody => "body could not be read\n",
+            Reply::BadSignature => "signature missing or wrong\n",
             _ => "",
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Answer::Recorded => "recorded",
-            Answer::Duplicate => "duplicate",
-            Answer::BadSignature => "bad_signature",
-            Answer::BadRequest => "bad_request",
-            Answer::Unavailable => "unavailable",
-            Answer::TooLarge => "too_large",
-            Answer::Busy => "busy",
-            Answer::BrokenBody => "broken_body",
+            Reply::Recorded => "recorded",
+            Reply::Duplicate => "duplicate",
+            Reply::BadSignature => "bad_signature",
+            Reply::BadRequest => "bad_request",
+            Reply::Unavailable => "unavailable",
+            Reply::TooLarge => "too_large",
+            Reply::Busy => "busy",
+            Reply::BrokenBody => "broken_body",
         }
     }
 }
@@ -269,29 +268,29 @@ pub async fn receive(
     intake: &Intake,
     headers: &HeaderMap,
     body: &Bytes,
-) -> (Answer, &'static str) {
+) -> (Reply, &'static str) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if !verify_signature(secret, body, header("x-hub-signature-256")) {
-        return (Answer::BadSignature, Answer::BadSignature.text());
+        return (Reply::BadSignature, Reply::BadSignature.text());
     }
     let (Some(id), Some(event)) = (header("x-github-delivery"), header("x-github-event")) else {
         return (
-            Answer::BadRequest,
+            Reply::BadRequest,
             "X-GitHub-Delivery and X-GitHub-Event are required\n",
         );
     };
     if id.is_empty() || id.len() > 200 {
         return (
-            Answer::BadRequest,
+            Reply::BadRequest,
             "X-GitHub-Delivery is not a delivery id\n",
         );
     }
     let payload = match Payload::parse(body) {
         Ok(p) => p,
-        Err(_) => return (Answer::BadRequest, "body is not a JSON webhook payload\n"),
+        Err(_) => return (Reply::BadRequest, "body is not a JSON webhook payload\n"),
     };
     let Ok(text) = std::str::from_utf8(body) else {
-        return (Answer::BadRequest, "body is not UTF-8\n");
+        return (Reply::BadRequest, "body is not UTF-8\n");
     };
     // Stored as a signed 64-bit integer: a larger id would come back as another one.
     let installation_id = match payload.installation.as_ref().map(|i| i64::try_from(i.id)) {
@@ -299,7 +298,7 @@ pub async fn receive(
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => {
             return (
-                Answer::BadRequest,
+                Reply::BadRequest,
                 "installation.id is out of range (above 9223372036854775807)\n",
             );
         }
@@ -324,10 +323,10 @@ pub async fn receive(
         done: !needed,
     };
     match intake.record(delivery).await {
-        Ok(true) => (Answer::Recorded, "recorded\n"),
-        Ok(false) => (Answer::Duplicate, "already recorded\n"),
+        Ok(true) => (Reply::Recorded, "recorded\n"),
+        Ok(false) => (Reply::Duplicate, "already recorded\n"),
         Err(_) => (
-            Answer::Unavailable,
+            Reply::Unavailable,
             "cannot record the delivery now; try again\n",
         ),
     }

@@ -6,15 +6,16 @@
 //! `deliveries::route` matches on the [`Route`] it returns and on nothing else, so the
 //! two cannot disagree.
 //!
-//! It is a pure function of the payload, here beside the payload types rather than in
-//! `core` (which never sees the receiver's wire types): the engine already depends on
-//! `webhook::payload`, and the receiver may not depend on the engine.
+//! It is a pure function of the payload, here in the receiver rather than in `core`
+//! (which never sees GitHub's wire types, `github::event`): the engine may depend on
+//! the receiver's routing, and the receiver may not depend on the engine.
 //!
 //! A route carries what the engine branches on and borrows the rest from the payload.
 //! A delivery lacking what its route needs (an item's number, a comment, a commit sha,
 //! a label's name) routes nowhere: the engine did nothing with such a delivery either.
 
-use super::payload::{Comment, Installation, Payload, Review};
+use crate::github::Installation;
+use crate::github::event::{Payload, PayloadComment, PayloadReview};
 use crate::github::types::User;
 
 /// What the engine does with a delivery.
@@ -85,13 +86,13 @@ pub enum RepoChange<'a> {
     /// `issue_comment.created` / `edited` by a person, with a command line.
     Comment {
         number: u64,
-        comment: &'a Comment,
+        comment: &'a PayloadComment,
         edited: bool,
     },
     /// `pull_request_review.submitted` / `edited`.
     Review {
         number: u64,
-        review: &'a Review,
+        review: &'a PayloadReview,
         edited: bool,
     },
     /// `pull_request_review.dismissed`.
@@ -238,7 +239,7 @@ fn fork_head(p: &Payload) -> Option<&str> {
 
 /// Whether a comment could be a command for tacit: it has a command line and neither
 /// its author nor the sender is a bot (SPEC 3: bots, tacit included, never command).
-fn may_command(comment: &Comment, sender: Option<&User>) -> bool {
+fn may_command(comment: &PayloadComment, sender: Option<&User>) -> bool {
     let bot = comment.user.as_ref().is_some_and(User::is_bot) || sender.is_some_and(User::is_bot);
     !bot && !crate::core::commands::parse_commands(comment.body.as_deref().unwrap_or("")).is_empty()
 }

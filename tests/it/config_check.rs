@@ -4,7 +4,7 @@
 //! fork (which sends the base repository no push), on its head, when the file there
 //! differs from the default branch's. (A push that does not touch the file, and a pull
 //! request from the repository's own branch, are recorded as done at intake and never
-//! processed: `webhook::payload`'s unit tests.)
+//! processed: `github::event`'s and `webhook::route`'s unit tests.)
 
 use serde_json::Value;
 

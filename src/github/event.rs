@@ -5,16 +5,18 @@
 //! event name and action are plain strings: the engine ignores what it does not use.
 //!
 //! Here: the delivery itself (`Payload` and what its fields say: `from_fork`,
-//! `touches_config`, `pushed_branch`, `item_key`; where it goes is `route.rs`) and the
-//! shapes only webhooks have (`Item`, `Comment`, `Review` with every field optional,
-//! `PushCommit`). GitHub's objects that payloads share with the API (users, labels,
-//! refs, installations, repositories, checks) are `github::types`, re-exported here.
+//! `touches_config`, `pushed_branch`, `item_key`; where it goes is
+//! `webhook::route`) and the shapes only webhooks have (`PayloadItem`,
+//! `PayloadComment`, `PayloadReview` with every field optional, `PushCommit`), named
+//! apart from the API's answers (`Item`, `Comment`, `Review` in `types.rs`): a payload
+//! is a hint, an answer is what GitHub says now. GitHub's objects that payloads share
+//! with the API (users, labels, refs, installations, repositories, checks) are
+//! `types.rs`'s.
 
 use serde::Deserialize;
 
+use super::types::{Check, Installation, LabelRef, Repo, User};
 use crate::core::names::{ItemRef, RepoName};
-pub use crate::github::types::{Check, Installation, Repo};
-use crate::github::types::{LabelRef, User};
 
 /// Every field may be missing (`#[serde(default)]` on the whole struct).
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -24,11 +26,11 @@ pub struct Payload {
     pub installation: Option<Installation>,
     pub repository: Option<Repo>,
     pub sender: Option<User>,
-    pub issue: Option<Item>,
-    pub pull_request: Option<Item>,
+    pub issue: Option<PayloadItem>,
+    pub pull_request: Option<PayloadItem>,
     pub label: Option<LabelRef>,
-    pub comment: Option<Comment>,
-    pub review: Option<Review>,
+    pub comment: Option<PayloadComment>,
+    pub review: Option<PayloadReview>,
     pub changes: Option<serde_json::Value>,
     pub check_suite: Option<Check>,
     pub check_run: Option<Check>,
@@ -58,7 +60,7 @@ pub struct PushCommit {
 
 /// An issue or a pull request, as webhook payloads carry them.
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct Item {
+pub struct PayloadItem {
     pub number: u64,
     /// Present on an issue that is a pull request.
     #[serde(default)]
@@ -106,7 +108,7 @@ where
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct Comment {
+pub struct PayloadComment {
     pub id: u64,
     #[serde(default)]
     pub body: Option<String>,
@@ -121,7 +123,7 @@ pub struct Comment {
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct Review {
+pub struct PayloadReview {
     pub id: u64,
     #[serde(default)]
     pub body: Option<String>,
@@ -203,7 +205,7 @@ impl Payload {
     }
 
     /// The issue or pull request this delivery is about.
-    pub fn item(&self) -> Option<&Item> {
+    pub fn item(&self) -> Option<&PayloadItem> {
         self.issue.as_ref().or(self.pull_request.as_ref())
     }
 
