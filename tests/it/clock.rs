@@ -48,6 +48,22 @@ async fn stored(t: &Tacit) -> Intent {
         .intent
 }
 
+/// Wait until the window's close is stored (the status comment's answer recorded);
+/// returns it.
+async fn window_runs(t: &Tacit) -> jiff::Timestamp {
+    t.wait_intent(
+        &format!("{O}/{R}"),
+        7,
+        "the window's close stored",
+        5,
+        |r| r.intent.next_due().is_some(),
+    )
+    .await
+    .intent
+    .next_due()
+    .expect("a due time")
+}
+
 /// The intent is done, merged once, and nothing more is scheduled: after the work due
 /// now and what it causes has run, nothing more can happen.
 async fn done_once(gh: &FakeGitHub, t: &Tacit) {
@@ -119,10 +135,10 @@ async fn a_jump_back_delays_due_work_and_loses_none() {
     let clock = Arc::new(JumpClock::default());
     let t = start(&gh, &db, &clock).await;
     label(&gh, &t).await;
+    let due = window_runs(&t).await;
 
     // Back one hour just after the window opened: by this clock it closes in an hour.
     clock.jump(-HOUR_MS);
-    let due = stored(&t).await.next_due().expect("the window runs");
     real_time_passes(due).await;
     t.settle().await;
     assert!(
@@ -154,13 +170,13 @@ async fn a_restart_with_the_clock_moved_back_keeps_the_window() {
     let clock = Arc::new(JumpClock::default());
     let t = start(&gh, &db, &clock).await;
     label(&gh, &t).await;
+    let due = window_runs(&t).await;
     t.stop().await;
 
     clock.jump(-HOUR_MS);
     let t = start(&gh, &db, &clock).await;
     // Start-up work (the reconciliation pass) done, and what it caused.
     t.reconcile().await;
-    let due = stored(&t).await.next_due().expect("the window runs");
     real_time_passes(due).await;
     t.settle().await;
     assert!(gh.merges(O, R, 7).is_empty(), "acted early after restart");

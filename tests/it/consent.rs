@@ -182,7 +182,9 @@ async fn a_label_learned_late_gets_a_whole_window(kind: Db) {
         .find(|c| c.body.starts_with("<!-- tacit:intent -->"))
         .map(|c| ts(&c.created_at))
         .expect("the status comment");
-    // A whole window from the status comment, not from the label.
+    // A whole window from the status comment, not from the label (once its answer is
+    // recorded).
+    t.settle().await;
     let i = stored(&t, 53).await;
     assert_eq!(i.noticed_at(), Some(posted));
     let close = i.closes_at();
