@@ -19,7 +19,8 @@ use crate::support::tacit::{Db, Tacit, TestDb, settings, wait};
 const O: &str = "octo";
 const R: &str = "repo";
 
-/// Wait until no request has reached the fake for `quiet`.
+/// Wait until no request has reached the fake for `quiet`. Used for start-up work (the
+/// reconciliation pass), which `Tacit::settle` does not drive: a wait on a condition.
 async fn settle(gh: &FakeGitHub, quiet: Duration) {
     let mut seen = gh.requests().len();
     loop {
@@ -537,12 +538,15 @@ async fn a_standing_review_is_found_on_the_timeline_last_page_or_without_it() {
                 .await,
             202
         );
-        wait(&gh, "bob's objection in the status comment", 15, |g| {
-            g.comments(O, R, 9)
+        t.wait_intent(&format!("{O}/{R}"), 9, "bob's objection", 15, |r| {
+            r.intent
+                .objections
                 .iter()
-                .any(|c| c.body.contains("tacit:intent") && c.body.contains("not like this"))
+                .any(|o| o.who == "bob" && o.reason == "not like this")
         })
         .await;
+        // The status comment's edit that shows it, and anything else, done.
+        t.settle().await;
         let calls = calls_since(&gh, from);
         let pages = calls
             .get("GET /repos/octo/repo/issues/{n}/timeline")

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
-use crate::support::tacit::{Db, JumpClock, Tacit, TestDb, settings, wait};
+use crate::support::tacit::{Db, JumpClock, Tacit, TestDb, fast_tuning, settings, wait};
+use tacit::core::intent::{Intent, Status};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -39,9 +40,51 @@ async fn label(gh: &FakeGitHub, t: &Tacit) {
     .await;
 }
 
-/// Give tacit time to do something it should not (several scheduler rounds).
-async fn quiet_period() {
-    tokio::time::sleep(Duration::from_secs(3)).await;
+/// Item #7's intent as tacit stored it.
+async fn stored(t: &Tacit) -> Intent {
+    t.intent(&format!("{O}/{R}"), 7)
+        .await
+        .expect("an intent is stored")
+        .intent
+}
+
+/// Wait until the window's close is stored (the status comment's answer recorded);
+/// returns it.
+async fn window_runs(t: &Tacit) -> jiff::Timestamp {
+    t.wait_intent(
+        &format!("{O}/{R}"),
+        7,
+        "the window's close stored",
+        5,
+        |r| r.intent.next_due().is_some(),
+    )
+    .await
+    .intent
+    .next_due()
+    .expect("a due time")
+}
+
+/// The intent is done, merged once, and nothing more is scheduled: after the work due
+/// now and what it causes has run, nothing more can happen.
+async fn done_once(gh: &FakeGitHub, t: &Tacit) {
+    t.settle().await;
+    let i = stored(t).await;
+    assert_eq!(i.status(), Status::Ended, "{:?}", i.outcome);
+    assert_eq!(i.next_due(), None);
+    let merges = gh.merges(O, R, 7);
+    assert_eq!(merges.len(), 1, "exactly one merge: {merges:?}");
+    assert_eq!(gh.count("PUT", "/pulls/7/merge"), 1);
+    assert_eq!(merges[0]["sha"], "abc123");
+}
+
+/// Let the stored due time `due` pass by the real clock (not by tacit's), and one round
+/// of the loops after it: a loop that compared with the real clock would act by then.
+/// Kept as a wait: the real time passing is what is tested.
+async fn real_time_passes(due: jiff::Timestamp) {
+    let round = fast_tuning().max_idle + Duration::from_millis(200);
+    let left = jiff::Timestamp::now().duration_until(due);
+    let left = Duration::try_from(left).unwrap_or(Duration::ZERO);
+    tokio::time::sleep(left + round).await;
 }
 
 async fn jump_forward(db: Db) {
@@ -51,7 +94,14 @@ async fn jump_forward(db: Db) {
     let clock = Arc::new(JumpClock::default());
     let t = start(&gh, &db, &clock).await;
     label(&gh, &t).await;
-    quiet_period().await;
+    t.settle().await;
+    let i = stored(&t).await;
+    let noticed = i.noticed_at().expect("the window opened");
+    let due = i.next_due().expect("the window runs");
+    assert!(
+        due >= noticed + jiff::SignedDuration::from_hours(1),
+        "due {due}, window from {noticed}"
+    );
     assert!(
         gh.merges(O, R, 7).is_empty(),
         "merged before the window closed"
@@ -64,10 +114,7 @@ async fn jump_forward(db: Db) {
     .await;
     // A second jump past where the first one landed changes nothing: the intent is done.
     clock.jump(HOUR_MS);
-    quiet_period().await;
-    let merges = gh.merges(O, R, 7);
-    assert_eq!(merges.len(), 1, "exactly one merge: {merges:?}");
-    assert_eq!(merges[0]["sha"], "abc123");
+    done_once(&gh, &t).await;
     t.stop().await;
 }
 
@@ -88,13 +135,20 @@ async fn a_jump_back_delays_due_work_and_loses_none() {
     let clock = Arc::new(JumpClock::default());
     let t = start(&gh, &db, &clock).await;
     label(&gh, &t).await;
+    let due = window_runs(&t).await;
 
     // Back one hour just after the window opened: by this clock it closes in an hour.
     clock.jump(-HOUR_MS);
-    quiet_period().await;
+    real_time_passes(due).await;
+    t.settle().await;
     assert!(
         gh.merges(O, R, 7).is_empty(),
         "acted although by the clock the window had not closed"
+    );
+    assert_eq!(
+        stored(&t).await.next_due(),
+        Some(due),
+        "the due time stands"
     );
 
     // The clock is corrected: the window is over, the merge happens once.
@@ -103,8 +157,7 @@ async fn a_jump_back_delays_due_work_and_loses_none() {
         !g.merges(O, R, 7).is_empty()
     })
     .await;
-    quiet_period().await;
-    assert_eq!(gh.merges(O, R, 7).len(), 1);
+    done_once(&gh, &t).await;
     t.stop().await;
 }
 
@@ -117,18 +170,26 @@ async fn a_restart_with_the_clock_moved_back_keeps_the_window() {
     let clock = Arc::new(JumpClock::default());
     let t = start(&gh, &db, &clock).await;
     label(&gh, &t).await;
+    let due = window_runs(&t).await;
     t.stop().await;
 
     clock.jump(-HOUR_MS);
     let t = start(&gh, &db, &clock).await;
-    quiet_period().await;
+    // Start-up work (the reconciliation pass) done, and what it caused.
+    t.reconcile().await;
+    real_time_passes(due).await;
+    t.settle().await;
     assert!(gh.merges(O, R, 7).is_empty(), "acted early after restart");
+    assert_eq!(
+        stored(&t).await.next_due(),
+        Some(due),
+        "the due time stands"
+    );
     clock.jump(HOUR_MS);
     wait(&gh, "the merge after restart", 10, |g| {
         !g.merges(O, R, 7).is_empty()
     })
     .await;
-    quiet_period().await;
-    assert_eq!(gh.merges(O, R, 7).len(), 1);
+    done_once(&gh, &t).await;
     t.stop().await;
 }

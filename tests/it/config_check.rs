@@ -87,7 +87,8 @@ async fn pushes_to_the_default_branch_or_of_other_files_get_no_check_run() {
 
 // ---- pull requests from forks ---------------------------------------------------------------
 
-/// Until the fake GitHub has heard nothing for a moment (start-up work, deliveries).
+/// Until the fake GitHub has heard nothing for a moment (start-up work, deliveries). The
+/// start-up reconciliation pass is not work `Tacit::settle` drives: a wait on a condition.
 async fn quiet(gh: &FakeGitHub) {
     let mut seen = gh.requests().len();
     loop {

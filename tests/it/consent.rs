@@ -10,8 +10,10 @@ use serde_json::json;
 
 use crate::support::deliveries as d;
 use crate::support::fake_github::{FakeGitHub, Fault};
+use tacit::core::intent::{Note, Outcome, Source, Status, Step};
+
 use crate::support::tacit::{Db, Tacit, wait};
-use crate::support::world::{O, R, comment, open_pr, outcome, start, status};
+use crate::support::world::{O, R, comment, open_pr, outcome, start, status, stored, wait_stored};
 
 async fn world(config: Option<&str>) -> FakeGitHub {
     let gh = FakeGitHub::start().await;
@@ -30,26 +32,8 @@ async fn world(config: Option<&str>) -> FakeGitHub {
     gh
 }
 
-/// Deliveries of one item are processed in the order received: once erin's (not
-/// counted) objection tagged `tag` shows, everything delivered before it was processed.
-async fn fence(gh: &FakeGitHub, t: &Tacit, n: u64, tag: &str) {
-    let reason = format!("fence {tag}");
-    comment(gh, t, n, "erin", &format!("/object {reason}")).await;
-    wait(gh, &format!("fence {tag}"), 10, |g| {
-        status(g, n).contains(&reason)
-    })
-    .await;
-}
-
 fn ts(s: &str) -> Timestamp {
     s.parse().expect("a timestamp")
-}
-
-/// The close time in a status comment (`**YYYY-MM-DD HH:MM UTC**`).
-fn closes_at(status: &str) -> Timestamp {
-    let start = status.find("The window closes **").expect("a close time") + 20;
-    let text = &status[start..start + 16];
-    ts(&format!("{}T{}:00Z", &text[..10], &text[11..16]))
 }
 
 #[tokio::test]
@@ -84,9 +68,10 @@ async fn approvals_count_by_githubs_time_and_edits_only_by_what_they_added() {
     let unknown = d::comment_edited(O, R, 50, true, old, "bob", "/approve", "", "bob")
         .edit(|v| v["changes"] = json!({}));
     assert_eq!(t.deliver(&unknown).await, 202);
-    fence(&gh, &t, 50, "1").await;
-    let s = status(&gh, 50);
-    assert!(!s.contains("Approvals"), "{s}");
+    t.settle().await;
+    let i = stored(&t, 50).await;
+    assert!(i.approvals.is_empty(), "{:?}", i.approvals);
+    assert_eq!(i.status(), Status::Open);
     assert!(gh.merges(O, R, 50).is_empty());
     // A fresh approval counts at once.
     comment(&gh, &t, 50, "carol", "/approve").await;
@@ -112,11 +97,22 @@ async fn an_edit_by_someone_else_objects_in_the_editors_name_and_cannot_approve(
         "carol",
     );
     assert_eq!(t.deliver(&by_carol).await, 202);
-    wait(&gh, "carol's objection", 10, |g| {
-        status(g, 51)
-            .contains("@carol: `the migration is missing` (added by @carol to @bob's comment)")
+    let i = wait_stored(&t, 51, "carol's objection", 10, |i| {
+        !i.objections.is_empty()
     })
     .await;
+    let o = &i.objections[..];
+    assert_eq!(o.len(), 1, "{o:?}");
+    assert_eq!(
+        (
+            o[0].who.as_str(),
+            o[0].reason.as_str(),
+            o[0].edited_from.as_deref()
+        ),
+        ("carol", "the migration is missing", Some("bob")),
+        "in the editor's name, added to bob's comment"
+    );
+    assert_eq!(o[0].source, Source::Comment(id));
     // alice edits carol's... no: alice edits bob's comment to add an approval for him.
     let approve_for_bob = d::comment_edited(
         O,
@@ -130,12 +126,10 @@ async fn an_edit_by_someone_else_objects_in_the_editors_name_and_cannot_approve(
         "alice",
     );
     assert_eq!(t.deliver(&approve_for_bob).await, 202);
-    fence(&gh, &t, 51, "2").await;
-    assert!(
-        !status(&gh, 51).contains("Approvals"),
-        "{}",
-        status(&gh, 51)
-    );
+    t.settle().await;
+    let i = stored(&t, 51).await;
+    assert!(i.approvals.is_empty(), "{:?}", i.approvals);
+    assert_eq!(i.objections.len(), 1, "{:?}", i.objections);
     t.stop().await;
 }
 
@@ -154,8 +148,9 @@ async fn replayed_closed_and_unlabeled_payloads_end_nothing_without_the_api_agre
             .await,
         202
     );
-    fence(&gh, &t, 52, "3").await;
-    assert!(!status(&gh, 52).contains("Ended"), "{}", status(&gh, 52));
+    t.settle().await;
+    let i = stored(&t, 52).await;
+    assert_eq!(i.status(), Status::Open, "{:?}", i.outcome);
     // Really removed: now it ends.
     gh.set_labels(O, R, 52, &[]);
     assert_eq!(
@@ -163,10 +158,12 @@ async fn replayed_closed_and_unlabeled_payloads_end_nothing_without_the_api_agre
             .await,
         202
     );
-    wait(&gh, "ended", 10, |g| {
-        status(g, 52).contains("Ended: label removed")
-    })
-    .await;
+    let i = wait_stored(&t, 52, "ended", 10, |i| i.is_done()).await;
+    assert!(
+        matches!(i.outcome, Some(Outcome::LabelRemoved { .. })),
+        "{:?}",
+        i.outcome
+    );
     t.stop().await;
 }
 
@@ -185,12 +182,17 @@ async fn a_label_learned_late_gets_a_whole_window(kind: Db) {
         .find(|c| c.body.starts_with("<!-- tacit:intent -->"))
         .map(|c| ts(&c.created_at))
         .expect("the status comment");
-    // A whole window from the status comment (minutes shown, so allow one).
-    let close = closes_at(&status(&gh, 53));
+    // A whole window from the status comment, not from the label (once its answer is
+    // recorded).
+    t.settle().await;
+    let i = stored(&t, 53).await;
+    assert_eq!(i.noticed_at(), Some(posted));
+    let close = i.closes_at();
     assert!(
-        close >= posted + jiff::SignedDuration::from_mins(59),
+        close >= posted + jiff::SignedDuration::from_hours(1),
         "closes {close}, posted {posted}"
     );
+    assert_eq!(i.next_due(), Some(close));
     assert!(gh.merges(O, R, 53).is_empty());
     t.stop().await;
 }
@@ -218,13 +220,24 @@ async fn objections_and_standing_reviews_made_before_tacit_knew_of_the_intent_bl
     // While tacit was down, after the label: an objection whose delivery is lost.
     gh.add_comment(O, R, 54, "carol", "/object wait for the release");
     let (_db, t) = start(&gh, Db::Sqlite).await;
-    wait(&gh, "both objections", 15, |g| {
-        let s = status(g, 54);
-        s.contains("needs a test") && s.contains("wait for the release")
-    })
-    .await;
-    assert!(!status(&gh, 54).contains("old worry"));
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    wait_stored(&t, 54, "both objections", 15, |i| i.objections.len() >= 2).await;
+    // Whatever the reconciliation and the deliveries still cause, done.
+    t.settle().await;
+    let i = stored(&t, 54).await;
+    let mut objections: Vec<(&str, &str)> = i
+        .objections
+        .iter()
+        .map(|o| (o.who.as_str(), o.reason.as_str()))
+        .collect();
+    objections.sort();
+    // carol's old request was followed by her approval: not among them.
+    assert_eq!(
+        objections,
+        [("bob", "needs a test"), ("carol", "wait for the release")]
+    );
+    // Blocked: nothing is scheduled, so the window's end cannot act.
+    assert_eq!(i.status(), Status::Blocked);
+    assert_eq!(i.next_due(), None);
     assert!(gh.merges(O, R, 54).is_empty());
     t.stop().await;
 }
@@ -234,7 +247,7 @@ async fn a_second_intent_label_stays_ignored_after_the_first_ends() {
     let gh = world(Some("window: 1h\n")).await;
     let (db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 55, "s55").await;
-    // Added seconds after the first label (GitHub's times have whole seconds).
+    // Added seconds after the first label (GitHub's times have whole seconds): kept.
     tokio::time::sleep(Duration::from_secs(3)).await;
     gh.set_labels_by(O, R, 55, &["intent-to-merge", "intent-to-close"], "bob");
     assert_eq!(
@@ -242,8 +255,11 @@ async fn a_second_intent_label_stays_ignored_after_the_first_ends() {
             .await,
         202
     );
-    wait(&gh, "ignored", 10, |g| {
-        status(g, 55).contains("was ignored")
+    wait_stored(&t, 55, "ignored", 10, |i| {
+        i.notes.contains(&Note::OtherLabel {
+            label: "intent-to-close".into(),
+            by: "bob".into(),
+        })
     })
     .await;
     comment(&gh, &t, 55, "alice", "/cancel").await;
@@ -271,12 +287,18 @@ async fn an_unexpected_4xx_while_merging_ends_the_intent_with_the_reason() {
     gh.inject(Fault::new("PUT", "/pulls/57/merge", 400));
     open_pr(&gh, &t, 57, "s57").await;
     wait(&gh, "ended", 15, |g| !outcome(g, 57).is_empty()).await;
+    let i = stored(&t, 57).await;
     assert!(
-        outcome(&gh, 57).contains("tacit could not merge"),
-        "{}",
-        outcome(&gh, 57)
+        matches!(
+            i.outcome,
+            Some(Outcome::Failed {
+                step: Step::Merge,
+                ..
+            })
+        ),
+        "{:?}",
+        i.outcome
     );
-    assert!(status(&gh, 57).contains("Ended: tacit could not merge"));
     let runs = gh.check_runs(O, R);
     assert!(
         runs.iter()
@@ -298,10 +320,17 @@ async fn an_unreadable_answer_before_acting_ends_the_intent() {
     // From now on the re-read's permission answer is not JSON.
     gh.inject(Fault::new("GET", "/collaborators/alice/permission", 200).body(json!("<html>")));
     wait(&gh, "ended", 15, |g| !outcome(g, 58).is_empty()).await;
+    let i = stored(&t, 58).await;
     assert!(
-        outcome(&gh, 58).contains("could not re-read GitHub before acting"),
-        "{}",
-        outcome(&gh, 58)
+        matches!(
+            i.outcome,
+            Some(Outcome::Failed {
+                step: Step::Verify,
+                ..
+            })
+        ),
+        "{:?}",
+        i.outcome
     );
     assert!(gh.merges(O, R, 58).is_empty());
     t.stop().await;
@@ -319,11 +348,11 @@ async fn a_draft_waits_for_ready_for_review_and_then_merges() {
             .await,
         202
     );
-    wait(&gh, "waiting for the draft", 15, |g| {
-        status(g, 59).contains("is a draft")
+    let i = wait_stored(&t, 59, "waiting for the draft", 15, |i| {
+        i.status() == Status::WaitingForDraft
     })
     .await;
-    assert!(!status(&gh, 59).contains("refused"), "{}", status(&gh, 59));
+    assert!(i.refusal.is_none(), "{:?}", i.refusal);
     gh.set_draft(O, R, 59, false);
     let ready = d::pr_labeled(O, R, 59, "intent-to-merge", "dave", "s59")
         .edit(|v| v["action"] = json!("ready_for_review"));
@@ -390,8 +419,9 @@ async fn a_replayed_repositories_removed_does_not_freeze_a_repository_still_inst
         ..removed
     };
     assert_eq!(t.deliver(&removed).await, 202);
-    // Deliveries of the installation and of the item are not ordered with each other.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Deliveries of the installation and of the item are not ordered with each other:
+    // the installation's is processed before the comment is delivered.
+    t.settle().await;
     comment(&gh, &t, 62, "bob", "/approve").await;
     wait(&gh, "merge: the intent was not frozen", 10, |g| {
         g.merges(O, R, 62).len() == 1
@@ -435,8 +465,9 @@ async fn a_replayed_installation_deleted_does_not_freeze_an_installation_still_a
     open_pr(&gh, &t, 64, "s64").await;
     let deleted = d::installation_deleted(crate::support::fake_github::DEFAULT_INSTALLATION);
     assert_eq!(t.deliver(&deleted).await, 202);
-    // Deliveries of the installation and of the item are not ordered with each other.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Deliveries of the installation and of the item are not ordered with each other:
+    // the installation's is processed before the comment is delivered.
+    t.settle().await;
     comment(&gh, &t, 64, "bob", "/approve").await;
     wait(&gh, "merge: nothing was frozen", 10, |g| {
         g.merges(O, R, 64).len() == 1

@@ -6,8 +6,10 @@ use std::time::Duration;
 use crate::support::deliveries as d;
 use crate::support::fake_github::{FakeGitHub, Fault};
 use crate::support::tacit::{Db, WINDOW, wait};
-use crate::support::world::{O, R, comment, open_pr, start, status};
+use crate::support::world::{O, R, comment, open_pr, start, status, stored, wait_stored};
 use serde_json::json;
+use tacit::core::config::Role;
+use tacit::core::intent::{Asked, NotCounted, NotOpened, Note, Outcome, Source, Status};
 
 async fn world(config: &str) -> FakeGitHub {
     let gh = FakeGitHub::start().await;
@@ -26,15 +28,24 @@ async fn objection_without_permission_is_a_listed_concern_and_does_not_block() {
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 30, "s30").await;
     comment(&gh, &t, 30, "erin", "/object I do not like it").await;
-    wait(&gh, "concern listed", 5, |g| {
-        status(g, 30).contains("Not counted")
-    })
-    .await;
-    assert!(
-        status(&gh, 30).contains("needs write permission (has read)"),
-        "{}",
-        status(&gh, 30)
+    let i = wait_stored(&t, 30, "concern listed", 5, |i| !i.concerns.is_empty()).await;
+    assert_eq!(i.concerns.len(), 1, "{:?}", i.concerns);
+    let c = &i.concerns[0];
+    assert_eq!(c.who, "erin");
+    assert_eq!(
+        c.asked,
+        Some(Asked::Object {
+            reason: "I do not like it".into()
+        })
     );
+    assert_eq!(
+        c.reason,
+        Some(NotCounted::Permission {
+            needs: Role::Write,
+            has: Some(Role::Read)
+        })
+    );
+    assert!(i.objections.is_empty(), "{:?}", i.objections);
     wait(&gh, "merge despite the concern", 10, |g| {
         g.merges(O, R, 30).len() == 1
     })
@@ -70,11 +81,18 @@ async fn changes_requested_review_blocks_until_the_reviewer_approves() {
         .await,
         202
     );
-    wait(&gh, "review objection", 5, |g| {
-        status(g, 31).contains("please add tests")
-    })
-    .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    wait_stored(&t, 31, "review objection", 5, |i| !i.objections.is_empty()).await;
+    t.settle().await;
+    let i = stored(&t, 31).await;
+    let o = &i.objections[..];
+    assert_eq!(o.len(), 1, "{o:?}");
+    assert_eq!(
+        (o[0].who.as_str(), o[0].reason.as_str(), &o[0].source),
+        ("bob", "please add tests", &Source::Review(r1))
+    );
+    // Blocked: nothing is scheduled, so the window's end cannot act.
+    assert_eq!(i.status(), Status::Blocked);
+    assert_eq!(i.next_due(), None);
     assert!(gh.merges(O, R, 31).is_empty());
     let r2 = gh.add_review(O, R, 31, "bob", "APPROVED", "", "s31");
     assert_eq!(
@@ -96,6 +114,10 @@ async fn a_push_restarts_the_window_and_the_new_head_is_merged() {
     let gh = world("window: 3s\n").await;
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 32, "old").await;
+    t.settle().await;
+    let first_close = stored(&t, 32).await.next_due().expect("the window runs");
+    // Two seconds into the three-second window (GitHub's times are whole seconds, so
+    // the restarted window must close later than the first by a second or more): kept.
     tokio::time::sleep(Duration::from_secs(2)).await;
     gh.push(O, R, 32, "new");
     assert_eq!(
@@ -103,11 +125,23 @@ async fn a_push_restarts_the_window_and_the_new_head_is_merged() {
             .await,
         202
     );
-    wait(&gh, "restart noted", 5, |g| {
-        status(g, 32).contains("started again")
+    let i = wait_stored(&t, 32, "restart noted", 5, |i| {
+        i.notes.iter().any(|n| matches!(n, Note::Restarted { .. }))
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(i.head_sha.as_deref(), Some("new"));
+    // The window restarted at the push: it closes a whole window after it, later than
+    // it would have, and nothing acts before.
+    let close = i.next_due().expect("the window runs");
+    assert!(
+        close >= first_close + jiff::SignedDuration::from_secs(1),
+        "closes {close}, would have closed {first_close}"
+    );
+    assert!(
+        close >= i.window_start + jiff::SignedDuration::from_secs(3),
+        "a whole window: {close}, {}",
+        i.window_start
+    );
     assert!(
         gh.merges(O, R, 32).is_empty(),
         "the window restarted at the push"
@@ -140,10 +174,12 @@ async fn a_push_missed_in_the_last_second_is_never_merged_unseen() {
         puts.iter().all(|r| r.body["sha"] == "unseen"),
         "the re-read before acting saw the new head; no merge of the old one was tried: {puts:?}"
     );
-    wait(&gh, "outcome shown", 5, |g| {
-        status(g, 33).contains("Merged")
-    })
-    .await;
+    let i = wait_stored(&t, 33, "ended", 5, |i| i.is_done()).await;
+    assert!(
+        matches!(i.outcome, Some(Outcome::Merged { .. })),
+        "{:?}",
+        i.outcome
+    );
     t.stop().await;
 }
 
@@ -183,10 +219,18 @@ async fn merge_label_on_an_issue_says_why_it_opened_nothing() {
             .await,
         202
     );
-    wait(&gh, "explanation", 5, |g| {
-        g.comments(O, R, 35)
-            .iter()
-            .any(|c| c.body.contains("only works on pull requests"))
+    let i = wait_stored(&t, 35, "not opened", 5, |i| i.is_done()).await;
+    assert!(
+        matches!(
+            &i.outcome,
+            Some(Outcome::NotOpened { why: Some(NotOpened::NotAPullRequest { label, .. }), .. })
+                if label == "intent-to-merge"
+        ),
+        "{:?}",
+        i.outcome
+    );
+    wait(&gh, "the explanation", 5, |g| {
+        g.comments(O, R, 35).len() == 1
     })
     .await;
     t.stop().await;
@@ -203,10 +247,18 @@ async fn labels_by_people_without_permission_or_by_bots() {
             .await,
         202
     );
-    wait(&gh, "explanation", 5, |g| {
-        g.comments(O, R, 36)
-            .iter()
-            .any(|c| c.body.contains("needs write"))
+    let i = wait_stored(&t, 36, "not opened", 5, |i| i.is_done()).await;
+    assert!(
+        matches!(
+            &i.outcome,
+            Some(Outcome::NotOpened { why: Some(NotOpened::NoPermission { who, needs: Role::Write, has: Some(Role::Read), .. }), .. })
+                if who == "erin"
+        ),
+        "{:?}",
+        i.outcome
+    );
+    wait(&gh, "the explanation", 5, |g| {
+        g.comments(O, R, 36).len() == 1
     })
     .await;
 
@@ -238,14 +290,14 @@ async fn refused_merge_waits_and_retries_when_checks_change() {
             .await,
         202
     );
-    wait(&gh, "refusal explained", 10, |g| {
-        status(g, 38).contains("GitHub refused the merge")
+    let i = wait_stored(&t, 38, "the refusal", 10, |i| {
+        i.status() == Status::WaitingForGitHub
     })
     .await;
-    assert!(
-        status(&gh, 38).contains("Required status check"),
-        "{}",
-        status(&gh, 38)
+    let refusal = i.refusal.expect("a refusal");
+    assert_eq!(
+        refusal.message, "Required status check \"ci\" is failing.",
+        "GitHub's words kept as data"
     );
     // The status comment's edit notifies nobody: one new comment tells the author.
     wait(&gh, "the author is told", 10, |g| {
@@ -286,10 +338,13 @@ async fn a_403_refusal_ends_the_intent_at_once() {
             .await,
         202
     );
-    wait(&gh, "ended with the reason", 10, |g| {
-        status(g, 39).contains("Resource not accessible")
-    })
-    .await;
+    let i = wait_stored(&t, 39, "ended", 10, |i| i.is_done()).await;
+    assert!(
+        matches!(&i.outcome, Some(Outcome::Refused { reason, .. })
+            if reason == "Resource not accessible by integration"),
+        "{:?}",
+        i.outcome
+    );
     wait(&gh, "label removed", 5, |g| {
         g.issue(O, R, 39).labels.is_empty()
     })
@@ -314,7 +369,12 @@ async fn a_500_to_a_merge_that_happened_is_not_merged_twice() {
             .await,
         202
     );
-    wait(&gh, "outcome", 10, |g| status(g, 40).contains("Merged")).await;
+    let i = wait_stored(&t, 40, "ended", 10, |i| i.is_done()).await;
+    assert!(
+        matches!(i.outcome, Some(Outcome::Merged { .. })),
+        "{:?}",
+        i.outcome
+    );
     assert_eq!(
         gh.count("PUT", "/pulls/40/merge"),
         1,
@@ -364,10 +424,14 @@ async fn a_second_intent_label_is_answered_in_the_status_comment() {
             .await,
         202
     );
-    wait(&gh, "answered", 5, |g| {
-        status(g, 42).contains("was ignored")
+    wait_stored(&t, 42, "answered", 5, |i| {
+        i.notes.contains(&Note::OtherLabel {
+            label: "intent-to-close".into(),
+            by: "bob".into(),
+        })
     })
     .await;
+    assert_eq!(stored(&t, 42).await.status(), Status::Open);
     t.stop().await;
 }
 
@@ -377,12 +441,19 @@ async fn cancel_by_the_author_ends_and_removes_the_label() {
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 43, "s43").await;
     comment(&gh, &t, 43, "bob", "/cancel").await; // a writer, not the author: a concern
-    wait(&gh, "concern", 5, |g| {
-        status(g, 43).contains("only the intent's author")
-    })
-    .await;
+    let i = wait_stored(&t, 43, "concern", 5, |i| !i.concerns.is_empty()).await;
+    assert_eq!(
+        (
+            i.concerns[0].who.as_str(),
+            &i.concerns[0].asked,
+            &i.concerns[0].reason
+        ),
+        ("bob", &Some(Asked::Cancel), &Some(NotCounted::CannotCancel))
+    );
+    assert_eq!(i.status(), Status::Open);
     comment(&gh, &t, 43, "alice", "/cancel").await;
-    wait(&gh, "cancelled", 5, |g| status(g, 43).contains("Cancelled")).await;
+    let i = wait_stored(&t, 43, "cancelled", 5, |i| i.is_done()).await;
+    assert_eq!(i.outcome, Some(Outcome::Cancelled { by: "alice".into() }));
     wait(&gh, "label removed", 5, |g| {
         g.issue(O, R, 43).labels.is_empty()
     })
@@ -489,19 +560,24 @@ async fn extend_moves_the_close_later_without_objecting() {
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 48, "s48").await;
     comment(&gh, &t, 48, "bob", "/extend 1h").await;
-    wait(&gh, "extension shown", 5, |g| {
-        status(g, 48).contains("about 1 hour")
-    })
-    .await;
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    wait_stored(&t, 48, "extended", 5, |i| !i.extended.is_zero()).await;
+    t.settle().await;
+    let i = stored(&t, 48).await;
+    assert_eq!(i.extended, Duration::from_secs(3600));
+    // The window was extended by an hour: nothing is scheduled before then.
+    let due = i.next_due().expect("the window runs");
     assert!(
-        gh.merges(O, R, 48).is_empty(),
-        "the window was extended by an hour"
+        due >= i.window_start + jiff::SignedDuration::from_secs(3602),
+        "due {due}, window from {}",
+        i.window_start
     );
+    assert!(gh.merges(O, R, 48).is_empty());
     assert!(
-        !status(&gh, 48).contains("Objections"),
-        "an extension is not an objection"
+        i.objections.is_empty(),
+        "an extension is not an objection: {:?}",
+        i.objections
     );
+    assert_eq!(i.status(), Status::Open);
     t.stop().await;
 }
 
@@ -532,7 +608,16 @@ async fn business_days_skip_holidays() {
         "{}",
         status(&gh, 49)
     );
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    t.settle().await;
+    // No business time passes before the holidays are over: nothing is scheduled before.
+    let after_holidays: jiff::Timestamp = format!(
+        "{}T00:00:00Z",
+        today.checked_add(jiff::Span::new().days(8)).unwrap()
+    )
+    .parse()
+    .unwrap();
+    let due = stored(&t, 49).await.next_due().expect("the window runs");
+    assert!(due >= after_holidays, "due {due}");
     assert!(
         gh.merges(O, R, 49).is_empty(),
         "no business time has passed"

@@ -399,7 +399,8 @@ async fn calls_per_intent_with_a_digest() {
     assert_eq!(with.0, without.0 + with.2, "only the digest's own writes");
 }
 
-/// Until no request has reached the fake for 700 ms (as `api_calls` waits).
+/// Until no request has reached the fake for 700 ms (as `api_calls` waits): start-up
+/// work, which `Tacit::settle` does not drive.
 async fn quiet(gh: &FakeGitHub) {
     let mut seen = gh.requests().len();
     loop {

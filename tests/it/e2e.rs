@@ -50,7 +50,8 @@ async fn killed_and_restarted_merges_once(kind: Db) {
             .any(|c| c.body.starts_with("<!-- tacit:intent -->"))
     })
     .await;
-    // The check run follows the status comment; give it a moment to be in flight.
+    // The check run follows the status comment; give it a moment to be in flight (a
+    // separate process with a held request: there is nothing to drive, only to wait).
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         gh.count("POST", "/check-runs"),
@@ -60,7 +61,7 @@ async fn killed_and_restarted_merges_once(kind: Db) {
     first.kill9();
     let killed_at = Instant::now();
 
-    // Down while the window closes.
+    // Down while the window closes (real time passing is the point: kept).
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(gh.merges(O, R, 5).is_empty(), "nobody was running");
 
@@ -71,6 +72,8 @@ async fn killed_and_restarted_merges_once(kind: Db) {
     })
     .await;
     eprintln!("merged {:?} after the kill", killed_at.elapsed());
+    // A separate process cannot be driven to completion from here: a doubled merge
+    // would show within this wait (kept).
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(gh.merges(O, R, 5).len(), 1);
     assert_eq!(

@@ -201,7 +201,8 @@ async fn killed_at_random(kind: Db) {
             unopposed.iter().all(|it| acted(g, *it))
         })
         .await;
-    // A little longer: anything doubled would show now.
+    // A little longer: anything doubled would show now (a separate process, killed and
+    // restarted: nothing to drive to completion from here, so this stays a wait).
     tokio::time::sleep(Duration::from_secs(3)).await;
     let report = report(&gh, &items);
     assert!(

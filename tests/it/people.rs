@@ -7,7 +7,13 @@ use std::process::Command;
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
 use crate::support::tacit::{Db, wait};
-use crate::support::world::{O, R, comment, open_pr, start, status};
+use crate::support::world::{O, R, comment, open_pr, start, status, stored, wait_stored};
+use tacit::core::intent::{Asked, Intent, NotCounted, Outcome};
+
+/// Who the stored intent counts as approving.
+fn approvers(i: &Intent) -> Vec<&str> {
+    i.approvals.iter().map(|a| a.who.as_str()).collect()
+}
 
 async fn world(config: Option<&str>) -> FakeGitHub {
     let gh = FakeGitHub::start().await;
@@ -59,10 +65,22 @@ async fn only_approvers_and_active_team_members_count_toward_early_proceed() {
     open_pr(&gh, &t, 41, "s41").await;
     // bob may object, but his team invitation is pending: not counted, and told why.
     comment(&gh, &t, 41, "bob", "/approve").await;
-    wait(&gh, "bob's approval listed as not counted", 5, |g| {
-        status(g, 41).contains("only approvals by `carol`, `@octo/release` count")
+    let i = wait_stored(&t, 41, "bob's approval not counted", 5, |i| {
+        !i.concerns.is_empty()
     })
     .await;
+    let c = &i.concerns[0];
+    assert_eq!(
+        (c.who.as_str(), &c.asked, &c.reason),
+        (
+            "bob",
+            &Some(Asked::Approve),
+            &Some(NotCounted::NotAnApprover)
+        ),
+        "{:?}",
+        i.concerns
+    );
+    assert!(i.approvals.is_empty(), "{:?}", i.approvals);
     assert!(gh.merges(O, R, 41).is_empty());
     // frank is an active member of @octo/release: his approval merges.
     comment(&gh, &t, 41, "frank", "/approve").await;
@@ -70,14 +88,14 @@ async fn only_approvers_and_active_team_members_count_toward_early_proceed() {
         g.merges(O, R, 41).len() == 1
     })
     .await;
-    // Had bob's approval counted, the merge would have come first and said so.
-    wait(&gh, "the outcome names frank alone", 5, |g| {
-        g.comments(O, R, 41).iter().any(|c| {
-            c.body.contains("tacit:outcome")
-                && c.body.contains("approved by @frank with no objections")
-        })
-    })
-    .await;
+    // Had bob's approval counted, the merge would have come first, with both.
+    let i = wait_stored(&t, 41, "ended", 5, |i| i.is_done()).await;
+    assert_eq!(approvers(&i), ["frank"]);
+    assert!(
+        matches!(i.outcome, Some(Outcome::Merged { .. })),
+        "{:?}",
+        i.outcome
+    );
     assert!(gh.count("GET", "/orgs/octo/teams/release/memberships/frank") >= 1);
     t.stop().await;
 }
@@ -92,19 +110,18 @@ async fn a_team_approver_who_left_the_team_no_longer_counts_when_tacit_acts() {
     let (_db, t) = start(&gh, Db::Sqlite).await;
     open_pr(&gh, &t, 42, "s42").await;
     comment(&gh, &t, 42, "frank", "/approve").await;
-    wait(&gh, "frank's approval", 5, |g| {
-        status(g, 42).contains("**Approvals (1):** @frank")
-    })
-    .await;
+    wait_stored(&t, 42, "frank's approval", 5, |i| approvers(i) == ["frank"]).await;
     let reads = gh.count("GET", "/orgs/octo/teams/release/memberships/frank");
     // frank leaves the team (only an invitation stays); carol's approval makes two, and
     // the re-check before acting finds frank's no longer counts.
     gh.set_team_member(O, "release", "frank", "pending");
     comment(&gh, &t, 42, "carol", "/approve").await;
-    wait(&gh, "frank's approval dropped before acting", 10, |g| {
-        status(g, 42).contains("**Approvals (1):** @carol")
+    wait_stored(&t, 42, "frank's approval dropped before acting", 10, |i| {
+        approvers(i) == ["carol"] && i.refusal.is_none() && !i.is_done()
     })
     .await;
+    t.settle().await;
+    assert_eq!(approvers(&stored(&t, 42).await), ["carol"]);
     assert!(gh.merges(O, R, 42).is_empty());
     assert!(
         gh.count("GET", "/orgs/octo/teams/release/memberships/frank") > reads,

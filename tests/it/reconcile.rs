@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
 use crate::support::tacit::{Db, Tacit, TestDb, wait};
+use tacit::core::intent::{Outcome, Status};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -32,10 +33,19 @@ async fn label_added_while_down_opens_at_start(kind: Db) {
     assert_eq!(gh.merges(O, R, 21)[0]["sha"], "sha21");
     t.stop().await;
 
-    // Started again: the label is gone and the intent is done; nothing more happens.
+    // Started again: the label is gone and the intent is done; nothing more happens,
+    // after a reconciliation pass (as at start) and all the work it causes.
     let t = Tacit::start(&gh, &db).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    t.reconcile().await;
+    t.settle().await;
     assert_eq!(gh.count("PUT", "/merge"), 1);
+    let i = t
+        .intent(&format!("{O}/{R}"), 21)
+        .await
+        .expect("stored")
+        .intent;
+    assert_eq!(i.status(), Status::Ended);
+    assert_eq!(i.next_due(), None);
     t.stop().await;
 }
 
@@ -68,6 +78,7 @@ async fn failed_deliveries_not_recorded_are_redelivered() {
         g.redelivery_requests().contains(&missed)
     })
     .await;
+    // The rest of the start-up pass (not work that `settle` drives): kept.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let asked = gh.redelivery_requests();
     assert!(
@@ -110,12 +121,19 @@ async fn item_closed_while_down_ends_its_intent() {
 
     gh.close(O, R, 23);
     let t = Tacit::start(&gh, &db).await;
-    wait(&gh, "intent ended", 10, |g| {
-        g.comments(O, R, 23)
-            .iter()
-            .any(|c| c.body.contains("was closed"))
-    })
-    .await;
+    let row = t
+        .wait_intent(&format!("{O}/{R}"), 23, "intent ended", 10, |r| {
+            r.intent.is_done()
+        })
+        .await;
+    assert!(
+        matches!(
+            row.intent.outcome,
+            Some(Outcome::ItemClosed { merged: false, .. })
+        ),
+        "{:?}",
+        row.intent.outcome
+    );
     assert!(gh.merges(O, R, 23).is_empty());
     t.stop().await;
 }
@@ -151,6 +169,7 @@ async fn the_sweep_lists_labels_instead_of_reading_every_item() {
         g.comments(O, R, 33).len() == 2
     })
     .await;
+    // The rest of the start-up pass (not work that `settle` drives): kept.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let item_reads: Vec<String> = gh
         .requests()

@@ -1,11 +1,10 @@
 //! Several replicas on one PostgreSQL database: every delivery is sent to both, every
 //! intent is acted on exactly once.
 
-use std::time::Duration;
-
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
 use crate::support::tacit::{Db, Tacit, TestDb, wait};
+use tacit::core::intent::Status;
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -70,9 +69,17 @@ async fn two_replicas_on_one_postgres_act_once_per_intent() {
     })
     .await;
 
-    // Let both replicas run on a little: nothing more may happen.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Both replicas run what is due and what it causes, at once: nothing more may happen,
+    // and nothing is left that could.
+    tokio::join!(a.settle(), b.settle());
     for &n in &numbers {
+        let i = a
+            .intent(&format!("{O}/{R}"), n)
+            .await
+            .expect("stored")
+            .intent;
+        assert_eq!(i.status(), Status::Ended, "#{n}: {:?}", i.outcome);
+        assert_eq!(i.next_due(), None, "#{n}");
         assert_eq!(
             gh.count("PUT", &format!("/pulls/{n}/merge")),
             1,

@@ -4,6 +4,7 @@
 use crate::support::deliveries as d;
 use crate::support::fake_github::FakeGitHub;
 use crate::support::tacit::{Db, Tacit, TestDb, WINDOW, wait};
+use tacit::core::intent::{Intent, Outcome, Status};
 
 const O: &str = "octo";
 const R: &str = "repo";
@@ -17,6 +18,14 @@ async fn world(config: &str) -> FakeGitHub {
     gh.set_permission(O, R, "bob", "write");
     gh.set_permission(O, R, "carol", "write");
     gh
+}
+
+/// Item `n`'s intent as tacit stored it.
+async fn stored(t: &Tacit, n: u64) -> Intent {
+    t.intent(&format!("{O}/{R}"), n)
+        .await
+        .expect("an intent is stored")
+        .intent
 }
 
 fn bot_comments(gh: &FakeGitHub, n: u64) -> Vec<crate::support::fake_github::Comment> {
@@ -122,12 +131,13 @@ async fn issue_is_closed_with_a_comment() {
         g.issue(O, R, 3).labels.is_empty()
     })
     .await;
+    assert_eq!(stored(&t, 3).await.outcome, Some(Outcome::Closed));
     let comments = bot_comments(&gh, 3);
     assert!(
         comments
             .iter()
-            .any(|c| c.body.contains("closed this issue")),
-        "{comments:?}"
+            .any(|c| c.body.contains("<!-- tacit:outcome:")),
+        "an outcome comment: {comments:?}"
     );
     t.stop().await;
 }
@@ -174,19 +184,24 @@ async fn objection_blocks_and_withdrawal_then_acts() {
         .await,
         202
     );
-    wait(&gh, "objection shown", 5, |g| {
-        status_comments(g, 8)
-            .iter()
-            .any(|c| c.body.contains("this breaks the API"))
+    t.wait_intent(&format!("{O}/{R}"), 8, "objection stored", 5, |r| {
+        !r.intent.objections.is_empty()
     })
     .await;
-
-    // Well past the window: still blocked.
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    assert!(
-        gh.merges(O, R, 8).is_empty(),
-        "an open objection must block the merge"
+    t.settle().await;
+    let i = stored(&t, 8).await;
+    assert_eq!(i.objections.len(), 1, "{:?}", i.objections);
+    assert_eq!(
+        (
+            i.objections[0].who.as_str(),
+            i.objections[0].reason.as_str()
+        ),
+        ("bob", "this breaks the API")
     );
+    // Blocked: nothing is scheduled, so the window's end cannot act.
+    assert_eq!(i.status(), Status::Blocked);
+    assert_eq!(i.next_due(), None, "an open objection must block the merge");
+    assert!(gh.merges(O, R, 8).is_empty());
     let runs = gh.check_runs(O, R);
     assert!(
         runs.iter().any(|r| r["status"] == "in_progress"),
@@ -226,14 +241,14 @@ async fn one_persons_withdrawal_does_not_lift_anothers_objection() {
             202
         );
     }
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    t.settle().await;
+    let i = stored(&t, 9).await;
+    let objectors: Vec<&str> = i.objections.iter().map(|o| o.who.as_str()).collect();
+    assert_eq!(objectors, ["carol"], "bob withdrew, carol did not");
+    // Blocked: nothing is scheduled, so the window's end cannot act.
+    assert_eq!(i.status(), Status::Blocked);
+    assert_eq!(i.next_due(), None);
     assert!(gh.merges(O, R, 9).is_empty());
-    let status = status_comments(&gh, 9);
-    assert!(
-        status[0].body.contains("@carol") && !status[0].body.contains("@bob:"),
-        "{}",
-        status[0].body
-    );
     t.stop().await;
 }
 
@@ -254,13 +269,13 @@ async fn removing_the_label_cancels() {
             .await,
         202
     );
-    wait(&gh, "ended", 5, |g| {
-        status_comments(g, 10)
-            .iter()
-            .any(|c| c.body.contains("label removed"))
-    })
-    .await;
     t.settle().await;
+    let i = stored(&t, 10).await;
+    assert!(
+        matches!(i.outcome, Some(Outcome::LabelRemoved { .. })),
+        "{:?}",
+        i.outcome
+    );
     assert!(gh.merges(O, R, 10).is_empty());
     let runs = gh.check_runs(O, R);
     assert!(
@@ -283,13 +298,13 @@ async fn closing_the_pull_request_by_hand_cancels() {
     .await;
     gh.close(O, R, 11);
     assert_eq!(t.deliver(&d::pr_closed(O, R, 11, false, "bob")).await, 202);
-    wait(&gh, "ended", 5, |g| {
-        status_comments(g, 11)
-            .iter()
-            .any(|c| c.body.contains("closed"))
-    })
-    .await;
     t.settle().await;
+    let i = stored(&t, 11).await;
+    assert!(
+        matches!(i.outcome, Some(Outcome::ItemClosed { merged: false, .. })),
+        "{:?}",
+        i.outcome
+    );
     assert!(gh.merges(O, R, 11).is_empty());
     assert_eq!(gh.count("PUT", "/merge"), 0);
     t.stop().await;

@@ -63,7 +63,7 @@ async fn wrong_or_missing_signature_gets_401_and_stores_nothing() {
         0,
         "nothing may be stored for an unverified delivery"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    t.settle().await;
     assert_eq!(gh.count("POST", "/comments"), 0, "nothing may be acted on");
     t.stop().await;
 }
@@ -103,7 +103,7 @@ async fn unknown_events_and_actions_are_accepted_and_ignored() {
         "a delivery id seen before gets 2xx"
     );
     assert_eq!(deliveries(&db).await, 1);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    t.settle().await;
     let writes: Vec<_> = gh
         .requests()
         .into_iter()

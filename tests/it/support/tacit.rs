@@ -9,6 +9,7 @@ use std::time::Duration;
 use tacit::clock::{Clock, SystemClock};
 use tacit::server::Server;
 use tacit::settings::{Settings, Tuning};
+use tacit::store::{IntentRow, Store};
 
 use super::deliveries::{Delivery, send};
 use super::fake_github::FakeGitHub;
@@ -135,6 +136,10 @@ pub struct Tacit {
     server: Option<Server>,
     pub url: String,
     client: reqwest::Client,
+    database_url: String,
+    /// A connection of the test's own to tacit's database, opened on first use, to read
+    /// what tacit stored (see [`Tacit::intent`]).
+    store: tokio::sync::OnceCell<Store>,
 }
 
 impl Tacit {
@@ -149,6 +154,7 @@ impl Tacit {
     /// Start with a clock the test moves (see [`JumpClock`]).
     pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Tacit {
         init_logs();
+        let database_url = settings.database_url.clone();
         let server = Server::start_with_clock(settings, clock)
             .await
             .expect("tacit starts");
@@ -157,6 +163,8 @@ impl Tacit {
             server: Some(server),
             url,
             client: reqwest::Client::new(),
+            database_url,
+            store: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -191,6 +199,58 @@ impl Tacit {
             .expect("tacit settles");
     }
 
+    /// The test's own connection to tacit's database.
+    async fn store(&self) -> &Store {
+        self.store
+            .get_or_init(|| async {
+                Store::connect(&self.database_url)
+                    .await
+                    .expect("the test reads tacit's database")
+            })
+            .await
+    }
+
+    /// Item `n`'s intent in `repo` as tacit stored it: the open one, else the one that
+    /// ended last (`None`: no intent was ever stored for it).
+    pub async fn intent(&self, repo: &str, n: u64) -> Option<IntentRow> {
+        let store = self.store().await;
+        let n = n as i64;
+        if let Some(row) = store.open_intent_for(repo, n).await.expect("read intents") {
+            return Some(row);
+        }
+        store
+            .recent_ended_intents(repo, n, 1)
+            .await
+            .expect("read intents")
+            .into_iter()
+            .next()
+    }
+
+    /// Wait until item `n`'s stored intent satisfies `f`, or fail the test with `what`
+    /// (and the row as it stood); returns the row.
+    pub async fn wait_intent(
+        &self,
+        repo: &str,
+        n: u64,
+        what: &str,
+        secs: u64,
+        f: impl Fn(&IntentRow) -> bool,
+    ) -> IntentRow {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let row = self.intent(repo, n).await;
+            if let Some(row) = row.as_ref().filter(|r| f(r)) {
+                return row.clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting: {what}; stored: {:#?}",
+                row.map(|r| r.intent)
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// One reconciliation pass now, as at start (redelivery requests included).
     pub async fn reconcile(&self) -> tacit::engine::Report {
         self.server.as_ref().expect("tacit runs").reconcile().await
@@ -203,6 +263,9 @@ impl Tacit {
     pub async fn stop(mut self) {
         if let Some(s) = self.server.take() {
             s.stop().await;
+        }
+        if let Some(store) = self.store.take() {
+            store.close().await;
         }
     }
 }

@@ -1,6 +1,9 @@
 //! What the tests of whole intents share: the repository `octo/repo`, tacit's status and
 //! outcome comments as the fake GitHub holds them, tacit on a fresh database, a pull
-//! request that alice labels `intent-to-merge`, and a comment delivered as GitHub would.
+//! request that alice labels `intent-to-merge`, a comment delivered as GitHub would, and
+//! an item's intent as tacit stored it.
+
+use tacit::core::intent::Intent;
 
 use super::deliveries as d;
 use super::fake_github::FakeGitHub;
@@ -56,4 +59,26 @@ pub async fn comment(gh: &FakeGitHub, t: &Tacit, n: u64, who: &str, body: &str) 
         202
     );
     id
+}
+
+/// Item `n`'s intent as tacit stored it (the open one, else the last to end); fails the
+/// test if none was stored.
+pub async fn stored(t: &Tacit, n: u64) -> Intent {
+    t.intent(&format!("{O}/{R}"), n)
+        .await
+        .unwrap_or_else(|| panic!("no intent stored for #{n}"))
+        .intent
+}
+
+/// Wait until item `n`'s stored intent satisfies `f` (see `Tacit::wait_intent`).
+pub async fn wait_stored(
+    t: &Tacit,
+    n: u64,
+    what: &str,
+    secs: u64,
+    f: impl Fn(&Intent) -> bool,
+) -> Intent {
+    t.wait_intent(&format!("{O}/{R}"), n, what, secs, |row| f(&row.intent))
+        .await
+        .intent
 }
