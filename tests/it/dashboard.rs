@@ -62,7 +62,8 @@ async fn open_intents(gh: &FakeGitHub, t: &Tacit) {
     let labeled = d::issue_labeled("acme", "site", 5, "intent-to-proceed", "alice");
     assert_eq!(t.deliver(&labeled).await, 202);
 
-    // Commands count only once their intent is open: wait for it.
+    // Commands count only once their intent is open: drive the work, then check.
+    t.settle().await;
     page_until(t, "three intents", |p| {
         p.contains("<strong>3</strong> open intents")
     })
@@ -78,6 +79,7 @@ async fn open_intents(gh: &FakeGitHub, t: &Tacit) {
     )
     .await;
     comment(gh, t, "octo/repo", 3, false, "carol", "/approve").await;
+    t.settle().await;
     page_until(t, "the objection and the approval", |p| {
         p.contains("this breaks the public API") && p.contains("<td>1 of 2</td>")
     })
