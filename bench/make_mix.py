@@ -101,6 +101,9 @@ class World:
         for repo in self.repos:
             self.seeded[(repo, 1)] = "intent-to-merge"
             self.seeded[(repo, 2)] = "intent-to-close"
+        # Intent labels the mix adds (kind label_intent): the fake GitHub shows them on
+        # their items, so that tacit finds the label it was told of.
+        self.added = {}
 
     @staticmethod
     def head(repo, n):
@@ -114,6 +117,7 @@ class World:
                       for i, o, n, rid in self.repos],
             "items_per_repo": ITEMS_PER_REPO,
             "seeded": {f"{r[1]}/{r[2]}#{n}": label for (r, n), label in self.seeded.items()},
+            "added": {f"{r[1]}/{r[2]}#{n}": sorted(labels) for (r, n), labels in self.added.items()},
         }
 
 
@@ -232,6 +236,8 @@ class Builder:
         if kind in ("label", "label_intent"):
             repo, n = rng.choice(w.items)
             label = rng.choice(INTENT_LABELS[:2] if kind == "label_intent" else PLAIN_LABELS)
+            if kind == "label_intent":
+                w.added.setdefault((repo, n), set()).add(label)
             return self.labeled(repo, n, label, self.now)
         if kind == "push":
             repo = rng.choice(w.repos)
@@ -251,6 +257,7 @@ class Builder:
             d["number"] = n
             new = sha(f"push{self.fresh_id()}")
             set_pull(d["pull_request"], repo, n, new)
+            d["pull_request"]["updated_at"] = iso(later)  # the push's time, after the label
             d["before"], d["after"] = World.head(repo, n), new
             return "pull_request", d
         if kind == "review":
@@ -258,6 +265,7 @@ class Builder:
             d = self.pick("review")
             set_repo(d, repo)
             set_pull(d["pull_request"], repo, n, World.head(repo, n))
+            d["pull_request"]["updated_at"] = iso(later)
             r = d["review"]
             r["id"] = self.fresh_id()
             login = rng.choice(USERS)
