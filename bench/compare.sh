@@ -264,7 +264,7 @@ measure() { # $1 server (tacit|probot), $2 run number
 
 calls_pass() { # API calls and token mints per delivery, one kind at a time
   local port=18290 kinds kind dir counts n i=0
-  kinds="$(python3 -c 'import sys; sys.path.insert(0, "bench"); import make_mix; print(" ".join(make_mix.KINDS))')"
+  kinds="$(python3 -B -c 'import sys; sys.path.insert(0, "bench"); import make_mix; print(" ".join(make_mix.KINDS))')"
   echo "# calls per delivery: per kind, fresh tacit, database and fake GitHub; 100 intents seeded and settled, counters zeroed, then $CALLS_N deliveries of the kind at 100/s; counted once tacit has processed them and done every effect" | tee -a "$RESULTS"
   for kind in $kinds; do
     i=$((i + 1)); dir="$WORK/calls-$kind"
