@@ -6,6 +6,22 @@
 # database) for every run.
 #
 #   bench/compare.sh [runs] [seconds]        (defaults: 3 runs, 10 s per measurement)
+#       the real mix (the default, issue 12): bench/make_mix.py's deliveries of every
+#       event tacit subscribes to, in a busy organisation's proportions, over 1,250 items
+#       in 50 repositories and 5 installations, 100 of them with an open intent (seeded
+#       before each tacit phase: the `labeled` deliveries are sent, and the script waits
+#       until every intent is open and its effects are done). tacit talks to
+#       bench/fake_github.py (GITHUB_API_URL; on the load CPU), with write pacing off
+#       (TACIT_WRITE_INTERVAL_MS=0, TACIT_WRITES_PER_MINUTE=0: every write is made during
+#       the run instead of queued). The fixed-rate phase lasts PACED_SECONDS (default 20);
+#       its latencies are also reported per kind of delivery; at its end the script reads
+#       tacit's database: deliveries processed during it (per second) and the backlog.
+#       CALLS=1 adds, after the runs, one pass per kind (fresh tacit, database and fake
+#       GitHub counters; the intents seeded; then CALLS_N deliveries of that kind alone,
+#       default 200, at 100/s, until tacit has processed them and done every effect): API
+#       calls and token mints per delivery, by kind. CALLS=only runs just that pass.
+#   MIX=0 bench/compare.sh: one kind of delivery, GitHub's example `issues.opened`
+#       (EVENT/PAYLOAD below select another; setting EVENT also means MIX=0).
 #   EVENT=issue_comment PAYLOAD=issue_comment/created.1.json bench/compare.sh
 #       the same with another of GitHub's example payloads (default: issues,
 #       issues/opened.1.json). tacit records `issues.opened` as done at intake (it has
@@ -37,8 +53,12 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 RUNS="${1:-3}"; SECS="${2:-10}"
 RATE=1000; CONNS=32; WARM=3; ITEMS=1000
+if [ -n "${EVENT:-}" ]; then MIX="${MIX:-0}"; else MIX="${MIX:-1}"; fi
 EVENT="${EVENT:-issues}"; PAYLOAD="${PAYLOAD:-issues/opened.1.json}"
 export EVENT
+CALLS="${CALLS:-0}"; CALLS_N="${CALLS_N:-200}"; MIX_N="${MIX_N:-4000}"
+PACED_SECS="$SECS"; [ "$MIX" = 1 ] && PACED_SECS="${PACED_SECONDS:-20}"
+FAKE_PORT=18190
 SERVER_CPU=0; LOAD_CPU=1
 for tool in wrk node npm cargo python3 openssl taskset curl; do
   command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
@@ -53,11 +73,18 @@ PACE="$ROOT/bench/pace/target/release/pace"
 PROBOT_VERSION="$(node -p 'require("./bench/probot/node_modules/probot/package.json").version')"
 
 WORK="$(mktemp -d)"
-PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+PID=""; FAKE_PID=""
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$WORK"
+}
 trap cleanup EXIT
 mkdir -p bench/results
-RESULTS="bench/results/compare-$(date -u +%Y%m%dT%H%M%SZ).txt"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+if [ "$CALLS" = only ]; then RESULTS="bench/results/mixcalls-$STAMP.txt"
+elif [ "$MIX" = 1 ]; then RESULTS="bench/results/compare-mix-$STAMP.txt"
+else RESULTS="bench/results/compare-$STAMP.txt"; fi
 
 # An `issues.opened` delivery (GitHub's example payload) with an installation: tacit
 # records it, then processes it (ignored: no intent, no GitHub call).
@@ -68,9 +95,18 @@ if [ -n "${COMMENT_BODY:-}" ]; then
   PAYLOAD_FILE="$WORK/payload.json"
 fi
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["installation"]={"id":1}; sys.stdout.write(json.dumps(d,separators=(",",":")))' "$PAYLOAD_FILE" > "$WORK/body.json"
-SECRET=bench-secret
+SECRET=bench-webhook-secret-0123456789
 SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r < "$WORK/body.json" | cut -d' ' -f1)"
-python3 bench/make_bodies.py "$PAYLOAD_FILE" "$SECRET" "$ITEMS" "$WORK/bodies.txt"
+if [ "$MIX" = 1 ]; then
+  python3 bench/make_mix.py "$SECRET" "$MIX_N" "$WORK/mix"
+  cp "$WORK/mix/mix.txt" "$WORK/bodies.txt"
+  # The check delivery of start_checked: a plain comment on an item without an intent.
+  grep -m1 ' issue_comment comment ' "$WORK/bodies.txt" | cut -d' ' -f4- | tr -d '\n' > "$WORK/body.json"
+  SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r < "$WORK/body.json" | cut -d' ' -f1)"
+  EVENT=issue_comment
+else
+  python3 bench/make_bodies.py "$PAYLOAD_FILE" "$SECRET" "$ITEMS" "$WORK/bodies.txt"
+fi
 CLK_TCK="$(getconf CLK_TCK)"
 
 cpu_ticks() { # utime+stime of all threads, in clock ticks
@@ -85,11 +121,22 @@ post_one() { # status code of one signed delivery
     --data-binary @"$WORK/body.json"
 }
 
+start_fake() { # the fake GitHub of the mix, fresh counters
+  [ "$MIX" = 1 ] || return 0
+  [ -n "$FAKE_PID" ] && { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null || true; }
+  taskset -c "$LOAD_CPU" python3 bench/fake_github.py "$FAKE_PORT" "${WORLD:-$WORK/mix/world.json}" &
+  FAKE_PID=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$FAKE_PORT/_counts" >/dev/null && return; sleep 0.05; done
+  echo "the fake GitHub did not start" >&2; exit 1
+}
+
 start_tacit() { # $1 port, $2 run dir
   mkdir -p "$2"
+  local api=http://127.0.0.1:9
+  if [ "$MIX" = 1 ]; then start_fake; api="http://127.0.0.1:$FAKE_PORT"; fi
   ( cd "$2" && exec env APP_ID=1 PRIVATE_KEY_PATH="$ROOT/tests/fixtures/test-app-key.pem" \
       WEBHOOK_SECRET="$SECRET" HOST=127.0.0.1 PORT="$1" DATABASE_URL="sqlite://$2/bench.db" \
-      GITHUB_API_URL=http://127.0.0.1:9 LOG_LEVEL=warn \
+      GITHUB_API_URL="$api" TACIT_WRITE_INTERVAL_MS=0 TACIT_WRITES_PER_MINUTE=0 LOG_LEVEL=warn \
       taskset -c "$SERVER_CPU" "$TACIT" serve >"$2/server.log" 2>&1 ) &
   PID=$!
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.05; done
@@ -121,7 +168,32 @@ stop_server() {
 }
 
 tacit_states() { # deliveries by state in a tacit database, e.g. "done=120 pending=9880"
-  python3 -c "import sqlite3;c=sqlite3.connect('file:$1/bench.db?mode=ro',uri=True);print(' '.join(f'{s}={n}' for s,n in c.execute('select state,count(*) from deliveries group by state')))"
+  # (done_at_intake: recorded as done when received, never processed)
+  python3 -c "import sqlite3;c=sqlite3.connect('file:$1/bench.db?mode=ro',uri=True);print(' '.join(f'{s}={n}' for s,n in c.execute(\"select case when state='done' and attempts=0 then 'done_at_intake' else state end s,count(*) from deliveries group by s\")))"
+}
+
+tacit_query() { # one number from a tacit database
+  python3 -c "import sqlite3,sys;c=sqlite3.connect('file:$1/bench.db?mode=ro',uri=True);print(c.execute(sys.argv[1]).fetchone()[0])" "$2"
+}
+
+seed_intents() { # $1 server, $2 port, $3 dir: the mix's seeded intents, opened and settled
+  [ "$MIX" = 1 ] || return 0
+  local n; n="$(wc -l < "$WORK/mix/seed.txt")"
+  taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$2" 100 "$(python3 -c "print($n / 100)")" 4 "$WORK/mix/seed.txt" issues "seed$RANDOM" >/dev/null
+  [ "$1" = tacit ] || return 0
+  local open busy
+  for _ in $(seq 1 300); do
+    open="$(tacit_query "$3" "select count(*) from intents where is_open = 1 and status_comment_id is not null")"
+    busy="$(tacit_query "$3" "select (select count(*) from deliveries where state = 'pending') + (select count(*) from effects where state = 'pending')")"
+    [ "$open" -ge "$n" ] && [ "$busy" = 0 ] && return 0
+    sleep 0.1
+  done
+  echo "seeded intents did not open ($open of $n open, $busy pending); log:" >&2
+  grep -v ' INFO ' "$3/server.log" | tail -20 >&2; exit 1
+}
+
+log_problems() { # warnings and errors in a tacit log, counted
+  grep -c -E ' (WARN|ERROR) ' "$1/server.log" || true
 }
 
 measure() { # $1 server (tacit|probot), $2 run number
@@ -135,6 +207,7 @@ measure() { # $1 server (tacit|probot), $2 run number
 
   # Phase 1, fresh process and database: maximum rate.
   start_checked "$server" "$port" "$WORK/$server-$run-max"
+  seed_intents "$server" "$port" "$WORK/$server-$run-max"
   BODIES="$WORK/bodies.txt" RUN="warm$run$server" \
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARM}s" -s bench/intake.lua "$url" >/dev/null
   sleep 0.5
@@ -150,22 +223,36 @@ measure() { # $1 server (tacit|probot), $2 run number
   rps="$(python3 -c "print(round($ok / ($dur / 1e6)))")"
   cpu_max="$(python3 -c "print(round(($c1 - $c0) * 1e6 / $CLK_TCK / max($ok, 1), 1))")"
   rss_max="$(peak_rss_kib "$PID")"
-  [ "$server" = tacit ] && extra="$extra max_db:$(tacit_states "$WORK/$server-$run-max" | tr ' ' ',')"
+  [ "$server" = tacit ] && extra="$extra max_db:$(tacit_states "$WORK/$server-$run-max" | tr ' ' ',') max_log_problems=$(log_problems "$WORK/$server-$run-max")"
   stop_server
 
   # Phase 2, fresh process and database: a fixed 1,000 deliveries/s (open loop).
-  start_checked "$server" "$port" "$WORK/$server-$run-paced"
+  local pdir="$WORK/$server-$run-paced" done0=0 done1=0 backlog=0 t0 t1
+  start_checked "$server" "$port" "$pdir"
+  seed_intents "$server" "$port" "$pdir"
   taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$WARM" "$CONNS" "$WORK/bodies.txt" "$EVENT" "pwarm$run$server" >/dev/null
   sleep 0.5
+  if [ "$server" = tacit ]; then
+    done0="$(tacit_query "$pdir" "select count(*) from deliveries where state = 'done' and attempts > 0")"
+  fi
+  t0="$(date +%s.%N)"
   c0="$(cpu_ticks "$PID")"
-  line="$(taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$SECS" "$CONNS" "$WORK/bodies.txt" "$EVENT" "pace$run$server")"
+  line="$(taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$PACED_SECS" "$CONNS" "$WORK/bodies.txt" "$EVENT" "pace$run$server")"
   c1="$(cpu_ticks "$PID")"
+  if [ "$server" = tacit ]; then
+    t1="$(date +%s.%N)"
+    done1="$(tacit_query "$pdir" "select count(*) from deliveries where state = 'done' and attempts > 0")"
+    backlog="$(tacit_query "$pdir" "select count(*) from deliveries where state = 'pending'")"
+    extra="$extra processed_per_s=$(python3 -c "print(round(($done1 - $done0) / ($t1 - $t0)))") backlog=$backlog backlog_s=$(python3 -c "print(round($backlog / $RATE, 2))")"
+  fi
   local pok p50 p99 pmax perr cpu_paced rss_paced
   pok="$(kv ok "$line")"; p50="$(kv p50_us "$line")"; p99="$(kv p99_us "$line")"; pmax="$(kv max_us "$line")"
   perr=$(( $(kv bad "$line") + $(kv errors "$line") ))
   cpu_paced="$(python3 -c "print(round(($c1 - $c0) * 1e6 / $CLK_TCK / max($pok, 1), 1))")"
   rss_paced="$(peak_rss_kib "$PID")"
-  [ "$server" = tacit ] && extra="$extra paced_db:$(tacit_states "$WORK/$server-$run-paced" | tr ' ' ',')"
+  [ "$server" = tacit ] && extra="$extra paced_db:$(tacit_states "$pdir" | tr ' ' ',') paced_log_problems=$(log_problems "$pdir")"
+  local kinds; kinds="$(kv kinds "$line")"
+  [ -n "$kinds" ] && extra="$extra kinds=$kinds"
   stop_server
 
   local rss=$(( rss_max > rss_paced ? rss_max : rss_paced ))
@@ -175,39 +262,50 @@ measure() { # $1 server (tacit|probot), $2 run number
     | tee -a "$RESULTS"
 }
 
+calls_pass() { # API calls and token mints per delivery, one kind at a time
+  local port=18290 kinds kind dir counts n i=0
+  kinds="$(python3 -B -c 'import sys; sys.path.insert(0, "bench"); import make_mix; print(" ".join(make_mix.KINDS))')"
+  echo "# calls per delivery: per kind, fresh tacit, database and fake GitHub; 100 intents seeded and settled, counters zeroed, then $CALLS_N deliveries of the kind at 100/s; counted once tacit has processed them and done every effect" | tee -a "$RESULTS"
+  for kind in $kinds; do
+    i=$((i + 1)); dir="$WORK/calls-$kind"
+    python3 bench/make_mix.py "$SECRET" "$CALLS_N" "$WORK/calls-mix-$kind" --kind "$kind"
+    WORLD="$WORK/calls-mix-$kind/world.json" start_checked tacit "$port" "$dir"
+    seed_intents tacit "$port" "$dir"
+    curl -sf "http://127.0.0.1:$FAKE_PORT/_reset" >/dev/null
+    taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" 100 "$(python3 -c "print($CALLS_N / 100)")" 4 "$WORK/calls-mix-$kind/mix.txt" issues "calls$i" >/dev/null
+    for _ in $(seq 1 600); do
+      [ "$(tacit_query "$dir" "select (select count(*) from deliveries where state = 'pending') + (select count(*) from effects where state = 'pending')")" = 0 ] && break
+      sleep 0.1
+    done
+    sleep 0.5
+    counts="$(curl -sf "http://127.0.0.1:$FAKE_PORT/_counts")"
+    printf 'CALLS kind=%s deliveries=%s states=%s log_problems=%s counts=%s\n' "$kind" "$CALLS_N" \
+      "$(tacit_states "$dir" | tr ' ' ',')" "$(log_problems "$dir")" "$counts" | tee -a "$RESULTS"
+    stop_server
+    port=$((port + 1))
+  done
+}
+
 {
   echo "# bench/compare.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-  echo "# deliveries: $EVENT ($PAYLOAD${COMMENT_BODY:+, comment body: $COMMENT_BODY})"
+  if [ "$MIX" = 1 ]; then
+    echo "# deliveries: the mix (bench/make_mix.py): $MIX_N deliveries over 1,250 items in 50 repositories, 5 installations; 100 intents seeded; fake GitHub bench/fake_github.py; write pacing off"
+    echo "# kinds in the file: $(cut -d' ' -f3 "$WORK/bodies.txt" | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
+  else
+    echo "# deliveries: $EVENT ($PAYLOAD${COMMENT_BODY:+, comment body: $COMMENT_BODY})"
+  fi
   echo "# tacit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (release), probot $PROBOT_VERSION on node $(node --version), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
-  echo "# runs=$RUNS seconds=$SECS connections=$CONNS paced_rate=$RATE server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU"
+  echo "# runs=$RUNS seconds=$SECS paced_seconds=$PACED_SECS connections=$CONNS paced_rate=$RATE server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU"
 } | tee "$RESULTS"
 
-for run in $(seq 1 "$RUNS"); do
-  measure tacit "$run"
-  measure probot "$run"
-done
+if [ "$CALLS" != only ]; then
+  for run in $(seq 1 "$RUNS"); do
+    measure tacit "$run"
+    measure probot "$run"
+  done
+fi
+[ "$CALLS" = 0 ] || [ "$MIX" != 1 ] || calls_pass
 
-python3 - "$RESULTS" <<'EOF'
-import statistics, sys
-rows = [dict(kv.split("=", 1) for kv in l.split()[1:]) for l in open(sys.argv[1]) if l.startswith("RESULT ")]
-def med(server, key):
-    return statistics.median(float(r[key]) for r in rows if r["server"] == server)
-metrics = [
-    ("deliveries/s, 32 connections (higher is better)", "rps", "{:.0f}"),
-    ("CPU µs per delivery at max rate", "cpu_us_max", "{:.0f}"),
-    ("CPU µs per delivery at 1,000/s", "cpu_us_paced", "{:.0f}"),
-    ("latency p50 at 1,000/s (ms)", "p50_us", "ms"),
-    ("latency p99 at 1,000/s (ms)", "p99_us", "ms"),
-    ("peak RSS (MiB)", "rss_kib", "mib"),
-]
-n = len([r for r in rows if r["server"] == "tacit"])
-print(f"\nmedians of {n} runs\n")
-print("| figure | tacit | Probot | tacit / Probot |")
-print("|---|--:|--:|--:|")
-for label, key, fmt in metrics:
-    t, p = med("tacit", key), med("probot", key)
-    show = (lambda v: f"{v/1000:.2f}") if fmt == "ms" else (lambda v: f"{v/1024:.1f}") if fmt == "mib" else (lambda v: fmt.format(v))
-    print(f"| {label} | {show(t)} | {show(p)} | {t/p:.2f} |")
-EOF
+python3 bench/compare_report.py "$RESULTS"
 echo "raw results: $RESULTS"

@@ -1,6 +1,7 @@
 -- wrk script: POST signed webhook deliveries with a fresh X-GitHub-Delivery per request.
--- Bodies: BODIES names a file of `sha256=HEX JSON` lines (bench/make_bodies.py), used in
--- turn; otherwise BODY and SIGNATURE give one body. The delivery id is not signed (as on
+-- Bodies: BODIES names a file of `sha256=HEX JSON` lines (bench/make_bodies.py; the event
+-- is EVENT's) or `sha256=HEX EVENT KIND JSON` lines (bench/make_mix.py; each line its own
+-- event), used in turn; otherwise BODY and SIGNATURE give one body. The delivery id is not signed (as on
 -- GitHub), so it can change per request while body and signature stay valid.
 local counter = 0
 local thread_id = 0
@@ -14,15 +15,21 @@ end
 function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["X-GitHub-Event"] = os.getenv("EVENT") or "issues"
+  local event = os.getenv("EVENT") or "issues"
+  wrk.headers["X-GitHub-Event"] = event
   local path = os.getenv("BODIES")
   if path then
     for line in io.lines(path) do
-      local sig, body = line:match("^(%S+) (.*)$")
-      table.insert(bodies, { sig = sig, body = body })
+      local sig, rest = line:match("^(%S+) (.*)$")
+      if rest:sub(1, 1) == "{" then
+        table.insert(bodies, { sig = sig, event = event, body = rest })
+      else
+        local ev, _, body = rest:match("^(%S+) (%S+) (.*)$")
+        table.insert(bodies, { sig = sig, event = ev, body = body })
+      end
     end
   else
-    table.insert(bodies, { sig = os.getenv("SIGNATURE"), body = os.getenv("BODY") })
+    table.insert(bodies, { sig = os.getenv("SIGNATURE"), event = event, body = os.getenv("BODY") })
   end
   run = os.getenv("RUN") or "r"
 end
@@ -32,6 +39,7 @@ function request()
   local b = bodies[(counter - 1) % #bodies + 1]
   wrk.headers["X-GitHub-Delivery"] = run .. "-" .. id .. "-" .. counter
   wrk.headers["X-Hub-Signature-256"] = b.sig
+  wrk.headers["X-GitHub-Event"] = b.event
   return wrk.format(nil, "/api/github/webhooks", nil, b.body)
 end
 

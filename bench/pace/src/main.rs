@@ -5,17 +5,27 @@
 //!
 //!   pace ADDR RATE SECONDS CONNECTIONS BODIES EVENT RUN_ID
 //!
-//! BODIES: a file of `sha256=HEX JSON` lines (bench/make_bodies.py), used in turn. Each
-//! request has a fresh X-GitHub-Delivery (RUN_ID-k), which GitHub does not sign.
-//! Prints one line:
+//! BODIES: a file of `sha256=HEX JSON` lines (bench/make_bodies.py; sent as EVENT) or of
+//! `sha256=HEX EVENT KIND JSON` lines (bench/make_mix.py; each its own event, latencies
+//! also reported per KIND), used in turn. Each request has a fresh X-GitHub-Delivery
+//! (RUN_ID-k), which GitHub does not sign. Prints one line:
 //!   sent=N ok=N bad=N errors=N rate=R p50_us=.. p90_us=.. p99_us=.. p999_us=.. max_us=..
+//!   kinds=KIND:N:P50_US:P99_US,...   (with KIND lines only)
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+struct Line {
+    signature: String,
+    event: Option<String>,
+    kind: usize,
+    body: Vec<u8>,
+}
+
 struct Outcome {
-    latencies_us: Vec<u64>,
+    /// (kind index, latency)
+    latencies_us: Vec<(usize, u64)>,
     ok: u64,
     bad: u64,
     errors: u64,
@@ -31,14 +41,27 @@ fn main() {
     let rate: f64 = a[2].parse().expect("RATE");
     let secs: f64 = a[3].parse().expect("SECONDS");
     let conns: usize = a[4].parse().expect("CONNECTIONS");
-    let bodies: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
-        std::fs::read_to_string(&a[5])
-            .expect("BODIES")
-            .lines()
-            .filter_map(|l| l.split_once(' '))
-            .map(|(sig, body)| (sig.to_string(), body.as_bytes().to_vec()))
-            .collect(),
-    );
+    let mut kinds: Vec<String> = Vec::new();
+    let mut bodies: Vec<Line> = Vec::new();
+    for l in std::fs::read_to_string(&a[5]).expect("BODIES").lines() {
+        let Some((signature, rest)) = l.split_once(' ') else { continue };
+        let (event, kind, body) = if rest.starts_with('{') {
+            (None, String::new(), rest)
+        } else {
+            let mut parts = rest.splitn(3, ' ');
+            let (e, k, b) = (parts.next().unwrap(), parts.next().expect("KIND"), parts.next().expect("JSON"));
+            (Some(e.to_string()), k.to_string(), b)
+        };
+        let kind = match kinds.iter().position(|k| *k == kind) {
+            Some(i) => i,
+            None => {
+                kinds.push(kind);
+                kinds.len() - 1
+            }
+        };
+        bodies.push(Line { signature: signature.to_string(), event, kind, body: body.as_bytes().to_vec() });
+    }
+    let bodies = Arc::new(bodies);
     assert!(!bodies.is_empty(), "no bodies in {}", a[5]);
     let event = a[6].clone();
     let run = a[7].clone();
@@ -69,7 +92,9 @@ fn main() {
                     if due > now {
                         std::thread::sleep(due - now);
                     }
-                    let (signature, body) = &bodies[(k as usize) % bodies.len()];
+                    let line = &bodies[(k as usize) % bodies.len()];
+                    let (signature, body) = (&line.signature, &line.body);
+                    let event = line.event.as_deref().unwrap_or(&event);
                     let head = format!(
                         "POST /api/github/webhooks HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
                          X-GitHub-Event: {event}\r\nX-GitHub-Delivery: {run}-{k}\r\nX-Hub-Signature-256: {signature}\r\n\
@@ -95,7 +120,7 @@ fn main() {
                     let result = s.write_all(&req).and_then(|_| read_response(s));
                     match result {
                         Ok(status) => {
-                            out.latencies_us.push(due.elapsed().as_micros() as u64);
+                            out.latencies_us.push((line.kind, due.elapsed().as_micros() as u64));
                             if (200..300).contains(&status) { out.ok += 1 } else { out.bad += 1 }
                         }
                         Err(_) => {
@@ -118,16 +143,25 @@ fn main() {
         all.errors += o.errors;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let mut l = all.latencies_us;
-    l.sort_unstable();
-    let pct = |p: f64| -> u64 {
+    let pct = |l: &[u64], p: f64| -> u64 {
         if l.is_empty() { return 0 }
         l[(((l.len() as f64) * p).ceil() as usize).clamp(1, l.len()) - 1]
     };
+    let mut l: Vec<u64> = all.latencies_us.iter().map(|&(_, v)| v).collect();
+    l.sort_unstable();
+    let mut per_kind = String::new();
+    for (i, name) in kinds.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+        let mut lk: Vec<u64> =
+            all.latencies_us.iter().filter(|&&(k, _)| k == i).map(|&(_, v)| v).collect();
+        lk.sort_unstable();
+        per_kind.push_str(if per_kind.is_empty() { " kinds=" } else { "," });
+        per_kind.push_str(&format!("{name}:{}:{}:{}", lk.len(), pct(&lk, 0.50), pct(&lk, 0.99)));
+    }
     println!(
-        "sent={} ok={} bad={} errors={} rate={:.1} p50_us={} p90_us={} p99_us={} p999_us={} max_us={}",
+        "sent={} ok={} bad={} errors={} rate={:.1} p50_us={} p90_us={} p99_us={} p999_us={} max_us={}{}",
         total, all.ok, all.bad, all.errors, (all.ok + all.bad) as f64 / elapsed,
-        pct(0.50), pct(0.90), pct(0.99), pct(0.999), l.last().copied().unwrap_or(0)
+        pct(&l, 0.50), pct(&l, 0.90), pct(&l, 0.99), pct(&l, 0.999), l.last().copied().unwrap_or(0),
+        per_kind
     );
 }
 
