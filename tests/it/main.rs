@@ -16,6 +16,8 @@
 //!   (fixtures of earlier releases, a database a newer release migrated): `stored`;
 //! - the built `tacit` binary, started, killed and restarted: `e2e`, `faults`,
 //!   `config_schema`, `operations` (`tacit backup`, `tacit healthcheck`), `decisions`;
+//!   and with the previous release's binary, rolled back to and forward again:
+//!   `rollback`;
 //! - the server's edges against clients without the secret (slow or idle connections,
 //!   floods, large bodies, made-up events), in-process and as the binary: `hardening`;
 //! - the fake GitHub itself: `fake_github_selftest`.
@@ -42,6 +44,7 @@ mod operations;
 mod people;
 mod reconcile;
 mod replicas;
+mod rollback;
 mod scenarios;
 mod setup;
 mod store;

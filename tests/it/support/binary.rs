@@ -35,11 +35,31 @@ pub async fn start_with(
     port: u16,
     extra: &[(&str, &str)],
 ) -> Binary {
+    start_program(
+        std::path::Path::new(env!("CARGO_BIN_EXE_tacit")),
+        gh,
+        db,
+        workdir,
+        port,
+        extra,
+    )
+    .await
+}
+
+/// [`start_with`] for another build of tacit (the previous release, for rollbacks).
+pub async fn start_program(
+    program: &std::path::Path,
+    gh: &FakeGitHub,
+    db: &TestDb,
+    workdir: &std::path::Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Binary {
     let key_path = format!(
         "{}/tests/fixtures/test-app-key.pem",
         env!("CARGO_MANIFEST_DIR")
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_tacit"))
+    let child = Command::new(program)
         .arg("serve")
         .current_dir(workdir)
         .env_clear()
