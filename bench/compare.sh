@@ -68,7 +68,7 @@ if [ -n "${COMMENT_BODY:-}" ]; then
   PAYLOAD_FILE="$WORK/payload.json"
 fi
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["installation"]={"id":1}; sys.stdout.write(json.dumps(d,separators=(",",":")))' "$PAYLOAD_FILE" > "$WORK/body.json"
-SECRET=bench-secret
+SECRET=bench-secret-0123456789
 SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r < "$WORK/body.json" | cut -d' ' -f1)"
 python3 bench/make_bodies.py "$PAYLOAD_FILE" "$SECRET" "$ITEMS" "$WORK/bodies.txt"
 CLK_TCK="$(getconf CLK_TCK)"

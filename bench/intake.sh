@@ -12,7 +12,7 @@ WORK="$(mktemp -d)"; trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 PORT=18123
 # `issues.opened` deliveries over 1,000 issues (bench/make_bodies.py): recorded and
 # processed (ignored), no GitHub call needed.
-SECRET=bench-secret
+SECRET=bench-secret-0123456789
 python3 bench/make_bodies.py tests/fixtures/webhooks/issues/opened.1.json "$SECRET" 1000 "$WORK/bodies.txt"
 ( cd "$WORK" && APP_ID=1 PRIVATE_KEY_PATH="$OLDPWD/tests/fixtures/test-app-key.pem" WEBHOOK_SECRET="$SECRET" \
   HOST=127.0.0.1 PORT=$PORT DATABASE_URL="sqlite://$WORK/bench.db" GITHUB_API_URL=http://127.0.0.1:9 LOG_LEVEL=error \
