@@ -79,6 +79,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Write several intent changes without a cause (the timers' decisions), each
+    /// with its own version check and its effects, as [`Store::write`] does one by
+    /// one: they are handed to the group-commit writer together, so they share its
+    /// transactions and statements. One outcome per write, in order.
+    pub async fn write_many(
+        &self,
+        writes: Vec<IntentWrite>,
+        now: Millis,
+    ) -> Vec<anyhow::Result<WriteOutcome>> {
+        let digest_at = now.saturating_add(self.digest_delay);
+        let jobs = writes.into_iter().map(|w| WriteJob {
+            write: Some(w),
+            cause: Cause::None,
+            now,
+            digest_at,
+        });
+        self.writer
+            .submit_many(jobs)
+            .await
+            .into_iter()
+            .map(|answer| {
+                answer.unwrap_or_else(|_| Err(anyhow::anyhow!("the store's writer stopped")))
+            })
+            .collect()
+    }
+}
+
 /// Whether a job can be written by [`write_bulk`]: an update of an existing intent,
 /// with no cause to complete (a timer). Its only failure is the version check.
 fn is_bulk(job: &WriteJob) -> bool {
