@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::core::intent::{Effect, Intent};
 
-use super::db::{INSERT_CHUNK, id_list, placeholders};
+use super::db::{INSERT_CHUNK, chunks_of_few_shapes, id_list, placeholders_on};
 use super::effects::insert_effects;
 use super::group_commit::GroupCommit;
 use super::{Backend, Lease, Millis, Store, codec};
@@ -146,8 +146,8 @@ async fn write_bulk(
         return Ok(outcomes); // one is written as well one by one
     }
     let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for chunk in jobs.chunks(BULK_CHUNK) {
-        let values = placeholders(chunk.len(), 7, "");
+    for chunk in chunks_of_few_shapes(&jobs, BULK_CHUNK) {
+        let values = placeholders_on(conn, chunk.len(), 7, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE intents SET state = v.column3, due_at = v.column4, is_open = v.column5,
                ended_at = v.column6, version = intents.version + 1, updated_at = v.column7,
