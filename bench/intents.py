@@ -103,7 +103,7 @@ def env_for(args, db, port):
     env.update(
         APP_ID="1",
         PRIVATE_KEY_PATH=os.path.abspath("tests/fixtures/test-app-key.pem"),
-        WEBHOOK_SECRET="bench-secret",
+        WEBHOOK_SECRET="bench-secret-0123456789",
         HOST="127.0.0.1",
         PORT=str(port),
         DATABASE_URL=db,

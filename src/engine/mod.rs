@@ -45,6 +45,10 @@ const CONCURRENCY: usize = 32;
 /// commit), so a burst of intents due in the same second is written in large
 /// transactions instead of 32 at a time.
 const TIMER_CONCURRENCY: usize = 256;
+/// The most due intents one claim takes and one task decides (see
+/// [`Engine::fire_timers`]): half the timers' permits, so that the next batch is
+/// claimed and decided while the previous one is being committed.
+const TIMER_BATCH: usize = TIMER_CONCURRENCY / 2;
 
 pub struct Engine {
     pub(crate) store: Store,
@@ -286,18 +290,21 @@ impl Engine {
                 }
             }
             Work::Timers => {
-                for row in self
+                // One task per claimed batch, not per intent: a task per intent moved
+                // its (large) future around and sent its write through the group
+                // commit alone.
+                let rows = self
                     .store
-                    .claim_due_intents(&self.owner, now, lease, limit)
-                    .await?
-                {
-                    let permit = permits.clone().acquire_owned().await?;
+                    .claim_due_intents(&self.owner, now, lease, limit.min(TIMER_BATCH as i64))
+                    .await?;
+                if !rows.is_empty() {
+                    n = rows.len();
+                    let permit = permits.clone().acquire_many_owned(n as u32).await?;
                     let engine = self.clone();
                     tasks.spawn(async move {
-                        engine.fire_timer(row).await;
+                        engine.fire_timers(rows).await;
                         drop(permit);
                     });
-                    n += 1;
                 }
             }
             Work::Effects => {
@@ -341,18 +348,53 @@ impl Engine {
         Ok(n)
     }
 
-    /// Decide a due intent, from the row its claim returned (read again only if it
-    /// changed since).
-    async fn fire_timer(&self, row: IntentRow) {
-        if let Some(due) = row.intent.next_due() {
-            let late = self.now().duration_since(due).as_secs_f64();
-            self.metrics.lateness(late);
+    /// Decide due intents, from the rows their claim returned: each decision is the
+    /// core's, as [`Engine::apply_row`] takes it, and the changed intents are handed
+    /// to the store's writer together. An intent that changed since its claim is read
+    /// again and decided alone.
+    async fn fire_timers(&self, rows: Vec<IntentRow>) {
+        let now = self.now();
+        let mut writes = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(due) = row.intent.next_due() {
+                self.metrics.lateness(now.duration_since(due).as_secs_f64());
+            }
+            let mut intent = row.intent.clone();
+            let effects = intent.handle(Event::Due, now);
+            if intent == row.intent && effects.is_empty() {
+                // Nothing changed: nothing to write (as `apply_row`, with no cause).
+                continue;
+            }
+            writes.push(IntentWrite {
+                id: row.id,
+                expected_version: Some(row.version),
+                installation_id: row.installation_id,
+                repo: row.repo,
+                number: row.number,
+                intent,
+                effects,
+            });
         }
-        let id = row.id.as_str();
-        let result = match self.apply_row(&row, vec![Event::Due], &Cause::None).await {
-            Ok(WriteOutcome::Conflict) => self.apply_to(id, vec![Event::Due], Cause::None).await,
-            other => other,
-        };
+        let ids: Vec<String> = writes.iter().map(|w| w.id.clone()).collect();
+        let outcomes = self.store.write_many(writes, now.as_millisecond()).await;
+        let mut written = false;
+        for (id, outcome) in ids.iter().zip(outcomes) {
+            let result = match outcome {
+                Ok(WriteOutcome::Conflict) => {
+                    self.apply_to(id, vec![Event::Due], Cause::None).await
+                }
+                other => other,
+            };
+            written |= matches!(result, Ok(WriteOutcome::Written));
+            self.timer_done(id, result).await;
+        }
+        if written {
+            self.kick();
+        }
+    }
+
+    /// The end of one timer: a timer that wrote nothing gives its intent back.
+    async fn timer_done(&self, id: &str, result: anyhow::Result<WriteOutcome>) {
         match result {
             Ok(WriteOutcome::Written) => {}
             Ok(other) => {

@@ -30,6 +30,42 @@ pub(super) fn placeholders(rows: usize, cols: usize, tail: &str) -> String {
         .join(", ")
 }
 
+/// As [`placeholders`], in the style the connection binds fastest: on SQLite bare
+/// `?` in order, because sqlx looks up the name of each `$n` parameter and SQLite
+/// finds a name by walking the list of all of them (quadratic in a multi-row
+/// statement: 896 parameters per 128 rows).
+pub(super) fn placeholders_on(
+    conn: &sqlx::AnyConnection,
+    rows: usize,
+    cols: usize,
+    tail: &str,
+) -> String {
+    if conn.backend_name() != "SQLite" {
+        return placeholders(rows, cols, tail);
+    }
+    let row = format!("({}{tail})", vec!["?"; cols].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// `items` in chunks of `max`, the rest in chunks of powers of two: a multi-row
+/// statement has at most a few shapes, each prepared once per connection and then
+/// taken from sqlx's statement cache instead of parsed again.
+pub(super) fn chunks_of_few_shapes<T>(items: &[T], max: usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let n = if rest.len() >= max {
+            max
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (chunk, tail) = rest.split_at(n);
+        out.push(chunk);
+        rest = tail;
+    }
+    out
+}
+
 /// `$1, $2, ... $n`, for `IN (...)`.
 pub(super) fn id_list(n: usize) -> String {
     (1..=n)
@@ -134,5 +170,20 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_have_few_shapes_and_keep_every_item_in_order() {
+        let items: Vec<u32> = (0..300).collect();
+        let chunks = chunks_of_few_shapes(&items, 128);
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![128, 128, 32, 8, 4]);
+        assert_eq!(chunks.concat(), items);
+        assert!(chunks_of_few_shapes::<u32>(&[], 128).is_empty());
     }
 }

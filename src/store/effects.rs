@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::core::intent::Effect;
 
-use super::db::placeholders;
+use super::db::{chunks_of_few_shapes, placeholders_on};
 use super::writer::BULK_CHUNK;
 use super::{Lease, Millis, Queue, Store, codec, new_id, readable};
 
@@ -137,8 +137,8 @@ pub(super) async fn insert_effects(
             ));
         }
     }
-    for chunk in rows.chunks(BULK_CHUNK) {
-        let values = placeholders(chunk.len(), 5, "");
+    for chunk in chunks_of_few_shapes(&rows, BULK_CHUNK) {
+        let values = placeholders_on(conn, chunk.len(), 5, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO effects (id, intent_id, seq, effect, state, attempts, run_after, created_at)
              SELECT v.column1, v.column2,

@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::core::intent::{Effect, Intent};
 
-use super::db::{INSERT_CHUNK, id_list, placeholders};
+use super::db::{INSERT_CHUNK, chunks_of_few_shapes, id_list, placeholders_on};
 use super::effects::insert_effects;
 use super::group_commit::GroupCommit;
 use super::{Backend, Lease, Millis, Store, codec};
@@ -79,6 +79,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Write several intent changes without a cause (the timers' decisions), each
+    /// with its own version check and its effects, as [`Store::write`] does one by
+    /// one: they are handed to the group-commit writer together, so they share its
+    /// transactions and statements. One outcome per write, in order.
+    pub async fn write_many(
+        &self,
+        writes: Vec<IntentWrite>,
+        now: Millis,
+    ) -> Vec<anyhow::Result<WriteOutcome>> {
+        let digest_at = now.saturating_add(self.digest_delay);
+        let jobs = writes.into_iter().map(|w| WriteJob {
+            write: Some(w),
+            cause: Cause::None,
+            now,
+            digest_at,
+        });
+        self.writer
+            .submit_many(jobs)
+            .await
+            .into_iter()
+            .map(|answer| {
+                answer.unwrap_or_else(|_| Err(anyhow::anyhow!("the store's writer stopped")))
+            })
+            .collect()
+    }
+}
+
 /// Whether a job can be written by [`write_bulk`]: an update of an existing intent,
 /// with no cause to complete (a timer). Its only failure is the version check.
 fn is_bulk(job: &WriteJob) -> bool {
@@ -118,8 +146,8 @@ async fn write_bulk(
         return Ok(outcomes); // one is written as well one by one
     }
     let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for chunk in jobs.chunks(BULK_CHUNK) {
-        let values = placeholders(chunk.len(), 7, "");
+    for chunk in chunks_of_few_shapes(&jobs, BULK_CHUNK) {
+        let values = placeholders_on(conn, chunk.len(), 7, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE intents SET state = v.column3, due_at = v.column4, is_open = v.column5,
                ended_at = v.column6, version = intents.version + 1, updated_at = v.column7,
