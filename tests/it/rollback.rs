@@ -43,7 +43,7 @@ async fn the_previous_release_carries_on_after_a_rollback(kind: Db) {
     let previous = previous_release();
     let gh = FakeGitHub::start().await;
     gh.add_repo(O, R);
-    gh.set_file(O, R, ".github/tacit.yml", "window: 8s\n");
+    gh.set_file(O, R, ".github/tacit.yml", "window: 20s\n");
     gh.set_permission(O, R, "alice", "maintain");
     gh.set_permission(O, R, "bob", "write");
     gh.add_issue(O, R, 7, "dave");
@@ -70,7 +70,7 @@ async fn the_previous_release_carries_on_after_a_rollback(kind: Db) {
             .all(|&n| g.comments(O, R, n).iter().any(|c| is_status(&c.body)))
     })
     .await;
-    assert!(current.terminate().success(), "SIGTERM exits 0");
+    assert!(current.stop().await.success(), "SIGTERM exits 0");
 
     // Rolled back: the previous release starts on this database ...
     let rolled_back = start_program(&previous, &gh, &db, dir.path(), port, &[]).await;
@@ -91,7 +91,7 @@ async fn the_previous_release_carries_on_after_a_rollback(kind: Db) {
         202
     );
     // ... and closes the unopposed one when its window closes.
-    wait(&gh, "issue 7 closed by the previous release", 30, |g| {
+    wait(&gh, "issue 7 closed by the previous release", 45, |g| {
         g.issue(O, R, 7).state == "closed"
     })
     .await;
@@ -101,7 +101,7 @@ async fn the_previous_release_carries_on_after_a_rollback(kind: Db) {
             .any(|c| is_status(&c.body) && c.body.contains("not this week"))
     })
     .await;
-    assert!(rolled_back.terminate().success(), "SIGTERM exits 0");
+    assert!(rolled_back.stop().await.success(), "SIGTERM exits 0");
 
     // Forward again: this release reads what the previous one wrote, acts on nothing
     // twice, and the objection still holds issue 8 past its window.
@@ -113,7 +113,7 @@ async fn the_previous_release_carries_on_after_a_rollback(kind: Db) {
         "issue 7 closed exactly once"
     );
     assert_eq!(gh.issue(O, R, 8).state, "open", "the objection holds");
-    assert!(again.terminate().success());
+    assert!(again.stop().await.success());
     let store = Store::connect(&db.url).await.unwrap();
     let eight = store
         .open_intent_for(&format!("{O}/{R}"), 8)

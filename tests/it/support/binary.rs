@@ -118,6 +118,15 @@ impl Binary {
         .as_u16()
     }
 
+    /// [`Binary::terminate`] without holding up the test's runtime while tacit stops:
+    /// the in-process fake GitHub runs on it, and tacit's requests in flight need its
+    /// answers to finish (a blocked runtime makes each wait out its timeout).
+    pub async fn stop(self) -> std::process::ExitStatus {
+        tokio::task::spawn_blocking(move || self.terminate())
+            .await
+            .expect("terminate")
+    }
+
     /// SIGTERM: stop taking deliveries, finish in-flight work, exit 0.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
