@@ -77,8 +77,8 @@ struct Said<'a> {
     received: Timestamp,
 }
 
-/// What a label added to an item leads to.
-pub(crate) enum LabelDecision {
+/// What the core's label decision (`core::labels::LabelDecision`) is written as.
+pub(crate) enum LabelWrite {
     Nothing,
     /// Another intent label on an item with an open intent.
     Apply(Box<crate::store::IntentRow>, Event),
@@ -391,12 +391,12 @@ impl Engine {
     /// and for labels found by the reconciliation sweep. The rules are
     /// `core::labels::decide`; this reads the facts it asks for, in its order, and
     /// applies its decision.
-    pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelDecision, Failure> {
+    pub(crate) async fn decide_label(&self, l: &LabelAdded<'_>) -> Result<LabelWrite, Failure> {
         let (inst, repo, number, label, sender) = (l.inst, l.repo, l.number, l.label, l.sender);
         // Most labels are not intent labels: the cached configuration says so without
         // an API call. An intent label reads the file (conditionally) below (SPEC 5).
         if self.surely_not_an_intent_label(repo, label).await {
-            return Ok(LabelDecision::Nothing);
+            return Ok(LabelWrite::Nothing);
         }
         let mut facts = LabelFacts::new(label, l.at, &sender.login, sender.is_bot(), l.is_pull);
         // What the decision is applied with: the open intent's row, the item re-read.
@@ -447,11 +447,11 @@ impl Engine {
                 if why == Skip::WasIgnored {
                     tracing::info!(label, "added while another intent was open: stays ignored");
                 }
-                return Ok(LabelDecision::Nothing);
+                return Ok(LabelWrite::Nothing);
             }
             labels::LabelDecision::ToOpenIntent(event) => {
                 let row = open.ok_or_else(|| anyhow::anyhow!("no open intent to tell"))?;
-                return Ok(LabelDecision::Apply(Box::new(row), event));
+                return Ok(LabelWrite::Apply(Box::new(row), event));
             }
             labels::LabelDecision::NotOpened {
                 policy,
@@ -460,7 +460,7 @@ impl Engine {
             } => {
                 let (intent, effects) =
                     Intent::not_opened(policy, is_pull, &sender.login, l.at, why);
-                return Ok(LabelDecision::Insert(Box::new(intent), effects));
+                return Ok(LabelWrite::Insert(Box::new(intent), effects));
             }
             labels::LabelDecision::Open {
                 policy,
@@ -489,7 +489,7 @@ impl Engine {
                 .await?;
             effects = intent.handle_all(effects, backlog.events, now);
         }
-        Ok(LabelDecision::Insert(Box::new(intent), effects))
+        Ok(LabelWrite::Insert(Box::new(intent), effects))
     }
 
     /// Whether an intent opening on an issue can do without reading its comments:
@@ -521,16 +521,14 @@ impl Engine {
     pub(crate) async fn write_label(
         &self,
         l: &LabelAdded<'_>,
-        decision: LabelDecision,
+        decision: LabelWrite,
         cause: &Cause,
     ) -> Result<WriteOutcome, Failure> {
         let now = self.now().as_millisecond();
         match decision {
-            LabelDecision::Nothing => Ok(self.store.write(None, cause, now).await?),
-            LabelDecision::Apply(row, event) => {
-                Ok(self.apply_row(&row, vec![event], cause).await?)
-            }
-            LabelDecision::Insert(intent, effects) => {
+            LabelWrite::Nothing => Ok(self.store.write(None, cause, now).await?),
+            LabelWrite::Apply(row, event) => Ok(self.apply_row(&row, vec![event], cause).await?),
+            LabelWrite::Insert(intent, effects) => {
                 let write = IntentWrite {
                     id: new_id(),
                     expected_version: None,

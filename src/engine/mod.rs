@@ -359,21 +359,8 @@ impl Engine {
             if let Some(due) = row.intent.next_due() {
                 self.metrics.lateness(now.duration_since(due).as_secs_f64());
             }
-            let mut intent = row.intent.clone();
-            let effects = intent.handle(Event::Due, now);
-            if intent == row.intent && effects.is_empty() {
-                // Nothing changed: nothing to write (as `apply_row`, with no cause).
-                continue;
-            }
-            writes.push(IntentWrite {
-                id: row.id,
-                expected_version: Some(row.version),
-                installation_id: row.installation_id,
-                repo: row.repo,
-                number: row.number,
-                intent,
-                effects,
-            });
+            // Nothing changed: nothing to write (a timer has no cause to complete).
+            writes.extend(decided(&row, vec![Event::Due], now));
         }
         let ids: Vec<String> = writes.iter().map(|w| w.id.clone()).collect();
         let outcomes = self.store.write_many(writes, now.as_millisecond()).await;
@@ -436,23 +423,9 @@ impl Engine {
         cause: &Cause,
     ) -> anyhow::Result<WriteOutcome> {
         let now = self.now();
-        let mut intent = row.intent.clone();
-        let mut effects = Vec::new();
-        for event in events {
-            effects.extend(intent.handle(event, now));
-        }
-        if intent == row.intent && effects.is_empty() {
+        let Some(write) = decided(row, events, now) else {
             // Nothing changed: only complete the cause.
             return self.store.write(None, cause, now.as_millisecond()).await;
-        }
-        let write = IntentWrite {
-            id: row.id.clone(),
-            expected_version: Some(row.version),
-            installation_id: row.installation_id,
-            repo: row.repo.clone(),
-            number: row.number,
-            intent,
-            effects,
         };
         let outcome = self
             .store
@@ -463,6 +436,28 @@ impl Engine {
         }
         Ok(outcome)
     }
+}
+
+/// The core's decision on `events` for the intent in `row`, as the write that records
+/// it (checked against the row's version); `None` when nothing changed.
+fn decided(row: &IntentRow, events: Vec<Event>, now: Timestamp) -> Option<IntentWrite> {
+    let mut intent = row.intent.clone();
+    let mut effects = Vec::new();
+    for event in events {
+        effects.extend(intent.handle(event, now));
+    }
+    if intent == row.intent && effects.is_empty() {
+        return None;
+    }
+    Some(IntentWrite {
+        id: row.id.clone(),
+        expected_version: Some(row.version),
+        installation_id: row.installation_id,
+        repo: row.repo.clone(),
+        number: row.number,
+        intent,
+        effects,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

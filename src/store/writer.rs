@@ -66,20 +66,23 @@ impl Store {
         cause: &Cause,
         now: Millis,
     ) -> anyhow::Result<WriteOutcome> {
-        let job = WriteJob {
-            write: w.cloned(),
-            cause: cause.clone(),
-            now,
-            digest_at: now.saturating_add(self.digest_delay),
-        };
         self.writer
-            .submit(job)
+            .submit(self.job(w.cloned(), cause.clone(), now))
             .await
             .map_err(|_| anyhow::anyhow!("the store's writer stopped"))?
     }
 }
 
 impl Store {
+    fn job(&self, write: Option<IntentWrite>, cause: Cause, now: Millis) -> WriteJob {
+        WriteJob {
+            write,
+            cause,
+            now,
+            digest_at: now.saturating_add(self.digest_delay),
+        }
+    }
+
     /// Write several intent changes without a cause (the timers' decisions), each
     /// with its own version check and its effects, as [`Store::write`] does one by
     /// one: they are handed to the group-commit writer together, so they share its
@@ -89,13 +92,9 @@ impl Store {
         writes: Vec<IntentWrite>,
         now: Millis,
     ) -> Vec<anyhow::Result<WriteOutcome>> {
-        let digest_at = now.saturating_add(self.digest_delay);
-        let jobs = writes.into_iter().map(|w| WriteJob {
-            write: Some(w),
-            cause: Cause::None,
-            now,
-            digest_at,
-        });
+        let jobs = writes
+            .into_iter()
+            .map(|w| self.job(Some(w), Cause::None, now));
         self.writer
             .submit_many(jobs)
             .await
