@@ -150,6 +150,10 @@ impl Store {
             .run(&store.pool)
             .await
             .context("running database migrations")?;
+        store
+            .refresh_head_columns()
+            .await
+            .context("bringing intents.head_sha up to date")?;
         Ok(store)
     }
 

@@ -6,6 +6,10 @@ use std::time::Duration;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use std::collections::HashSet;
+
+use sqlx::AnyConnection;
+
 use super::db::{INSERT_CHUNK, id_list, placeholders};
 use super::{Lease, Millis, Queue, Store};
 
@@ -17,9 +21,131 @@ pub struct NewDelivery {
     pub action: Option<String>,
     pub installation_id: Option<i64>,
     pub item_key: String,
+    /// The body, kept only if the delivery is recorded as pending.
     pub payload: String,
-    /// Nothing to process: recorded as done at once.
-    pub done: bool,
+    /// Whether the engine has work for it.
+    pub need: Need,
+}
+
+/// Whether the engine has work for a delivery, as far as the receiver can tell from
+/// the payload ([`crate::webhook::route::Route::need`]). The conditional ones are
+/// settled in the transaction that records the delivery, against the open intents and
+/// the deliveries still pending: a delivery recorded as done keeps no body and is
+/// never claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// Nothing to do: recorded as done.
+    Nothing,
+    /// Always processed.
+    Always,
+    /// Processed only if its item has an open intent (`repo` as `RepoName::key_of`,
+    /// `number`), or a delivery about the item (same `item_key`) is still pending: a
+    /// label that may open one is processed first, and the intent it opens, with that
+    /// delivery marked done, is written in one transaction, so one of the two is seen.
+    Item { repo: String, number: i64 },
+    /// Processed only if an open intent in `repo` records `sha` as its head commit
+    /// (`intents.head_sha`): checks on any other commit concern no intent.
+    Head { repo: String, sha: String },
+}
+
+/// For each delivery of `batch`, whether it is recorded as done: its [`Need`] settled
+/// against the open intents and the pending deliveries, read in the recording
+/// transaction by one statement per chunk (on PostgreSQL one statement is one
+/// snapshot: an intent and the delivery that opened it, committed together, are seen
+/// together). A delivery kept earlier in the batch counts as pending for the later
+/// ones about its item.
+async fn settle_needs(
+    conn: &mut AnyConnection,
+    batch: &[NewDelivery],
+) -> anyhow::Result<Vec<bool>> {
+    let conditional: Vec<&NewDelivery> = batch
+        .iter()
+        .filter(|d| matches!(d.need, Need::Item { .. } | Need::Head { .. }))
+        .collect();
+    let mut items: HashSet<(String, i64)> = HashSet::new();
+    let mut heads: HashSet<(String, String)> = HashSet::new();
+    let mut pending: HashSet<String> = HashSet::new();
+    for chunk in conditional.chunks(INSERT_CHUNK) {
+        let mut repos: Vec<&str> = Vec::new();
+        let mut keys: Vec<&str> = Vec::new();
+        for d in chunk {
+            match &d.need {
+                Need::Item { repo, .. } => {
+                    repos.push(repo);
+                    keys.push(&d.item_key);
+                }
+                Need::Head { repo, .. } => repos.push(repo),
+                Need::Nothing | Need::Always => {}
+            }
+        }
+        let (repos, keys) = (padded(repos), padded(keys));
+        let sql = format!(
+            "SELECT repo, number, head_sha, '' AS item_key FROM intents
+               WHERE is_open = 1 AND repo IN ({})
+             UNION ALL
+             SELECT '', CAST(0 AS BIGINT), NULL, item_key FROM deliveries
+               WHERE state = 'pending' AND item_key IN ({})",
+            in_list(conn, 1, repos.len()),
+            in_list(conn, 1 + repos.len(), keys.len()),
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in repos.iter().chain(&keys) {
+            q = q.bind(*v);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let key: String = row.try_get("item_key")?;
+            if !key.is_empty() {
+                pending.insert(key);
+                continue;
+            }
+            let repo: String = row.try_get("repo")?;
+            if let Some(sha) = row.try_get::<Option<String>, _>("head_sha")? {
+                heads.insert((repo.clone(), sha));
+            }
+            items.insert((repo, row.try_get("number")?));
+        }
+    }
+    let mut kept: HashSet<&str> = HashSet::new();
+    Ok(batch
+        .iter()
+        .map(|d| {
+            let done = match &d.need {
+                Need::Nothing => true,
+                Need::Always => false,
+                Need::Item { repo, number } => {
+                    !(items.contains(&(repo.clone(), *number))
+                        || pending.contains(&d.item_key)
+                        || kept.contains(d.item_key.as_str()))
+                }
+                Need::Head { repo, sha } => !heads.contains(&(repo.clone(), sha.clone())),
+            };
+            if !done {
+                kept.insert(&d.item_key);
+            }
+            done
+        })
+        .collect())
+}
+
+/// `values` without repeats, padded to a power of two by repeating the last (at least
+/// one: the empty string, which no key equals): an `IN` list of few lengths, so each
+/// shape of the statement is prepared once per connection.
+fn padded(mut values: Vec<&str>) -> Vec<&str> {
+    values.sort_unstable();
+    values.dedup();
+    let last = values.last().copied().unwrap_or("");
+    values.resize(values.len().max(1).next_power_of_two(), last);
+    values
+}
+
+/// `n` parameters for an `IN (...)` list, numbered from `first` (PostgreSQL) or bare
+/// `?` (SQLite, see `db::placeholders_on`).
+fn in_list(conn: &AnyConnection, first: usize, n: usize) -> String {
+    let one = |i: usize| match conn.backend_name() {
+        "SQLite" => "?".to_string(),
+        _ => format!("${i}"),
+    };
+    (first..first + n).map(one).collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +178,9 @@ impl Store {
         // Two multi-row statements for the whole batch (a statement is a round trip
         // to the database's thread): the rows, then the bodies of the new ones.
         let mut tx = self.write_tx().await?;
+        let done = settle_needs(&mut tx, batch).await?;
         let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for chunk in batch.chunks(INSERT_CHUNK) {
+        for (i, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
             let values = placeholders(chunk.len(), 9, ", '', 0");
             let sql = format!(
                 "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
@@ -62,7 +189,8 @@ impl Store {
                  RETURNING id"
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for d in chunk {
+            for (j, d) in chunk.iter().enumerate() {
+                let done = done[i * INSERT_CHUNK + j];
                 q = q
                     .bind(&d.id)
                     .bind(&d.event)
@@ -70,8 +198,8 @@ impl Store {
                     .bind(d.installation_id)
                     .bind(&d.item_key)
                     .bind(now)
-                    .bind(if d.done { "done" } else { "pending" })
-                    .bind(d.done.then_some(now))
+                    .bind(if done { "done" } else { "pending" })
+                    .bind(done.then_some(now))
                     .bind(now);
             }
             for row in q.fetch_all(&mut *tx).await? {
@@ -84,9 +212,10 @@ impl Store {
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let fresh: Vec<bool> = batch
             .iter()
-            .map(|d| {
+            .zip(&done)
+            .map(|(d, done)| {
                 let is_new = inserted.contains(&d.id) && seen.insert(d.id.as_str());
-                if is_new && !d.payload.is_empty() {
+                if is_new && !done {
                     bodies.push(d);
                 }
                 is_new

@@ -180,6 +180,42 @@ impl Store {
         Ok(readable(&rows, intent_row))
     }
 
+    /// Set `intents.head_sha` again from the state of every open intent: a row an older
+    /// release wrote has none, or one a later push made stale, and the receiver relies
+    /// on it to keep the CI deliveries about an open intent's head (migration 0006).
+    /// Run at start; a row this release cannot read is left alone. Returns how many
+    /// rows it changed.
+    pub async fn refresh_head_columns(&self) -> anyhow::Result<u64> {
+        let rows =
+            sqlx::query("SELECT id, version, state, head_sha FROM intents WHERE is_open = 1")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut changed = 0;
+        for row in &rows {
+            let state: String = row.try_get("state")?;
+            let Ok(intent) = codec::decode_intent(&state) else {
+                continue;
+            };
+            let head = super::writer::head_column(&intent);
+            let stored: Option<String> = row.try_get("head_sha")?;
+            if stored == head {
+                continue;
+            }
+            let id: String = row.try_get("id")?;
+            let version: i64 = row.try_get("version")?;
+            // Only if the row is still the one read: a write since then set the column.
+            changed +=
+                sqlx::query("UPDATE intents SET head_sha = $1 WHERE id = $2 AND version = $3")
+                    .bind(&head)
+                    .bind(&id)
+                    .bind(version)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+        }
+        Ok(changed)
+    }
+
     pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
         sqlx::query("UPDATE intents SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
             .bind(id)

@@ -116,7 +116,7 @@ fn is_bulk(job: &WriteJob) -> bool {
             .is_some_and(|w| w.expected_version.is_some())
 }
 
-/// Rows per multi-row statement of [`write_bulk`] (7 parameters each).
+/// Rows per multi-row statement of [`write_bulk`] (8 parameters each).
 pub(super) const BULK_CHUNK: usize = 128;
 
 /// Write the batch's timer updates with multi-row statements: one `UPDATE … FROM
@@ -146,11 +146,11 @@ async fn write_bulk(
     }
     let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
     for chunk in chunks_of_few_shapes(&jobs, BULK_CHUNK) {
-        let values = placeholders_on(conn, chunk.len(), 7, "");
+        let values = placeholders_on(conn, chunk.len(), 8, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE intents SET state = v.column3, due_at = v.column4, is_open = v.column5,
                ended_at = v.column6, version = intents.version + 1, updated_at = v.column7,
-               lease_owner = NULL, lease_until = NULL
+               head_sha = v.column8, lease_owner = NULL, lease_until = NULL
              FROM (VALUES {values}) AS v
              WHERE intents.id = v.column1 AND intents.version = v.column2
              RETURNING intents.id"
@@ -164,7 +164,8 @@ async fn write_bulk(
                 .bind(stored.due)
                 .bind(stored.is_open)
                 .bind(stored.ended)
-                .bind(*now);
+                .bind(*now)
+                .bind(stored.head);
         }
         for row in q.fetch_all(&mut *conn).await? {
             written.insert(row.try_get("id")?);
@@ -212,13 +213,14 @@ async fn write_intent(
         due,
         is_open,
         ended,
+        head,
     } = Stored::of(&w.intent)?;
     match w.expected_version {
         None => {
             // The partial unique index refuses a second open intent on the same item.
             let r = sqlx::query(
-                "INSERT INTO intents (id, installation_id, repo, number, label, is_open, state, due_at, version, created_at, updated_at, ended_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10)
+                "INSERT INTO intents (id, installation_id, repo, number, label, is_open, state, due_at, version, created_at, updated_at, ended_at, head_sha)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11)
                  ON CONFLICT DO NOTHING",
             )
             .bind(&w.id)
@@ -231,6 +233,7 @@ async fn write_intent(
             .bind(due)
             .bind(now)
             .bind(ended)
+            .bind(&head)
             .execute(&mut *conn)
             .await?;
             if r.rows_affected() != 1 {
@@ -240,7 +243,7 @@ async fn write_intent(
         Some(version) => {
             let r = sqlx::query(
                 "UPDATE intents SET state = $1, due_at = $2, is_open = $3, ended_at = $4, version = version + 1,
-                   updated_at = $5, lease_owner = NULL, lease_until = NULL
+                   updated_at = $5, head_sha = $8, lease_owner = NULL, lease_until = NULL
                  WHERE id = $6 AND version = $7",
             )
             .bind(&state)
@@ -250,6 +253,7 @@ async fn write_intent(
             .bind(now)
             .bind(&w.id)
             .bind(version)
+            .bind(&head)
             .execute(&mut *conn)
             .await?;
             if r.rows_affected() != 1 {
@@ -270,6 +274,8 @@ struct Stored {
     due: Option<Millis>,
     is_open: i64,
     ended: Option<Millis>,
+    /// `intents.head_sha`: what the receiver matches CI deliveries against.
+    head: Option<String>,
 }
 
 impl Stored {
@@ -279,7 +285,18 @@ impl Stored {
             due: intent.next_due().map(|t| t.as_millisecond()),
             is_open: (!intent.is_done()) as i64,
             ended: intent.ended_at.map(|t| t.as_millisecond()),
+            head: head_column(intent),
         })
+    }
+}
+
+/// The `intents.head_sha` column of an intent: its recorded head while it is open
+/// (`None` once it ended, or for an issue). Rows of an older release are brought up to
+/// date at start ([`Store::refresh_head_columns`]).
+pub(super) fn head_column(intent: &Intent) -> Option<String> {
+    match intent.is_done() {
+        true => None,
+        false => intent.head_sha.clone(),
     }
 }
 

@@ -27,7 +27,7 @@ use crate::clock::Clock;
 use crate::github::event::Payload;
 use crate::http::secret::hmac_sha256;
 use crate::store::group_commit::GroupCommit;
-use crate::store::{NewDelivery, Store};
+use crate::store::{Need, NewDelivery, Store};
 
 /// Where GitHub delivers events (SPEC section 1).
 pub const PATH: &str = "/api/github/webhooks";
@@ -307,20 +307,20 @@ pub async fn receive(
     // columns (the raw body is stored as sent; JSON text never holds a raw NUL).
     let no_nul = |s: String| s.replace('\0', "");
     // A delivery the engine has no use for is recorded (for deduplication and the
-    // redelivery sweep) as done, without its body.
-    let needed = route::route(event, &payload).is_some();
+    // redelivery sweep) as done, without its body; whether a CI event, a comment or a
+    // review concerns an open intent is settled in the recording transaction.
+    let need = route::route(event, &payload).map_or(Need::Nothing, |r| r.need());
     let delivery = NewDelivery {
         id: id.to_string(),
         event: event.to_string(),
         action: payload.action.clone().map(no_nul),
         installation_id,
         item_key: no_nul(payload.item_key()),
-        payload: if needed {
-            text.to_string()
-        } else {
-            String::new()
+        payload: match need {
+            Need::Nothing => String::new(),
+            _ => text.to_string(),
         },
-        done: !needed,
+        need,
     };
     match intake.record(delivery).await {
         Ok(true) => (Reply::Recorded, "recorded\n"),

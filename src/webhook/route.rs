@@ -14,9 +14,11 @@
 //! A delivery lacking what its route needs (an item's number, a comment, a commit sha,
 //! a label's name) routes nowhere: the engine did nothing with such a delivery either.
 
+use crate::core::names::RepoName;
 use crate::github::Installation;
 use crate::github::event::{Payload, PayloadComment, PayloadReview};
 use crate::github::types::User;
+use crate::store::Need;
 
 /// What the engine does with a delivery.
 #[derive(Debug, Clone)]
@@ -105,6 +107,44 @@ pub enum RepoChange<'a> {
     /// A `push` to branch that adds, changes or removes `.github/tacit.yml`; `sha` is
     /// the pushed commit (`after`).
     ConfigPush { sha: &'a str, to_default: bool },
+}
+
+impl Route<'_> {
+    /// Whether the engine has work for this delivery, as the receiver can tell it:
+    /// the intake settles the conditional answers against the open intents in the
+    /// transaction that records the delivery (see [`Need`]). Each condition is the
+    /// one the engine's handler checks first and ends on when it fails: a delivery
+    /// recorded as done here is one the engine would have marked done unchanged.
+    /// `item_key` is the delivery's (`Payload::item_key`).
+    pub fn need(&self) -> Need {
+        let Route::Repo { repo, change, .. } = self else {
+            return Need::Always;
+        };
+        let item = |number: &u64| Need::Item {
+            repo: RepoName::key_of(repo),
+            number: i64::try_from(*number).unwrap_or(i64::MAX),
+        };
+        match change {
+            RepoChange::LabelAdded { .. }
+            | RepoChange::ForkPull { .. }
+            | RepoChange::HeadChanged {
+                fork_head: Some(_), ..
+            }
+            | RepoChange::LabelDefinitionChanged { .. }
+            | RepoChange::ConfigPush { .. } => Need::Always,
+            RepoChange::Ending { number, .. }
+            | RepoChange::HeadChanged { number, .. }
+            | RepoChange::ReadyForReview { number }
+            | RepoChange::BaseChanged { number }
+            | RepoChange::Comment { number, .. }
+            | RepoChange::Review { number, .. }
+            | RepoChange::ReviewDismissed { number, .. } => item(number),
+            RepoChange::Checks { sha } => Need::Head {
+                repo: RepoName::key_of(repo),
+                sha: sha.to_string(),
+            },
+        }
+    }
 }
 
 /// Where delivery `p`, of `X-GitHub-Event` `event`, goes; `None`: nothing to do (an

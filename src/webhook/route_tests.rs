@@ -593,3 +593,83 @@ fn ending_payloads_say_which_label_and_whether_merged() {
     deleted["action"] = "transferred".into();
     assert!(route_of("issues", &deleted).contains("Ending #1"));
 }
+
+fn need_of(event: &str, v: &Value) -> Option<Need> {
+    route(event, &parse(v)).map(|r| r.need())
+}
+
+#[test]
+fn what_the_engine_needs_is_told_from_the_route() {
+    let repo = "codertocat/hello-world".to_string();
+    let item = |number| {
+        Some(Need::Item {
+            repo: repo.clone(),
+            number,
+        })
+    };
+    let sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821".to_string();
+    let head = Some(Need::Head {
+        repo: repo.clone(),
+        sha: sha.clone(),
+    });
+    let cases = [
+        // CI events: only those naming an open intent's head.
+        ("check_run", "check_run/completed.1.json", head.clone()),
+        ("check_suite", "check_suite/completed.1.json", head.clone()),
+        // Item events: only with an open intent on the item (or a delivery about it
+        // still pending).
+        ("issues", "issues/deleted.1.json", item(1)),
+        ("pull_request", "pull_request/closed.1.json", item(2)),
+        ("pull_request", "pull_request/synchronize.1.json", item(2)),
+        (
+            "pull_request",
+            "pull_request/ready_for_review.1.json",
+            item(2),
+        ),
+        (
+            "pull_request_review",
+            "pull_request_review/submitted.1.json",
+            item(2),
+        ),
+        (
+            "pull_request_review",
+            "pull_request_review/dismissed.1.json",
+            item(2),
+        ),
+        // What may open an intent, or has work of its own: always.
+        ("issues", "issues/labeled.1.json", Some(Need::Always)),
+        (
+            "pull_request",
+            "pull_request/labeled.1.json",
+            Some(Need::Always),
+        ),
+        (
+            "installation",
+            "installation/created.1.json",
+            Some(Need::Always),
+        ),
+        ("label", "label/deleted.1.json", Some(Need::Always)),
+        // No route: nothing (recorded as done at once).
+        ("issues", "issues/opened.1.json", None),
+    ];
+    for (event, path, want) in cases {
+        assert_eq!(need_of(event, &example(path)), want, "{path}");
+    }
+    // A comment with a command: its item.
+    let mut c = example("issue_comment/created.1.json");
+    c["comment"]["body"] = "/object not yet".into();
+    assert_eq!(need_of("issue_comment", &c), item(1));
+    // A push to a fork's pull request checks the fork's `tacit/config`: always.
+    let fork = json!({ "id": 7, "full_name": "someone/Hello-World" });
+    assert_eq!(
+        need_of("pull_request", &pull("synchronize", fork)),
+        Some(Need::Always)
+    );
+    // A commit status names its commit the same way.
+    let mut s = example("status/event.1.json");
+    s["sha"] = sha.clone().into();
+    assert!(matches!(
+        need_of("status", &s),
+        Some(Need::Head { sha: ref got, .. }) if *got == sha
+    ));
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tacit::core::config::RepoConfig;
 use tacit::core::intent::{Effect, Intent, Opening};
-use tacit::store::{Cause, IntentWrite, NewDelivery, Store, WriteOutcome};
+use tacit::store::{Cause, IntentWrite, Need, NewDelivery, Store, WriteOutcome};
 
 use crate::support::tacit::{Db, TestDb, count_deliveries};
 
@@ -32,7 +32,7 @@ fn delivery(id: &str, item: &str, done: bool) -> NewDelivery {
         } else {
             "{}".to_string()
         },
-        done,
+        need: if done { Need::Nothing } else { Need::Always },
     }
 }
 
@@ -84,6 +84,8 @@ both!(
     old_failed_deliveries_are_pruned_with_their_bodies,
     concurrent_writes_commit_together_and_fail_alone,
     timer_writes_share_statements_and_still_check_versions,
+    what_a_delivery_needs_is_settled_against_the_open_intents,
+    the_head_column_is_brought_up_to_date_at_start,
 );
 
 async fn a_delivery_id_is_recorded_once(kind: Db) {
@@ -456,4 +458,166 @@ async fn timer_writes_share_statements_and_still_check_versions(kind: Db) {
         assert_eq!(v, if n <= 25 { 2 } else { 1 }, "intent {n}");
     }
     pool.close().await;
+}
+
+/// A delivery of `need` about `item` (a key as `Payload::item_key` makes it).
+fn needing(id: &str, item: &str, need: Need) -> NewDelivery {
+    NewDelivery {
+        need,
+        ..delivery(id, item, false)
+    }
+}
+
+/// An open merge intent on pull request `number` of Octo/Repo, at head `sha`.
+fn opened_pull(number: i64, sha: &str) -> IntentWrite {
+    let policy = RepoConfig::default()
+        .policy("intent-to-merge")
+        .expect("a default intent");
+    let at = Timestamp::from_millisecond(T0).unwrap();
+    let (intent, effects) = Intent::open(Opening {
+        policy,
+        is_pull: true,
+        item_author: "dave".into(),
+        author: "alice".into(),
+        at,
+        now: at,
+        head_sha: Some(sha.into()),
+        carried: vec![],
+    });
+    IntentWrite {
+        intent,
+        effects,
+        ..opened(number, T0)
+    }
+}
+
+/// Each delivery's state (`done` or `pending`) and whether its body was kept.
+async fn states(url: &str) -> Vec<(String, String, bool)> {
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .expect("open the database");
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT d.id, d.state, CASE WHEN p.id IS NULL THEN 0 ELSE 1 END
+         FROM deliveries d LEFT JOIN delivery_payloads p ON p.id = d.id ORDER BY d.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("read deliveries");
+    pool.close().await;
+    rows.into_iter()
+        .map(|(id, state, body)| (id, state, body == 1))
+        .collect()
+}
+
+async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
+    let (s, db) = store(kind).await;
+    let repo = || "octo/repo".to_string();
+    let item = |number| Need::Item {
+        repo: repo(),
+        number,
+    };
+    let head = |sha: &str| Need::Head {
+        repo: repo(),
+        sha: sha.into(),
+    };
+    for w in [opened(1, T0), opened_pull(2, "aaa")] {
+        assert_eq!(
+            s.write(Some(&w), &Cause::None, T0).await.unwrap(),
+            WriteOutcome::Written
+        );
+    }
+    // An intent that ended: its item and head concern nothing any more.
+    let mut ended = opened_pull(6, "fff");
+    ended.intent.ended_at = Some(Timestamp::from_millisecond(T0).unwrap());
+    ended.intent.phase = tacit::core::intent::Phase::Done;
+    ended.intent.outcome = Some(tacit::core::intent::Outcome::Cancelled { by: "alice".into() });
+    assert!(ended.intent.is_done());
+    s.write(Some(&ended), &Cause::None, T0).await.unwrap();
+    // A delivery still pending about item 5 (a label that may open an intent there).
+    s.insert_deliveries(&[needing("a-label-5", "octo/repo#5", Need::Always)], T0)
+        .await
+        .unwrap();
+    s.insert_deliveries(
+        &[
+            needing("b-comment-1", "octo/repo#1", item(1)),
+            needing("c-comment-3", "octo/repo#3", item(3)),
+            needing("d-check-aaa", "octo/repo", head("aaa")),
+            needing("e-check-bbb", "octo/repo", head("bbb")),
+            needing("f-label-4", "octo/repo#4", Need::Always),
+            needing("g-review-4", "octo/repo#4", item(4)),
+            needing("h-review-5", "octo/repo#5", item(5)),
+            needing("i-check-fff", "octo/repo", head("fff")),
+            needing("j-review-6", "octo/repo#6", item(6)),
+            needing("k-opened-7", "octo/repo#7", Need::Nothing),
+        ],
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    let pending = |id: &str| (id.to_string(), "pending".to_string(), true);
+    let done = |id: &str| (id.to_string(), "done".to_string(), false);
+    assert_eq!(
+        states(&db.url).await,
+        vec![
+            pending("a-label-5"),
+            pending("b-comment-1"), // item 1 has an open intent
+            done("c-comment-3"),    // item 3 has none
+            pending("d-check-aaa"), // the head of the intent on 2
+            done("e-check-bbb"),    // no intent's head
+            pending("f-label-4"),
+            pending("g-review-4"), // a label about 4 came first in the same batch
+            pending("h-review-5"), // a label about 5 is still pending
+            done("i-check-fff"),   // the head of an intent that ended
+            done("j-review-6"),
+            done("k-opened-7"),
+        ]
+    );
+}
+
+async fn the_head_column_is_brought_up_to_date_at_start(kind: Db) {
+    let (s, db) = store(kind).await;
+    s.write(Some(&opened_pull(2, "aaa")), &Cause::None, T0)
+        .await
+        .unwrap();
+    // As an older release leaves it: no column (or a stale one).
+    let pool = sqlx::AnyPool::connect(&db.url)
+        .await
+        .expect("open the database");
+    sqlx::query("UPDATE intents SET head_sha = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let check = || {
+        needing(
+            "check",
+            "octo/repo",
+            Need::Head {
+                repo: "octo/repo".into(),
+                sha: "aaa".into(),
+            },
+        )
+    };
+    s.insert_deliveries(&[check()], T0).await.unwrap();
+    assert_eq!(
+        states(&db.url).await[0].1,
+        "done",
+        "without the column the check is not kept"
+    );
+    s.close().await;
+    let s = Store::connect(&db.url).await.expect("store connects again");
+    s.insert_deliveries(
+        &[NewDelivery {
+            id: "check-2".into(),
+            ..check()
+        }],
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        states(&db.url).await[1].1,
+        "pending",
+        "the start set the column again"
+    );
 }
