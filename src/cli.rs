@@ -283,6 +283,7 @@ fn healthcheck() -> ExitCode {
 }
 
 fn serve() -> ExitCode {
+    crate::server::limit_malloc_arenas();
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
