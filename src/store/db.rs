@@ -66,12 +66,25 @@ pub(super) fn chunks_of_few_shapes<T>(items: &[T], max: usize) -> Vec<&[T]> {
     out
 }
 
-/// `$1, $2, ... $n`, for `IN (...)`.
-pub(super) fn id_list(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `values` without repeats, padded to a power of two by repeating the last (at least
+/// one: the empty string, which no key equals): an `IN` list of few lengths, so each
+/// shape of the statement is prepared once per connection.
+pub(super) fn padded(mut values: Vec<&str>) -> Vec<&str> {
+    values.sort_unstable();
+    values.dedup();
+    let last = values.last().copied().unwrap_or("");
+    values.resize(values.len().max(1).next_power_of_two(), last);
+    values
+}
+
+/// `n` parameters for an `IN (...)` list, numbered from `first` (PostgreSQL) or bare
+/// `?` (SQLite, see [`placeholders_on`]).
+pub(super) fn in_list(conn: &sqlx::AnyConnection, first: usize, n: usize) -> String {
+    let one = |i: usize| match conn.backend_name() {
+        "SQLite" => "?".to_string(),
+        _ => format!("${i}"),
+    };
+    (first..first + n).map(one).collect::<Vec<_>>().join(", ")
 }
 
 /// The schema migrations of `migrations/`, run at every start. A database that a
@@ -189,5 +202,22 @@ mod tests {
         assert_eq!(sizes, vec![128, 128, 32, 8, 4]);
         assert_eq!(chunks.concat(), items);
         assert!(chunks_of_few_shapes::<u32>(&[], 128).is_empty());
+    }
+
+    #[test]
+    fn in_lists_are_padded_to_few_lengths() {
+        assert_eq!(padded(vec!["b", "a", "b", "c"]), ["a", "b", "c", "c"]);
+        assert_eq!(padded(vec!["x"]), ["x"]);
+        assert_eq!(padded(vec![]), [""], "never empty: `IN ()` is not SQL");
+        let lengths: std::collections::BTreeSet<usize> = (1..=128)
+            .map(|n| {
+                let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+                padded(ids.iter().map(String::as_str).collect()).len()
+            })
+            .collect();
+        assert_eq!(
+            lengths.into_iter().collect::<Vec<_>>(),
+            [1, 2, 4, 8, 16, 32, 64, 128]
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
-use super::db::{INSERT_CHUNK, id_list, placeholders};
+use super::db::{INSERT_CHUNK, chunks_of_few_shapes, in_list, padded, placeholders_on};
 use super::{Lease, Millis, Queue, Store};
 
 /// A delivery to record.
@@ -127,25 +127,15 @@ async fn settle_needs(
         .collect())
 }
 
-/// `values` without repeats, padded to a power of two by repeating the last (at least
-/// one: the empty string, which no key equals): an `IN` list of few lengths, so each
-/// shape of the statement is prepared once per connection.
-fn padded(mut values: Vec<&str>) -> Vec<&str> {
-    values.sort_unstable();
-    values.dedup();
-    let last = values.last().copied().unwrap_or("");
-    values.resize(values.len().max(1).next_power_of_two(), last);
-    values
-}
-
-/// `n` parameters for an `IN (...)` list, numbered from `first` (PostgreSQL) or bare
-/// `?` (SQLite, see `db::placeholders_on`).
-fn in_list(conn: &AnyConnection, first: usize, n: usize) -> String {
-    let one = |i: usize| match conn.backend_name() {
-        "SQLite" => "?".to_string(),
-        _ => format!("${i}"),
-    };
-    (first..first + n).map(one).collect::<Vec<_>>().join(", ")
+/// What recording one delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// New, for the engine to process.
+    Pending,
+    /// New, with nothing to process: recorded as done.
+    Done,
+    /// Its id was recorded before: nothing new.
+    Duplicate,
 }
 
 #[derive(Debug, Clone)]
@@ -169,19 +159,24 @@ pub(super) const DELIVERY_SELECT: &str =
 
 impl Store {
     /// Record deliveries in one transaction (one fsync for the batch). Returns, for
-    /// each, whether it was new (`false`: a redelivery of an id already recorded).
+    /// each, whether it was new and whether the engine has work for it.
     pub async fn insert_deliveries(
         &self,
         batch: &[NewDelivery],
         now: Millis,
-    ) -> anyhow::Result<Vec<bool>> {
+    ) -> anyhow::Result<Vec<Recorded>> {
         // Two multi-row statements for the whole batch (a statement is a round trip
         // to the database's thread): the rows, then the bodies of the new ones.
         let mut tx = self.write_tx().await?;
         let done = settle_needs(&mut tx, batch).await?;
         let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for (i, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
-            let values = placeholders(chunk.len(), 9, ", '', 0");
+        // Chunks of few sizes, bound in the style SQLite binds fastest: each shape of
+        // the statement is prepared once per connection and then taken from sqlx's
+        // cache (a batch of any size from 1 to 512 made as many shapes, each a
+        // prepared statement kept in every connection's cache).
+        let marked: Vec<(&NewDelivery, bool)> = batch.iter().zip(done.iter().copied()).collect();
+        for chunk in chunks_of_few_shapes(&marked, INSERT_CHUNK) {
+            let values = placeholders_on(&tx, chunk.len(), 9, ", '', 0");
             let sql = format!(
                 "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
                  VALUES {values}
@@ -189,8 +184,7 @@ impl Store {
                  RETURNING id"
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (j, d) in chunk.iter().enumerate() {
-                let done = done[i * INSERT_CHUNK + j];
+            for &(d, done) in chunk {
                 q = q
                     .bind(&d.id)
                     .bind(&d.event)
@@ -210,19 +204,23 @@ impl Store {
         // two copies of one id in a batch is the one recorded.
         let mut bodies: Vec<&NewDelivery> = Vec::new();
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        let fresh: Vec<bool> = batch
+        let fresh: Vec<Recorded> = batch
             .iter()
             .zip(&done)
             .map(|(d, done)| {
                 let is_new = inserted.contains(&d.id) && seen.insert(d.id.as_str());
-                if is_new && !done {
-                    bodies.push(d);
+                match (is_new, done) {
+                    (false, _) => Recorded::Duplicate,
+                    (true, true) => Recorded::Done,
+                    (true, false) => {
+                        bodies.push(d);
+                        Recorded::Pending
+                    }
                 }
-                is_new
             })
             .collect();
-        for chunk in bodies.chunks(INSERT_CHUNK) {
-            let values = placeholders(chunk.len(), 2, "");
+        for chunk in chunks_of_few_shapes(&bodies, INSERT_CHUNK) {
+            let values = placeholders_on(&tx, chunk.len(), 2, "");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO delivery_payloads (id, payload) VALUES {values}"
             )));
@@ -280,15 +278,17 @@ impl Store {
             return Ok(Vec::new());
         }
         // One read for the batch, in the order deliveries must be processed.
+        let mut conn = self.pool.acquire().await?;
+        let list = padded(ids.iter().map(String::as_str).collect());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{DELIVERY_SELECT} WHERE d.id IN ({}) ORDER BY d.received_at, d.id",
-            id_list(ids.len())
+            in_list(&conn, 1, list.len())
         )));
-        for id in &ids {
+        for id in list {
             q = q.bind(id);
         }
         let mut claimed = Vec::with_capacity(ids.len());
-        for row in q.fetch_all(&self.pool).await? {
+        for row in q.fetch_all(&mut *conn).await? {
             let row = delivery_row(&row)?;
             let lease = Lease {
                 owner: owner.to_string(),

@@ -26,7 +26,7 @@ mod queue;
 mod writer;
 
 pub use db::{Backend, migrator};
-pub use deliveries::{DeliveryRow, Need, NewDelivery};
+pub use deliveries::{DeliveryRow, Need, NewDelivery, Recorded};
 pub use effects::EffectRow;
 pub use intents::IntentRow;
 pub use queue::{Lease, Queue};

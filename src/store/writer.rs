@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::core::intent::{Effect, Intent};
 
-use super::db::{INSERT_CHUNK, chunks_of_few_shapes, id_list, placeholders_on};
+use super::db::{INSERT_CHUNK, chunks_of_few_shapes, in_list, padded, placeholders_on};
 use super::effects::insert_effects;
 use super::group_commit::GroupCommit;
 use super::{Backend, Lease, Millis, Store, codec};
@@ -382,12 +382,13 @@ async fn write_batch(
     }
     // Processed deliveries' bodies are no longer needed: one statement for the batch.
     for chunk in processed.chunks(INSERT_CHUNK) {
-        let list = id_list(chunk.len());
+        let ids = padded(chunk.to_vec());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM delivery_payloads WHERE id IN ({list})"
+            "DELETE FROM delivery_payloads WHERE id IN ({})",
+            in_list(&tx, 1, ids.len())
         )));
-        for id in chunk {
-            q = q.bind(*id);
+        for id in ids {
+            q = q.bind(id);
         }
         q.execute(&mut *tx).await?;
     }

@@ -27,7 +27,7 @@ use crate::clock::Clock;
 use crate::github::event::Payload;
 use crate::http::secret::hmac_sha256;
 use crate::store::group_commit::GroupCommit;
-use crate::store::{Need, NewDelivery, Store};
+use crate::store::{Need, NewDelivery, Recorded, Store};
 
 /// Where GitHub delivers events (SPEC section 1).
 pub const PATH: &str = "/api/github/webhooks";
@@ -155,7 +155,8 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Start the writer task. `on_new` is called after each commit that recorded new deliveries.
+    /// Start the writer task. `on_new` is called after each commit that recorded new
+    /// deliveries with work for the engine.
     pub fn start(
         store: Store,
         clock: Arc<dyn Clock>,
@@ -169,13 +170,17 @@ impl Intake {
                     .insert_deliveries(&deliveries, clock.now().as_millisecond())
                     .await;
                 match result {
-                    Ok(fresh) => {
-                        // Wakes the engine; the callers are answered in the same step,
-                        // right after (which of the woken tasks runs first was never fixed).
-                        if fresh.iter().any(|f| *f) {
+                    Ok(recorded) => {
+                        // Wakes the engine when it has work; the callers are answered in
+                        // the same step, right after (which of the woken tasks runs
+                        // first was never fixed).
+                        if recorded.contains(&Recorded::Pending) {
                             on_new();
                         }
-                        fresh.into_iter().map(Ok).collect()
+                        recorded
+                            .into_iter()
+                            .map(|r| Ok(r != Recorded::Duplicate))
+                            .collect()
                     }
                     Err(e) => {
                         tracing::error!(error = %e, n = deliveries.len(), "cannot record deliveries");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tacit::core::config::RepoConfig;
 use tacit::core::intent::{Effect, Intent, Opening};
-use tacit::store::{Cause, IntentWrite, Need, NewDelivery, Store, WriteOutcome};
+use tacit::store::{Cause, IntentWrite, Need, NewDelivery, Recorded, Store, WriteOutcome};
 
 use crate::support::tacit::{Db, TestDb, count_deliveries};
 
@@ -97,12 +97,16 @@ async fn a_delivery_id_is_recorded_once(kind: Db) {
         )
         .await
         .unwrap();
-    assert_eq!(fresh, vec![true, false], "the second copy is a duplicate");
+    assert_eq!(
+        fresh,
+        vec![Recorded::Pending, Recorded::Duplicate],
+        "the second copy is a duplicate"
+    );
     let again = s
         .insert_deliveries(&[delivery("a", "r#1", false)], T0 + 1)
         .await
         .unwrap();
-    assert_eq!(again, vec![false]);
+    assert_eq!(again, vec![Recorded::Duplicate]);
     assert_eq!(count_deliveries(&db.url).await, 1);
 }
 
