@@ -20,6 +20,10 @@
 #       GitHub counters; the intents seeded; then CALLS_N deliveries of that kind alone,
 #       default 200, at 100/s, until tacit has processed them and done every effect): API
 #       calls and token mints per delivery, by kind. CALLS=only runs just that pass.
+#   PERF=1 also samples tacit's stacks during each fixed-rate phase (perf record -g,
+#       cpu-clock at 499 Hz, on-CPU time only) and writes perf report's text to
+#       bench/results/perf-paced-STAMP-runN.txt. Every RESULT line says sys_share_paced:
+#       the kernel's share of the server's CPU time at the fixed rate (fsync, sockets).
 #   MIX=0 bench/compare.sh: one kind of delivery, GitHub's example `issues.opened`
 #       (EVENT/PAYLOAD below select another; setting EVENT also means MIX=0).
 #   EVENT=issue_comment PAYLOAD=issue_comment/created.1.json bench/compare.sh
@@ -111,6 +115,9 @@ CLK_TCK="$(getconf CLK_TCK)"
 
 cpu_ticks() { # utime+stime of all threads, in clock ticks
   sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+sys_ticks() { # stime alone (the kernel's share: fsync, sockets)
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $13}'
 }
 peak_rss_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
@@ -236,9 +243,20 @@ measure() { # $1 server (tacit|probot), $2 run number
     done0="$(tacit_query "$pdir" "select count(*) from deliveries where state = 'done' and attempts > 0")"
   fi
   t0="$(date +%s.%N)"
-  c0="$(cpu_ticks "$PID")"
+  c0="$(cpu_ticks "$PID")"; s0="$(sys_ticks "$PID")"
+  local perf_pid=""
+  if [ -n "${PERF:-}" ] && [ "$server" = tacit ]; then
+    perf record -q -F 499 -e cpu-clock -g -p "$PID" -o "$WORK/perf-$run.data" 2>/dev/null &
+    perf_pid=$!
+  fi
   line="$(taskset -c "$LOAD_CPU" "$PACE" "127.0.0.1:$port" "$RATE" "$PACED_SECS" "$CONNS" "$WORK/bodies.txt" "$EVENT" "pace$run$server")"
-  c1="$(cpu_ticks "$PID")"
+  c1="$(cpu_ticks "$PID")"; s1="$(sys_ticks "$PID")"
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    perf report -i "$WORK/perf-$run.data" --stdio --no-children --percent-limit 0.5 2>/dev/null \
+      > "$ROOT/bench/results/perf-paced-$STAMP-run$run.txt" || true
+  fi
+  extra="$extra sys_share_paced=$(python3 -c "print(round(($s1 - $s0) / max($c1 - $c0, 1), 2))")"
   if [ "$server" = tacit ]; then
     t1="$(date +%s.%N)"
     done1="$(tacit_query "$pdir" "select count(*) from deliveries where state = 'done' and attempts > 0")"
