@@ -346,7 +346,7 @@ impl Store {
         .bind(id)
         .bind(&lease.owner)
         .bind(lease.attempt)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }

@@ -117,7 +117,7 @@ impl Store {
         .bind(limit)
         .bind(owner)
         .bind(now + lease.as_millis() as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writes)
         .await?;
         rows.iter()
             .map(|r| {
@@ -148,7 +148,7 @@ impl Store {
         .bind(body_sha256)
         .bind(now)
         .bind(RepoName::key_of(repo))
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -180,7 +180,7 @@ impl Store {
         .bind(&d.repo)
         .bind(&lease.owner)
         .bind(lease.attempt)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -206,7 +206,7 @@ impl Store {
         .bind(&d.repo)
         .bind(&lease.owner)
         .bind(lease.attempt)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }

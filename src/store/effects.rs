@@ -96,7 +96,7 @@ impl Store {
         .bind(id)
         .bind(&lease.owner)
         .bind(lease.attempt)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(r.rows_affected() == 1)
     }

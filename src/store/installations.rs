@@ -23,7 +23,7 @@ impl Store {
         .bind(suspended as i64)
         .bind(removed as i64)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }

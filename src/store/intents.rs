@@ -209,7 +209,7 @@ impl Store {
                     .bind(&head)
                     .bind(&id)
                     .bind(version)
-                    .execute(&self.pool)
+                    .execute(&self.writes)
                     .await?
                     .rows_affected();
         }
@@ -220,7 +220,7 @@ impl Store {
         sqlx::query("UPDATE intents SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
             .bind(id)
             .bind(owner)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -234,7 +234,7 @@ impl Store {
         sqlx::query("UPDATE intents SET status_comment_id = $1 WHERE id = $2")
             .bind(comment_id)
             .bind(intent_id)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -256,7 +256,7 @@ impl Store {
         .bind(sha)
         .bind(conclusion)
         .bind(intent_id)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }

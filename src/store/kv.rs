@@ -19,7 +19,7 @@ impl Store {
         )
         .bind(k)
         .bind(v)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }

@@ -46,7 +46,11 @@ pub type Millis = i64;
 
 #[derive(Clone)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, everything).
     pool: AnyPool,
+    /// Writes: on SQLite a pool of one connection, so that writers queue here rather
+    /// than in SQLite's busy handler; on PostgreSQL the same pool as `pool`.
+    writes: AnyPool,
     backend: Backend,
     /// The group-commit writer of [`Store::write`].
     writer: Writer,

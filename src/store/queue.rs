@@ -62,7 +62,7 @@ impl Store {
             )))
             .bind(all as i64)
             .bind(owner)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         }
         Ok(())
@@ -72,7 +72,7 @@ impl Store {
     /// received or created before `before`; returns how many deliveries and effects
     /// went. Pending ones are kept.
     pub async fn prune(&self, before: Millis) -> anyhow::Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         sqlx::query(
             "DELETE FROM delivery_payloads WHERE id IN
                (SELECT id FROM deliveries WHERE state IN ('done', 'failed') AND received_at < $1)",
@@ -90,7 +90,7 @@ impl Store {
         tx.commit().await?;
         let effects = sqlx::query("DELETE FROM effects WHERE state = 'done' AND created_at < $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?
             .rows_affected();
         Ok(deliveries + effects)
@@ -149,7 +149,7 @@ impl Store {
         .bind(limit)
         .bind(owner)
         .bind(until)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writes)
         .await?)
     }
 
