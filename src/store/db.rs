@@ -181,9 +181,9 @@ impl Store {
             .await
             .context("running database migrations")?;
         store
-            .refresh_head_columns()
+            .fill_head_columns()
             .await
-            .context("bringing intents.head_sha up to date")?;
+            .context("filling intents.head_sha")?;
         Ok(store)
     }
 

@@ -180,40 +180,61 @@ impl Store {
         Ok(readable(&rows, intent_row))
     }
 
-    /// Set `intents.head_sha` again from the state of every open intent: a row an older
-    /// release wrote has none, or one a later push made stale, and the receiver relies
-    /// on it to keep the CI deliveries about an open intent's head (migration 0006).
-    /// Run at start; a row this release cannot read is left alone. Returns how many
-    /// rows it changed.
-    pub async fn refresh_head_columns(&self) -> anyhow::Result<u64> {
-        let rows =
-            sqlx::query("SELECT id, version, state, head_sha FROM intents WHERE is_open = 1")
-                .fetch_all(&self.pool)
-                .await?;
-        let mut changed = 0;
-        for row in &rows {
-            let state: String = row.try_get("state")?;
-            let Ok(intent) = codec::decode_intent(&state) else {
-                continue;
-            };
-            let head = super::writer::head_column(&intent);
-            let stored: Option<String> = row.try_get("head_sha")?;
-            if stored == head {
-                continue;
-            }
-            let id: String = row.try_get("id")?;
-            let version: i64 = row.try_get("version")?;
-            // Only if the row is still the one read: a write since then set the column.
-            changed +=
-                sqlx::query("UPDATE intents SET head_sha = $1 WHERE id = $2 AND version = $3")
-                    .bind(&head)
-                    .bind(&id)
-                    .bind(version)
-                    .execute(&self.writes)
-                    .await?
-                    .rows_affected();
+    /// Fill `intents.head_sha` from the state of every open intent, once per database
+    /// (the receiver keeps the CI deliveries about an open intent's head by it;
+    /// migration 0006): rows a release before it wrote have none. Read in pages, so
+    /// that a million open intents never sit in memory at once; a row this release
+    /// cannot read is left alone. Returns how many rows it changed (`None`: done
+    /// before).
+    ///
+    /// Rows an older release changes after this ran (a rollback, then this release
+    /// again) get the column at their next write; an intent waiting on a refused
+    /// merge is written at least every 15 minutes, its retry, so until then it
+    /// retries on that timer rather than on a CI delivery.
+    pub async fn fill_head_columns(&self) -> anyhow::Result<Option<u64>> {
+        const DONE: &str = "intents.head_sha";
+        if self.kv_get(DONE).await?.is_some() {
+            return Ok(None);
         }
-        Ok(changed)
+        let mut changed = 0;
+        let mut after = String::new();
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, version, state, head_sha FROM intents
+                 WHERE is_open = 1 AND id > $1 ORDER BY id LIMIT 256",
+            )
+            .bind(&after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.try_get("id")?;
+            for row in &rows {
+                let state: String = row.try_get("state")?;
+                let Ok(intent) = codec::decode_intent(&state) else {
+                    continue;
+                };
+                let head = super::writer::head_column(&intent);
+                let stored: Option<String> = row.try_get("head_sha")?;
+                if stored == head {
+                    continue;
+                }
+                let id: String = row.try_get("id")?;
+                let version: i64 = row.try_get("version")?;
+                // Only if the row is still the one read: a write since set the column.
+                changed +=
+                    sqlx::query("UPDATE intents SET head_sha = $1 WHERE id = $2 AND version = $3")
+                        .bind(&head)
+                        .bind(&id)
+                        .bind(version)
+                        .execute(&self.writes)
+                        .await?
+                        .rows_affected();
+            }
+        }
+        self.kv_set(DONE, "filled").await?;
+        Ok(Some(changed))
     }
 
     pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {

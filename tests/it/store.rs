@@ -85,7 +85,7 @@ both!(
     concurrent_writes_commit_together_and_fail_alone,
     timer_writes_share_statements_and_still_check_versions,
     what_a_delivery_needs_is_settled_against_the_open_intents,
-    the_head_column_is_brought_up_to_date_at_start,
+    the_head_column_is_filled_at_the_first_start,
 );
 
 async fn a_delivery_id_is_recorded_once(kind: Db) {
@@ -578,16 +578,20 @@ async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
     );
 }
 
-async fn the_head_column_is_brought_up_to_date_at_start(kind: Db) {
+async fn the_head_column_is_filled_at_the_first_start(kind: Db) {
     let (s, db) = store(kind).await;
     s.write(Some(&opened_pull(2, "aaa")), &Cause::None, T0)
         .await
         .unwrap();
-    // As an older release leaves it: no column (or a stale one).
+    // As a release before migration 0006 leaves it: no column, and never filled.
     let pool = sqlx::AnyPool::connect(&db.url)
         .await
         .expect("open the database");
     sqlx::query("UPDATE intents SET head_sha = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM kv WHERE k = 'intents.head_sha'")
         .execute(&pool)
         .await
         .unwrap();
@@ -622,6 +626,6 @@ async fn the_head_column_is_brought_up_to_date_at_start(kind: Db) {
     assert_eq!(
         states(&db.url).await[1].1,
         "pending",
-        "the start set the column again"
+        "the start filled the column"
     );
 }
