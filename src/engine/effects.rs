@@ -34,6 +34,9 @@ enum Attempt {
     Events(Vec<Event>),
     /// Try again later.
     Retry(String, Option<Duration>),
+    /// Not yet, by design (a status edit within its interval): at `Duration` from now,
+    /// logged as no failure and never counted toward giving up.
+    Later(&'static str, Duration),
     /// Cannot be performed, ever (logged; the effect is marked dead).
     Dead(String),
 }
@@ -131,6 +134,7 @@ impl Engine {
         let result = match &done {
             Attempt::Events(_) => "done",
             Attempt::Retry(..) => "retry",
+            Attempt::Later(..) => "later",
             Attempt::Dead(_) => "dead",
         };
         self.metrics.effect(effect_kind(&e.effect), result);
@@ -156,6 +160,11 @@ impl Engine {
                     .store
                     .retry_effect(&e.id, &lease, at, &error, dead)
                     .await;
+            }
+            Attempt::Later(why, wait) => {
+                tracing::debug!(why, ?wait, "effect deferred");
+                let at = self.now().as_millisecond() + wait.as_millis() as i64;
+                let _ = self.store.retry_effect(&e.id, &lease, at, why, false).await;
             }
             Attempt::Dead(error) => {
                 tracing::error!(%error, "effect cannot be performed");
@@ -273,7 +282,7 @@ impl Engine {
                     .unwrap_or_default();
             if next > now && !row.intent.is_done() {
                 let wait = (next - now).unsigned_abs();
-                return Attempt::Retry("status edits are rate-limited".into(), Some(wait));
+                return Attempt::Later("status edits are rate-limited", wait);
             }
         }
         let inst = row.installation_id as u64;

@@ -473,3 +473,50 @@ fn libc_rlimit() -> (u64, u64) {
         .collect();
     (nums[0], nums[1])
 }
+
+// ---- a flood of comments ----------------------------------------------------------------
+
+/// SPEC 4: status comment edits are rate-limited, so that a flood of comments cannot
+/// exhaust the API. Ten objections within a moment cost a few edits, the last of
+/// which shows them all; the edits held back are no failures (`result="later"`, never
+/// `retry`, so they are never given up on).
+#[tokio::test]
+async fn a_flood_of_comments_costs_a_few_status_edits_and_loses_nothing() {
+    use crate::support::tacit::wait;
+    use crate::support::world::{O, R, comment, open_pr, status};
+    let gh = FakeGitHub::start().await;
+    gh.add_repo(O, R);
+    gh.set_file(O, R, ".github/tacit.yml", "window: 1h\n");
+    gh.set_permission(O, R, "alice", "maintain");
+    let people: Vec<String> = (0..10).map(|i| format!("dev{i}")).collect();
+    for p in &people {
+        gh.set_permission(O, R, p, "write");
+    }
+    let db = TestDb::new(Db::Sqlite).await;
+    let mut s = settings(&gh, &db.url);
+    s.tuning.status_edit_interval = Duration::from_secs(3);
+    let t = Tacit::start_with(s).await;
+    open_pr(&gh, &t, 7, "s7").await;
+    let edits = || gh.count("PATCH", "/issues/comments/{id}");
+    let before = edits();
+    for p in &people {
+        comment(&gh, &t, 7, p, &format!("/object not yet, says {p}")).await;
+    }
+    wait(&gh, "every objection in the status comment", 20, |g| {
+        let body = status(g, 7);
+        people.iter().all(|p| body.contains(&format!("says {p}")))
+    })
+    .await;
+    t.settle().await;
+    let made = edits() - before;
+    assert!(
+        (1..=3).contains(&made),
+        "{made} status edits for 10 comments within one 3 s interval"
+    );
+    let text = metrics(&t).await;
+    let later = r#"tacit_effects_total{kind="sync_status",result="later"}"#;
+    let retry = r#"tacit_effects_total{kind="sync_status",result="retry"}"#;
+    assert!(metric(&text, later).unwrap_or(0) >= 1, "{text}");
+    assert_eq!(metric(&text, retry), None, "{text}");
+    t.stop().await;
+}
