@@ -212,6 +212,23 @@ impl Server {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Server> {
         let store = Store::connect(&settings.database_url).await?;
+        // Rows of releases before migration 0006 get `intents.head_sha`, once per
+        // database, in the background: until then a CI delivery about such an intent's
+        // head is set aside at intake, and a refused merge among them retries on its
+        // 15-minute timer instead.
+        tokio::spawn({
+            let store = store.clone();
+            async move {
+                match store.fill_head_columns().await {
+                    Ok(Some(rows)) => tracing::info!(rows, "intents.head_sha filled"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(
+                        error = %e,
+                        "cannot fill intents.head_sha now; tried again at the next start"
+                    ),
+                }
+            }
+        });
         let metrics = Arc::new(Metrics::default());
         let limits = settings.tuning.http.clone();
         let max_connections = connection_cap(limits.max_connections);

@@ -180,10 +180,6 @@ impl Store {
             .run(&store.writes)
             .await
             .context("running database migrations")?;
-        store
-            .fill_head_columns()
-            .await
-            .context("filling intents.head_sha")?;
         Ok(store)
     }
 

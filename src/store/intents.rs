@@ -182,7 +182,8 @@ impl Store {
 
     /// Fill `intents.head_sha` from the state of every open intent, once per database
     /// (the receiver keeps the CI deliveries about an open intent's head by it;
-    /// migration 0006): rows a release before it wrote have none. Read in pages, so
+    /// migration 0006): rows a release before it wrote have none. `tacit serve` runs
+    /// it in the background at start. Read in pages, so
     /// that a million open intents never sit in memory at once; a row this release
     /// cannot read is left alone. Returns how many rows it changed (`None`: done
     /// before).

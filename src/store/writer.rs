@@ -291,8 +291,8 @@ impl Stored {
 }
 
 /// The `intents.head_sha` column of an intent: its recorded head while it is open
-/// (`None` once it ended, or for an issue). Rows of an older release are filled in at
-/// the first start of this one ([`Store::fill_head_columns`]).
+/// (`None` once it ended, or for an issue). Rows of an older release are filled in
+/// after the first start of this one ([`Store::fill_head_columns`]).
 pub(super) fn head_column(intent: &Intent) -> Option<String> {
     match intent.is_done() {
         true => None,

@@ -85,7 +85,7 @@ both!(
     concurrent_writes_commit_together_and_fail_alone,
     timer_writes_share_statements_and_still_check_versions,
     what_a_delivery_needs_is_settled_against_the_open_intents,
-    the_head_column_is_filled_at_the_first_start,
+    the_head_column_is_filled_once_per_database,
 );
 
 async fn a_delivery_id_is_recorded_once(kind: Db) {
@@ -578,7 +578,7 @@ async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
     );
 }
 
-async fn the_head_column_is_filled_at_the_first_start(kind: Db) {
+async fn the_head_column_is_filled_once_per_database(kind: Db) {
     let (s, db) = store(kind).await;
     s.write(Some(&opened_pull(2, "aaa")), &Cause::None, T0)
         .await
@@ -612,8 +612,16 @@ async fn the_head_column_is_filled_at_the_first_start(kind: Db) {
         "done",
         "without the column the check is not kept"
     );
-    s.close().await;
-    let s = Store::connect(&db.url).await.expect("store connects again");
+    assert_eq!(
+        s.fill_head_columns().await.unwrap(),
+        Some(1),
+        "one row filled"
+    );
+    assert_eq!(
+        s.fill_head_columns().await.unwrap(),
+        None,
+        "once per database"
+    );
     s.insert_deliveries(
         &[NewDelivery {
             id: "check-2".into(),
