@@ -36,18 +36,30 @@ fn delivery(id: &str, item: &str, done: bool) -> NewDelivery {
     }
 }
 
+/// An `intent-to-close` opened on issue `number` of Octo/Repo at `at_ms`.
 fn opened(number: i64, at_ms: i64) -> IntentWrite {
+    opened_on(number, at_ms, None)
+}
+
+/// An intent opened on item `number` of Octo/Repo at `at_ms`: on an issue
+/// (`intent-to-close`) or, with its head commit, on a pull request (`intent-to-merge`).
+fn opened_on(number: i64, at_ms: i64, head: Option<&str>) -> IntentWrite {
+    let label = match head {
+        None => "intent-to-close",
+        Some(_) => "intent-to-merge",
+    };
     let policy = RepoConfig::default()
-        .policy("intent-to-close")
+        .policy(label)
         .expect("a default intent");
+    let at = Timestamp::from_millisecond(at_ms).unwrap();
     let (intent, effects) = Intent::open(Opening {
         policy,
-        is_pull: false,
+        is_pull: head.is_some(),
         item_author: "dave".into(),
         author: "alice".into(),
-        at: Timestamp::from_millisecond(at_ms).unwrap(),
-        now: Timestamp::from_millisecond(at_ms).unwrap(),
-        head_sha: None,
+        at,
+        now: at,
+        head_sha: head.map(String::from),
         carried: vec![],
     });
     IntentWrite {
@@ -472,29 +484,6 @@ fn needing(id: &str, item: &str, need: Need) -> NewDelivery {
     }
 }
 
-/// An open merge intent on pull request `number` of Octo/Repo, at head `sha`.
-fn opened_pull(number: i64, sha: &str) -> IntentWrite {
-    let policy = RepoConfig::default()
-        .policy("intent-to-merge")
-        .expect("a default intent");
-    let at = Timestamp::from_millisecond(T0).unwrap();
-    let (intent, effects) = Intent::open(Opening {
-        policy,
-        is_pull: true,
-        item_author: "dave".into(),
-        author: "alice".into(),
-        at,
-        now: at,
-        head_sha: Some(sha.into()),
-        carried: vec![],
-    });
-    IntentWrite {
-        intent,
-        effects,
-        ..opened(number, T0)
-    }
-}
-
 /// Each delivery's state (`done` or `pending`) and whether its body was kept.
 async fn states(url: &str) -> Vec<(String, String, bool)> {
     let pool = sqlx::AnyPool::connect(url)
@@ -524,14 +513,14 @@ async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
         repo: repo(),
         sha: sha.into(),
     };
-    for w in [opened(1, T0), opened_pull(2, "aaa")] {
+    for w in [opened(1, T0), opened_on(2, T0, Some("aaa"))] {
         assert_eq!(
             s.write(Some(&w), &Cause::None, T0).await.unwrap(),
             WriteOutcome::Written
         );
     }
     // An intent that ended: its item and head concern nothing any more.
-    let mut ended = opened_pull(6, "fff");
+    let mut ended = opened_on(6, T0, Some("fff"));
     ended.intent.ended_at = Some(Timestamp::from_millisecond(T0).unwrap());
     ended.intent.phase = tacit::core::intent::Phase::Done;
     ended.intent.outcome = Some(tacit::core::intent::Outcome::Cancelled { by: "alice".into() });
@@ -580,7 +569,7 @@ async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
 
 async fn the_head_column_is_filled_once_per_database(kind: Db) {
     let (s, db) = store(kind).await;
-    s.write(Some(&opened_pull(2, "aaa")), &Cause::None, T0)
+    s.write(Some(&opened_on(2, T0, Some("aaa"))), &Cause::None, T0)
         .await
         .unwrap();
     // As a release before migration 0006 leaves it: no column, and never filled.
