@@ -19,32 +19,30 @@ pub enum Backend {
 /// Rows per multi-row INSERT (8 parameters each, well under SQLite's limit).
 pub(super) const INSERT_CHUNK: usize = 128;
 
-/// `($1, $2<tail>), ($3, $4<tail>)` for `rows` rows of `cols` parameters each.
-pub(super) fn placeholders(rows: usize, cols: usize, tail: &str) -> String {
-    (0..rows)
-        .map(|r| {
-            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
-            format!("({}{tail})", row.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `n` parameters, numbered from `first` (`$3, $4`) on PostgreSQL; on SQLite bare `?`
+/// in order, because sqlx looks up the name of each `$n` parameter and SQLite finds a
+/// name by walking the list of all of them (quadratic in a multi-row statement: 896
+/// parameters per 128 rows). For `IN (...)` lists and the rows of [`placeholders_on`].
+pub(super) fn in_list(conn: &sqlx::AnyConnection, first: usize, n: usize) -> String {
+    let one = |i: usize| match conn.backend_name() {
+        "SQLite" => "?".to_string(),
+        _ => format!("${i}"),
+    };
+    (first..first + n).map(one).collect::<Vec<_>>().join(", ")
 }
 
-/// As [`placeholders`], in the style the connection binds fastest: on SQLite bare
-/// `?` in order, because sqlx looks up the name of each `$n` parameter and SQLite
-/// finds a name by walking the list of all of them (quadratic in a multi-row
-/// statement: 896 parameters per 128 rows).
+/// `($1, $2<tail>), ($3, $4<tail>)` for `rows` rows of `cols` parameters each, in the
+/// style the connection binds fastest (see [`in_list`]).
 pub(super) fn placeholders_on(
     conn: &sqlx::AnyConnection,
     rows: usize,
     cols: usize,
     tail: &str,
 ) -> String {
-    if conn.backend_name() != "SQLite" {
-        return placeholders(rows, cols, tail);
-    }
-    let row = format!("({}{tail})", vec!["?"; cols].join(", "));
-    vec![row; rows].join(", ")
+    (0..rows)
+        .map(|r| format!("({}{tail})", in_list(conn, r * cols + 1, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `items` in chunks of `max`, the rest in chunks of powers of two: a multi-row
@@ -75,16 +73,6 @@ pub(super) fn padded(mut values: Vec<&str>) -> Vec<&str> {
     let last = values.last().copied().unwrap_or("");
     values.resize(values.len().max(1).next_power_of_two(), last);
     values
-}
-
-/// `n` parameters for an `IN (...)` list, numbered from `first` (PostgreSQL) or bare
-/// `?` (SQLite, see [`placeholders_on`]).
-pub(super) fn in_list(conn: &sqlx::AnyConnection, first: usize, n: usize) -> String {
-    let one = |i: usize| match conn.backend_name() {
-        "SQLite" => "?".to_string(),
-        _ => format!("${i}"),
-    };
-    (first..first + n).map(one).collect::<Vec<_>>().join(", ")
 }
 
 /// The schema migrations of `migrations/`, run at every start. A database that a
