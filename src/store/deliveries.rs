@@ -1,14 +1,13 @@
 //! The `deliveries` table (with `delivery_payloads`): webhook deliveries recorded,
 //! claimed in per-item order, retried.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use std::collections::HashSet;
-
-use sqlx::AnyConnection;
+use crate::core::names::ItemRef;
 
 use super::db::{INSERT_CHUNK, chunks_of_few_shapes, in_list, padded, placeholders_on};
 use super::{Lease, Millis, Queue, Store};
@@ -38,11 +37,12 @@ pub enum Need {
     Nothing,
     /// Always processed.
     Always,
-    /// Processed only if its item has an open intent (`repo` as `RepoName::key_of`,
-    /// `number`), or a delivery about the item (same `item_key`) is still pending: a
-    /// label that may open one is processed first, and the intent it opens, with that
-    /// delivery marked done, is written in one transaction, so one of the two is seen.
-    Item { repo: String, number: i64 },
+    /// Processed only if its item (the delivery's `item_key`, in repository `repo` as
+    /// `RepoName::key_of`) has an open intent, or a delivery about the item is still
+    /// pending: a label that may open one is processed first, and the intent it opens,
+    /// with that delivery marked done, is written in one transaction, so one of the two
+    /// is seen.
+    Item { repo: String },
     /// Processed only if an open intent in `repo` records `sha` as its head commit
     /// (`intents.head_sha`): checks on any other commit concern no intent.
     Head { repo: String, sha: String },
@@ -62,9 +62,10 @@ async fn settle_needs(
         .iter()
         .filter(|d| matches!(d.need, Need::Item { .. } | Need::Head { .. }))
         .collect();
-    let mut items: HashSet<(String, i64)> = HashSet::new();
-    let mut heads: HashSet<(String, String)> = HashSet::new();
-    let mut pending: HashSet<String> = HashSet::new();
+    // The item keys with an open intent or a pending delivery, and each repository's
+    // open intents' heads.
+    let mut active: HashSet<String> = HashSet::new();
+    let mut heads: HashMap<String, HashSet<String>> = HashMap::new();
     for chunk in conditional.chunks(INSERT_CHUNK) {
         let mut repos: Vec<&str> = Vec::new();
         let mut keys: Vec<&str> = Vec::new();
@@ -95,14 +96,15 @@ async fn settle_needs(
         for row in q.fetch_all(&mut *conn).await? {
             let key: String = row.try_get("item_key")?;
             if !key.is_empty() {
-                pending.insert(key);
+                active.insert(key); // a pending delivery's
                 continue;
             }
             let repo: String = row.try_get("repo")?;
+            let number: i64 = row.try_get("number")?;
+            active.insert(ItemRef::new(repo.as_str(), number as u64).key());
             if let Some(sha) = row.try_get::<Option<String>, _>("head_sha")? {
-                heads.insert((repo.clone(), sha));
+                heads.entry(repo).or_default().insert(sha);
             }
-            items.insert((repo, row.try_get("number")?));
         }
     }
     let mut kept: HashSet<&str> = HashSet::new();
@@ -112,12 +114,10 @@ async fn settle_needs(
             let done = match &d.need {
                 Need::Nothing => true,
                 Need::Always => false,
-                Need::Item { repo, number } => {
-                    !(items.contains(&(repo.clone(), *number))
-                        || pending.contains(&d.item_key)
-                        || kept.contains(d.item_key.as_str()))
+                Need::Item { .. } => {
+                    !(active.contains(&d.item_key) || kept.contains(d.item_key.as_str()))
                 }
-                Need::Head { repo, sha } => !heads.contains(&(repo.clone(), sha.clone())),
+                Need::Head { repo, sha } => !heads.get(repo).is_some_and(|s| s.contains(sha)),
             };
             if !done {
                 kept.insert(&d.item_key);
@@ -165,11 +165,11 @@ impl Store {
         batch: &[NewDelivery],
         now: Millis,
     ) -> anyhow::Result<Vec<Recorded>> {
-        // Two multi-row statements for the whole batch (a statement is a round trip
-        // to the database's thread): the rows, then the bodies of the new ones.
+        // Multi-row statements for the whole batch (a statement is a round trip to the
+        // database's thread): what it needs, the rows, then the bodies of those kept.
         let mut tx = self.write_tx().await?;
         let done = settle_needs(&mut tx, batch).await?;
-        let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut inserted: HashSet<String> = HashSet::new();
         // Chunks of few sizes, bound in the style SQLite binds fastest: each shape of
         // the statement is prepared once per connection and then taken from sqlx's
         // cache (a batch of any size from 1 to 512 made as many shapes, each a
@@ -203,7 +203,7 @@ impl Store {
         // A body is kept only for new deliveries that will be processed; the first of
         // two copies of one id in a batch is the one recorded.
         let mut bodies: Vec<&NewDelivery> = Vec::new();
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         let fresh: Vec<Recorded> = batch
             .iter()
             .zip(&done)

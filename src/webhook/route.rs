@@ -120,9 +120,8 @@ impl Route<'_> {
         let Route::Repo { repo, change, .. } = self else {
             return Need::Always;
         };
-        let item = |number: &u64| Need::Item {
+        let item = Need::Item {
             repo: RepoName::key_of(repo),
-            number: i64::try_from(*number).unwrap_or(i64::MAX),
         };
         match change {
             RepoChange::LabelAdded { .. }
@@ -132,13 +131,13 @@ impl Route<'_> {
             }
             | RepoChange::LabelDefinitionChanged { .. }
             | RepoChange::ConfigPush { .. } => Need::Always,
-            RepoChange::Ending { number, .. }
-            | RepoChange::HeadChanged { number, .. }
-            | RepoChange::ReadyForReview { number }
-            | RepoChange::BaseChanged { number }
-            | RepoChange::Comment { number, .. }
-            | RepoChange::Review { number, .. }
-            | RepoChange::ReviewDismissed { number, .. } => item(number),
+            RepoChange::Ending { .. }
+            | RepoChange::HeadChanged { .. }
+            | RepoChange::ReadyForReview { .. }
+            | RepoChange::BaseChanged { .. }
+            | RepoChange::Comment { .. }
+            | RepoChange::Review { .. }
+            | RepoChange::ReviewDismissed { .. } => item,
             RepoChange::Checks { sha } => Need::Head {
                 repo: RepoName::key_of(repo),
                 sha: sha.to_string(),

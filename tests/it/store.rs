@@ -505,10 +505,7 @@ async fn states(url: &str) -> Vec<(String, String, bool)> {
 async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
     let (s, db) = store(kind).await;
     let repo = || "octo/repo".to_string();
-    let item = |number| Need::Item {
-        repo: repo(),
-        number,
-    };
+    let item = || Need::Item { repo: repo() };
     let head = |sha: &str| Need::Head {
         repo: repo(),
         sha: sha.into(),
@@ -532,15 +529,15 @@ async fn what_a_delivery_needs_is_settled_against_the_open_intents(kind: Db) {
         .unwrap();
     s.insert_deliveries(
         &[
-            needing("b-comment-1", "octo/repo#1", item(1)),
-            needing("c-comment-3", "octo/repo#3", item(3)),
+            needing("b-comment-1", "octo/repo#1", item()),
+            needing("c-comment-3", "octo/repo#3", item()),
             needing("d-check-aaa", "octo/repo", head("aaa")),
             needing("e-check-bbb", "octo/repo", head("bbb")),
             needing("f-label-4", "octo/repo#4", Need::Always),
-            needing("g-review-4", "octo/repo#4", item(4)),
-            needing("h-review-5", "octo/repo#5", item(5)),
+            needing("g-review-4", "octo/repo#4", item()),
+            needing("h-review-5", "octo/repo#5", item()),
             needing("i-check-fff", "octo/repo", head("fff")),
-            needing("j-review-6", "octo/repo#6", item(6)),
+            needing("j-review-6", "octo/repo#6", item()),
             needing("k-opened-7", "octo/repo#7", Need::Nothing),
         ],
         T0 + 1,
