@@ -3,11 +3,13 @@
 //! ```text
 //! cargo run --release --example seed_intents -- DATABASE_URL COUNT spread HOURS
 //! cargo run --release --example seed_intents -- DATABASE_URL COUNT at UNIX_MS
+//! cargo run --release --example seed_intents -- DATABASE_URL COUNT second UNIX_MS
 //! ```
 //!
 //! `spread`: windows close evenly over the next HOURS (the restart-to-ready case: many
-//! open intents, none due). `at`: every window closes at UNIX_MS (the "all due in the
-//! same second" case). Each row holds a real `Intent` (opened by the core with the
+//! open intents, none due). `at`: every window closes at UNIX_MS (all due in the same
+//! millisecond, the harshest case). `second`: windows close evenly over the second
+//! that starts at UNIX_MS (all due in the same second). Each row holds a real `Intent` (opened by the core with the
 //! default `intent-to-merge` policy, as `tacit serve` stores it), on pull requests
 //! spread over 100 repositories of installation 1. The schema comes from tacit's own
 //! migrations (`Store::connect`), so the rows are what tacit reads.
@@ -28,13 +30,16 @@ const ROWS_PER_TRANSACTION: usize = 20_000;
 enum Due {
     Spread { hours: i64 },
     At { ms: i64 },
+    Second { ms: i64 },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [url, count, mode, value] = args.as_slice() else {
-        bail!("usage: seed_intents DATABASE_URL COUNT (spread HOURS | at UNIX_MS)");
+        bail!(
+            "usage: seed_intents DATABASE_URL COUNT (spread HOURS | at UNIX_MS | second UNIX_MS)"
+        );
     };
     let count: u64 = count.parse().context("COUNT")?;
     let due = match mode.as_str() {
@@ -44,7 +49,10 @@ async fn main() -> anyhow::Result<()> {
         "at" => Due::At {
             ms: value.parse().context("UNIX_MS")?,
         },
-        other => bail!("unknown mode {other:?}: spread or at"),
+        "second" => Due::Second {
+            ms: value.parse().context("UNIX_MS")?,
+        },
+        other => bail!("unknown mode {other:?}: spread, at or second"),
     };
 
     // Runs tacit's migrations.
@@ -72,6 +80,9 @@ async fn main() -> anyhow::Result<()> {
                 now + SignedDuration::from_millis(60_000 + step * i as i64)
             }
             Due::At { ms } => Timestamp::from_millisecond(ms)?,
+            Due::Second { ms } => {
+                Timestamp::from_millisecond(ms + (i * 1000 / count.max(1)) as i64)?
+            }
         };
         let opened = close_at - window;
         let (mut intent, _effects) = Intent::open(Opening {
@@ -93,10 +104,15 @@ async fn main() -> anyhow::Result<()> {
             opened,
         );
         let due_at = intent.next_due().context("an open intent is due")?;
-        if let Due::At { ms } = due {
+        let wanted = match due {
+            Due::At { ms } => Some(ms..ms + 1),
+            Due::Second { ms } => Some(ms..ms + 1000),
+            Due::Spread { .. } => None,
+        };
+        if let Some(wanted) = wanted {
             anyhow::ensure!(
-                due_at.as_millisecond() == ms,
-                "due at {due_at}, not at {ms}"
+                wanted.contains(&due_at.as_millisecond()),
+                "due at {due_at}, not within {wanted:?}"
             );
         }
         let state = tacit::store::codec::encode_intent(&intent)?;

@@ -40,15 +40,12 @@ pub use repo::Permissions;
 
 /// How many deliveries, or effects, are worked on at once per replica.
 const CONCURRENCY: usize = 32;
-/// How many due intents are decided at once per replica. A timer is database work
-/// only (the claim returns the row, the decision is pure, the write joins a group
-/// commit), so a burst of intents due in the same second is written in large
-/// transactions instead of 32 at a time.
-const TIMER_CONCURRENCY: usize = 256;
-/// The most due intents one claim takes and one task decides (see
-/// [`Engine::fire_timers`]): half the timers' permits, so that the next batch is
-/// claimed and decided while the previous one is being committed.
-const TIMER_BATCH: usize = TIMER_CONCURRENCY / 2;
+/// The most due intents one transaction reads, decides and writes (see
+/// [`Engine::fire_timers`]). A timer is database work only (the decision is pure), so a
+/// burst of intents due in the same second is written in a few large transactions. On
+/// SQLite the batch holds the one write connection while it is decided: 256 decisions
+/// take a few milliseconds, which deliveries waiting to be recorded wait too.
+const TIMER_BATCH: usize = 256;
 
 pub struct Engine {
     pub(crate) store: Store,
@@ -290,21 +287,26 @@ impl Engine {
                 }
             }
             Work::Timers => {
-                // One task per claimed batch, not per intent: a task per intent moved
-                // its (large) future around and sent its write through the group
-                // commit alone.
-                let rows = self
-                    .store
-                    .claim_due_intents(&self.owner, now, lease, limit.min(TIMER_BATCH as i64))
-                    .await?;
-                if !rows.is_empty() {
-                    n = rows.len();
-                    let permit = permits.clone().acquire_many_owned(n as u32).await?;
+                // Read, decided and written in one transaction per batch (see
+                // `Store::decide_due_intents`), here in the loop, until no more are
+                // due: in as many lanes as the database writes in at once (on
+                // PostgreSQL each lane's transaction skips the rows another holds).
+                let mut lanes = JoinSet::new();
+                for _ in 0..self.store.write_lanes() {
                     let engine = self.clone();
-                    tasks.spawn(async move {
-                        engine.fire_timers(rows).await;
-                        drop(permit);
+                    lanes.spawn(async move {
+                        let mut n = 0;
+                        loop {
+                            let decided = engine.fire_timers(limit).await?;
+                            n += decided;
+                            if (decided as i64) < limit {
+                                return anyhow::Ok(n);
+                            }
+                        }
                     });
+                }
+                while let Some(lane) = lanes.join_next().await {
+                    n += lane??;
                 }
             }
             Work::Effects => {
@@ -348,51 +350,46 @@ impl Engine {
         Ok(n)
     }
 
-    /// Decide due intents, from the rows their claim returned: each decision is the
-    /// core's, as [`Engine::apply_row`] takes it, and the changed intents are handed
-    /// to the store's writer together. An intent that changed since its claim is read
-    /// again and decided alone.
-    async fn fire_timers(&self, rows: Vec<IntentRow>) {
+    /// Decide up to `limit` due intents, each as the core decides a `Due` event (see
+    /// [`decided`]), read and written in one transaction. An intent that changed
+    /// under the decision (it cannot, while the transaction holds it; kept as for any
+    /// write) is read again and decided alone. Returns how many were due.
+    async fn fire_timers(&self, limit: i64) -> anyhow::Result<usize> {
         let now = self.now();
-        let mut writes = Vec::with_capacity(rows.len());
-        for row in rows {
-            if let Some(due) = row.intent.next_due() {
-                self.metrics.lateness(now.duration_since(due).as_secs_f64());
-            }
-            // Nothing changed: nothing to write (a timer has no cause to complete).
-            writes.extend(decided(&row, vec![Event::Due], now));
-        }
-        let ids: Vec<String> = writes.iter().map(|w| w.id.clone()).collect();
-        let outcomes = self.store.write_many(writes, now.as_millisecond()).await;
+        let outcomes = self
+            .store
+            .decide_due_intents(
+                &self.owner,
+                now.as_millisecond(),
+                self.tuning.lease,
+                limit,
+                |row| {
+                    if let Some(due) = row.intent.next_due() {
+                        self.metrics.lateness(now.duration_since(due).as_secs_f64());
+                    }
+                    decided(row, vec![Event::Due], now)
+                },
+            )
+            .await?;
         let mut written = false;
-        for (id, outcome) in ids.iter().zip(outcomes) {
+        for (id, outcome) in &outcomes {
             let result = match outcome {
-                Ok(WriteOutcome::Conflict) => {
+                Some(WriteOutcome::Conflict) => {
                     self.apply_to(id, vec![Event::Due], Cause::None).await
                 }
-                other => other,
+                Some(other) => Ok(other.clone()),
+                None => continue,
             };
-            written |= matches!(result, Ok(WriteOutcome::Written));
-            self.timer_done(id, result).await;
+            match result {
+                Ok(WriteOutcome::Written) => written = true,
+                Ok(other) => tracing::debug!(intent = id, ?other, "timer had nothing to write"),
+                Err(e) => tracing::warn!(intent = id, error = %e, "timer failed"),
+            }
         }
         if written {
             self.kick();
         }
-    }
-
-    /// The end of one timer: a timer that wrote nothing gives its intent back.
-    async fn timer_done(&self, id: &str, result: anyhow::Result<WriteOutcome>) {
-        match result {
-            Ok(WriteOutcome::Written) => {}
-            Ok(other) => {
-                tracing::debug!(intent = id, ?other, "timer had nothing to write");
-                let _ = self.store.release_intent(id, &self.owner).await;
-            }
-            Err(e) => {
-                tracing::warn!(intent = id, error = %e, "timer failed");
-                let _ = self.store.release_intent(id, &self.owner).await;
-            }
-        }
+        Ok(outcomes.len())
     }
 
     /// Apply events to the stored intent and write the result with its effects and
@@ -470,7 +467,7 @@ enum Work {
 impl Work {
     fn concurrency(self) -> usize {
         match self {
-            Work::Timers => TIMER_CONCURRENCY,
+            Work::Timers => TIMER_BATCH,
             Work::Deliveries | Work::Effects => CONCURRENCY,
         }
     }

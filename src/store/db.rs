@@ -190,6 +190,16 @@ impl Store {
         self.pool.close().await;
         self.writes.close().await;
     }
+
+    /// How many write transactions can usefully run at once: one on SQLite (one
+    /// writer), several on PostgreSQL (the server works on one while tacit prepares
+    /// the next).
+    pub fn write_lanes(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 3,
+        }
+    }
 }
 
 #[cfg(test)]

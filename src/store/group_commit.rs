@@ -64,28 +64,6 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
         GroupCommit { tx }
     }
 
-    /// Hand in several items, then wait for their answers (one per item, in order):
-    /// items handed in together are committed together (up to the batch bound), with
-    /// no task or channel round trip of their own per item beyond the answer.
-    pub async fn submit_many(&self, items: impl IntoIterator<Item = T>) -> Vec<Result<R, Stopped>> {
-        let mut answers = Vec::new();
-        for item in items {
-            let (reply, answer) = oneshot::channel();
-            answers.push(match self.tx.send((item, reply)).await {
-                Ok(()) => Some(answer),
-                Err(_) => None,
-            });
-        }
-        let mut out = Vec::with_capacity(answers.len());
-        for answer in answers {
-            out.push(match answer {
-                Some(answer) => answer.await.map_err(|_| Stopped),
-                None => Err(Stopped),
-            });
-        }
-        out
-    }
-
     /// Hand in one item and wait for its answer, given after the commit that held it.
     pub async fn submit(&self, item: T) -> Result<R, Stopped> {
         let (reply, answer) = oneshot::channel();

@@ -8,7 +8,9 @@ use sqlx::any::AnyRow;
 
 use crate::core::intent::Intent;
 
-use super::{Millis, Queue, Store, codec, readable};
+use super::db::{in_list, padded};
+use super::writer::write_jobs;
+use super::{Backend, Cause, IntentWrite, Millis, Store, WriteOutcome, codec, readable};
 use crate::core::names::RepoName;
 
 #[derive(Debug, Clone)]
@@ -156,28 +158,85 @@ impl Store {
         Ok(row.try_get::<i64, _>("n")?)
     }
 
-    /// Claim intents whose due time has come, returned as rows (one statement).
-    pub async fn claim_due_intents(
+    /// Decide intents whose due time has come, in one transaction: read up to `limit`
+    /// of them (on PostgreSQL locked with `FOR UPDATE SKIP LOCKED`, so that replicas
+    /// take different ones; SQLite has one writer), hand each to `decide`, and write
+    /// what it returns with its effects, as [`Store::write`] writes them, before the
+    /// commit. One `(id, outcome)` per intent read, in order; `None`: nothing was
+    /// written (the decision changed nothing, or the row is unreadable).
+    ///
+    /// Nothing is leased for the decision: the transaction holds the rows until it
+    /// commits, when their due times have moved on. A row the decision did not change,
+    /// or this release cannot read, is leased instead, so that it is not read again
+    /// at once: it is tried again when the lease runs out (the claim this replaced
+    /// leased every row, and released those, which a due intent that never changes
+    /// would have turned into a busy loop).
+    pub async fn decide_due_intents(
         &self,
         owner: &str,
         now: Millis,
         lease: Duration,
         limit: i64,
-    ) -> anyhow::Result<Vec<IntentRow>> {
-        let rows = self
-            .claim_rows(
-                Queue::Intents,
-                "SELECT id FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
+        mut decide: impl FnMut(&IntentRow) -> Option<IntentWrite>,
+    ) -> anyhow::Result<Vec<(String, Option<WriteOutcome>)>> {
+        let (mut tx, lock) = match self.backend {
+            Backend::Sqlite => (self.writes.begin_with("BEGIN IMMEDIATE").await?, ""),
+            Backend::Postgres => (self.writes.begin().await?, " FOR UPDATE SKIP LOCKED"),
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS} FROM intents
+             WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1
                AND (lease_until IS NULL OR lease_until < $1)
-             ORDER BY due_at LIMIT $2",
-                INTENT_COLUMNS,
-                owner,
-                now,
-                lease,
-                limit,
-            )
-            .await?;
-        Ok(readable(&rows, intent_row))
+             ORDER BY due_at LIMIT $2{lock}"
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let mut jobs = Vec::new();
+        for row in readable(&rows, intent_row) {
+            if let Some(write) = decide(&row) {
+                jobs.push(self.job(Some(write), Cause::None, now));
+            }
+        }
+        let outcomes = write_jobs(&mut tx, &jobs).await?;
+        let mut written = std::collections::HashMap::new();
+        for (job, outcome) in jobs.iter().zip(outcomes) {
+            let id = job.intent_id().expect("every job writes an intent");
+            written.insert(id.to_string(), outcome?);
+        }
+        let idle: Vec<&str> = ids
+            .iter()
+            .filter(|id| written.get(id.as_str()) != Some(&WriteOutcome::Written))
+            .map(String::as_str)
+            .collect();
+        if !idle.is_empty() {
+            let list = padded(idle);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE intents SET lease_owner = {}, lease_until = {} WHERE id IN ({})",
+                in_list(&tx, 1, 1),
+                in_list(&tx, 2, 1),
+                in_list(&tx, 3, list.len())
+            )))
+            .bind(owner)
+            .bind(now + lease.as_millis() as i64);
+            for id in list {
+                q = q.bind(id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let outcome = written.remove(&id);
+                (id, outcome)
+            })
+            .collect())
     }
 
     /// Fill `intents.head_sha` from the state of every open intent, once per database
@@ -236,15 +295,6 @@ impl Store {
         }
         self.kv_set(DONE, "filled").await?;
         Ok(Some(changed))
-    }
-
-    pub async fn release_intent(&self, id: &str, owner: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE intents SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
-            .bind(id)
-            .bind(owner)
-            .execute(&self.writes)
-            .await?;
-        Ok(())
     }
 
     /// Remember the status comment's id (tacit finds it by id, never by its marker).

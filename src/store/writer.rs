@@ -20,8 +20,15 @@ pub(super) struct WriteJob {
     digest_at: Millis,
 }
 
+impl WriteJob {
+    /// The intent the job writes, if any.
+    pub(super) fn intent_id(&self) -> Option<&str> {
+        self.write.as_ref().map(|w| w.id.as_str())
+    }
+}
+
 /// The most writes committed in one transaction.
-pub(super) const MAX_WRITE_BATCH: usize = 256;
+pub(super) const MAX_WRITE_BATCH: usize = 512;
 
 /// An intent state change, written with its effects in one transaction.
 #[derive(Debug, Clone)]
@@ -74,35 +81,13 @@ impl Store {
 }
 
 impl Store {
-    fn job(&self, write: Option<IntentWrite>, cause: Cause, now: Millis) -> WriteJob {
+    pub(super) fn job(&self, write: Option<IntentWrite>, cause: Cause, now: Millis) -> WriteJob {
         WriteJob {
             write,
             cause,
             now,
             digest_at: now.saturating_add(self.digest_delay),
         }
-    }
-
-    /// Write several intent changes without a cause (the timers' decisions), each
-    /// with its own version check and its effects, as [`Store::write`] does one by
-    /// one: they are handed to the group-commit writer together, so they share its
-    /// transactions and statements. One outcome per write, in order.
-    pub async fn write_many(
-        &self,
-        writes: Vec<IntentWrite>,
-        now: Millis,
-    ) -> Vec<anyhow::Result<WriteOutcome>> {
-        let jobs = writes
-            .into_iter()
-            .map(|w| self.job(Some(w), Cause::None, now));
-        self.writer
-            .submit_many(jobs)
-            .await
-            .into_iter()
-            .map(|answer| {
-                answer.unwrap_or_else(|_| Err(anyhow::anyhow!("the store's writer stopped")))
-            })
-            .collect()
     }
 }
 
@@ -336,10 +321,22 @@ async fn write_batch(
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => pool.begin().await?,
     };
+    let outcomes = write_jobs(&mut tx, batch).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// The body of [`write_batch`], inside the caller's transaction (also the one in
+/// which [`Store::decide_due_intents`] read its intents). `Err`: a statement failed
+/// and the transaction must not be committed.
+pub(super) async fn write_jobs(
+    tx: &mut AnyConnection,
+    batch: &[WriteJob],
+) -> anyhow::Result<Vec<anyhow::Result<WriteOutcome>>> {
     // Timers' writes (an intent update without a cause) go first, several to a
     // statement: on PostgreSQL each statement is a round trip, on SQLite a hop to its
     // thread, and a burst of intents due at once is thousands of them.
-    let mut bulk_outcomes = write_bulk(&mut tx, batch).await?;
+    let mut bulk_outcomes = write_bulk(tx, batch).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut processed: Vec<&str> = Vec::new();
     for (i, job) in batch.iter().enumerate() {
@@ -356,7 +353,7 @@ async fn write_batch(
             sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
         }
         let outcome = write_one(
-            &mut tx,
+            &mut *tx,
             job.write.as_ref(),
             &job.cause,
             job.now,
@@ -385,14 +382,13 @@ async fn write_batch(
         let ids = padded(chunk.to_vec());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM delivery_payloads WHERE id IN ({})",
-            in_list(&tx, 1, ids.len())
+            in_list(&*tx, 1, ids.len())
         )));
         for id in ids {
             q = q.bind(id);
         }
         q.execute(&mut *tx).await?;
     }
-    tx.commit().await?;
     Ok(outcomes)
 }
 

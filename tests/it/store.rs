@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use tacit::core::config::RepoConfig;
-use tacit::core::intent::{Effect, Intent, Opening};
+use tacit::core::intent::{Effect, Event, Intent, Opening};
 use tacit::store::{Cause, IntentWrite, Need, NewDelivery, Recorded, Store, WriteOutcome};
 
 use crate::support::tacit::{Db, TestDb, count_deliveries};
@@ -98,6 +98,7 @@ both!(
     timer_writes_share_statements_and_still_check_versions,
     what_a_delivery_needs_is_settled_against_the_open_intents,
     the_head_column_is_filled_once_per_database,
+    due_intents_are_decided_once_across_replicas,
 );
 
 async fn a_delivery_id_is_recorded_once(kind: Db) {
@@ -622,4 +623,99 @@ async fn the_head_column_is_filled_once_per_database(kind: Db) {
         "pending",
         "the start filled the column"
     );
+}
+
+/// `Store::decide_due_intents` on two replicas at once (two stores on one database):
+/// every due intent is decided by exactly one of them and written with its effects in
+/// the transaction that read it; what is not due is not read; once written, nothing is
+/// due any more.
+async fn due_intents_are_decided_once_across_replicas(kind: Db) {
+    let (a, db) = store(kind).await;
+    let b = Store::connect(&db.url).await.expect("a second replica");
+    let mut close = None;
+    for n in 1..=40 {
+        let mut w = opened(n, T0);
+        // Its status comment appeared as it opened: the window runs from then.
+        let at = Timestamp::from_millisecond(T0).unwrap();
+        let noticed = Event::Noticed { at, comment: None };
+        w.effects.extend(w.intent.handle(noticed, at));
+        close = w.intent.next_due();
+        assert_eq!(
+            a.write(Some(&w), &Cause::None, T0).await.unwrap(),
+            WriteOutcome::Written
+        );
+    }
+    let close = close.expect("an open window closes");
+    let now = close.as_millisecond();
+    let before = a
+        .decide_due_intents("a", now - 1, LEASE, 100, |_| panic!("nothing is due yet"))
+        .await
+        .unwrap();
+    assert!(before.is_empty(), "{before:?}");
+
+    let decide = |store: Store, owner: &'static str| async move {
+        let mut mine = Vec::new();
+        loop {
+            let batch = store
+                .decide_due_intents(owner, now, LEASE, 7, |row| {
+                    let mut intent = row.intent.clone();
+                    let effects = intent.handle(Event::Due, close);
+                    Some(IntentWrite {
+                        id: row.id.clone(),
+                        expected_version: Some(row.version),
+                        installation_id: row.installation_id,
+                        repo: row.repo.clone(),
+                        number: row.number,
+                        intent,
+                        effects,
+                    })
+                })
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                return mine;
+            }
+            for (id, outcome) in batch {
+                assert_eq!(outcome, Some(WriteOutcome::Written), "{id}");
+                mine.push(id);
+            }
+        }
+    };
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let count_effects =
+        || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM effects").fetch_one(&pool);
+    let effects_before = count_effects().await.unwrap();
+    let (from_a, from_b) = tokio::join!(decide(a.clone(), "a"), decide(b.clone(), "b"));
+    let mut all: Vec<String> = from_a.iter().chain(&from_b).cloned().collect();
+    all.sort();
+    let mut expected: Vec<String> = (1..=40).map(|n| opened(n, T0).id).collect();
+    expected.sort();
+    assert_eq!(
+        all, expected,
+        "each due intent decided once, by one replica"
+    );
+
+    let (versions, leased): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(SUM(version) AS BIGINT), CAST(COUNT(lease_owner) AS BIGINT) FROM intents",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(versions, 80, "each intent written once more, no more");
+    assert_eq!(leased, 0, "a decision written leaves no lease behind");
+    let due: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM intents WHERE is_open = 1 AND due_at IS NOT NULL AND due_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(due, 0, "nothing is due once decided");
+    let effects = count_effects().await.unwrap() - effects_before;
+    assert!(
+        effects >= 40,
+        "the decisions' effects were written with them: {effects}"
+    );
+    pool.close().await;
+    b.close().await;
 }

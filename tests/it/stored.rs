@@ -640,11 +640,34 @@ async fn an_unreadable_row_holds_up_only_itself(kind: Db) {
     let (sorted, truncated) = store.open_intents_sorted(10).await.unwrap();
     assert_eq!(sorted.len(), 1);
     assert!(!truncated);
+    let lease = std::time::Duration::from_secs(60);
+    let mut decided = Vec::new();
     let due = store
-        .claim_due_intents("me", now, std::time::Duration::from_secs(60), 10)
+        .decide_due_intents("me", now, lease, 10, |row| {
+            decided.push(row.id.clone());
+            None
+        })
         .await
-        .expect("a batch with an unreadable row is claimed");
-    assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a"]);
+        .expect("a batch with an unreadable row is decided");
+    assert_eq!(decided, ["a"], "only the readable row is decided");
+    assert_eq!(
+        due,
+        [("a".to_string(), None), ("b".to_string(), None)],
+        "neither was written"
+    );
+    // Both are leased, so that they are not read again at once (no busy loop), and
+    // come back when the lease runs out.
+    let again = store
+        .decide_due_intents("me", now + 1, lease, 10, |_| None)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    let later = now + lease.as_millis() as i64 + 1;
+    let again = store
+        .decide_due_intents("me", later, lease, 10, |_| None)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 2, "{again:?}");
     let effects = store
         .claim_effects("me", now, std::time::Duration::from_secs(60), 10)
         .await
