@@ -28,7 +28,7 @@ impl WriteJob {
 }
 
 /// The most writes committed in one transaction.
-pub(super) const MAX_WRITE_BATCH: usize = 512;
+pub(super) const MAX_WRITE_BATCH: usize = 256;
 
 /// An intent state change, written with its effects in one transaction.
 #[derive(Debug, Clone)]
