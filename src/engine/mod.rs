@@ -288,25 +288,29 @@ impl Engine {
             }
             Work::Timers => {
                 // Read, decided and written in one transaction per batch (see
-                // `Store::decide_due_intents`), here in the loop, until no more are
-                // due: in as many lanes as the database writes in at once (on
-                // PostgreSQL each lane's transaction skips the rows another holds).
-                let mut lanes = JoinSet::new();
-                for _ in 0..self.store.write_lanes() {
-                    let engine = self.clone();
-                    lanes.spawn(async move {
-                        let mut n = 0;
-                        loop {
-                            let decided = engine.fire_timers(limit).await?;
-                            n += decided;
-                            if (decided as i64) < limit {
-                                return anyhow::Ok(n);
+                // `Store::decide_due_intents`), here in the loop. A full batch is a
+                // burst: the rest is drained in as many lanes as the database writes
+                // in at once (on PostgreSQL each lane's transaction skips the rows
+                // another holds); a wake with little or nothing due costs one.
+                n = self.fire_timers(limit).await?;
+                if n as i64 == limit && self.store.write_lanes() > 1 {
+                    let mut lanes = JoinSet::new();
+                    for _ in 0..self.store.write_lanes() {
+                        let engine = self.clone();
+                        lanes.spawn(async move {
+                            let mut n = 0;
+                            loop {
+                                let decided = engine.fire_timers(limit).await?;
+                                n += decided;
+                                if (decided as i64) < limit {
+                                    return anyhow::Ok(n);
+                                }
                             }
-                        }
-                    });
-                }
-                while let Some(lane) = lanes.join_next().await {
-                    n += lane??;
+                        });
+                    }
+                    while let Some(lane) = lanes.join_next().await {
+                        n += lane??;
+                    }
                 }
             }
             Work::Effects => {
@@ -437,7 +441,7 @@ impl Engine {
 
 /// The core's decision on `events` for the intent in `row`, as the write that records
 /// it (checked against the row's version); `None` when nothing changed.
-fn decided(row: &IntentRow, events: Vec<Event>, now: Timestamp) -> Option<IntentWrite> {
+pub fn decided(row: &IntentRow, events: Vec<Event>, now: Timestamp) -> Option<IntentWrite> {
     let mut intent = row.intent.clone();
     let mut effects = Vec::new();
     for event in events {
