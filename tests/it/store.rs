@@ -658,17 +658,7 @@ async fn due_intents_are_decided_once_across_replicas(kind: Db) {
         loop {
             let batch = store
                 .decide_due_intents(owner, now, LEASE, 7, |row| {
-                    let mut intent = row.intent.clone();
-                    let effects = intent.handle(Event::Due, close);
-                    Some(IntentWrite {
-                        id: row.id.clone(),
-                        expected_version: Some(row.version),
-                        installation_id: row.installation_id,
-                        repo: row.repo.clone(),
-                        number: row.number,
-                        intent,
-                        effects,
-                    })
+                    tacit::engine::decided(row, vec![Event::Due], close)
                 })
                 .await
                 .unwrap();
