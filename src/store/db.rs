@@ -92,6 +92,10 @@ async fn sqlite_pool(max: u32, options: AnyConnectOptions) -> sqlx::Result<sqlx:
     AnyPoolOptions::new()
         .acquire_timeout(Duration::from_secs(5))
         .max_connections(max)
+        // No ping before each use: a SQLite connection is a file opened in this
+        // process, not a socket that can die idle, and the ping was one more round
+        // trip to its thread on every write (the pool still pings on release).
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // WAL with synchronous=FULL: a commit is on disk before it returns, so a

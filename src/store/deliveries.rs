@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 use crate::core::names::ItemRef;
 
 use super::db::{INSERT_CHUNK, chunks_of_few_shapes, in_list, padded, placeholders_on};
-use super::{Lease, Millis, Queue, Store};
+use super::{Backend, Lease, Millis, Queue, Store};
 
 /// A delivery to record.
 #[derive(Debug, Clone)]
@@ -54,14 +54,23 @@ pub enum Need {
 /// snapshot: an intent and the delivery that opened it, committed together, are seen
 /// together). A delivery kept earlier in the batch counts as pending for the later
 /// ones about its item.
+///
+/// `None` when no delivery of the batch is conditional (no statement was run). The
+/// first statement run starts with `prefix` (`BEGIN IMMEDIATE; ` on SQLite: the
+/// transaction begins in the same round trip).
 async fn settle_needs(
     conn: &mut AnyConnection,
     batch: &[NewDelivery],
-) -> anyhow::Result<Vec<bool>> {
+    prefix: &str,
+) -> anyhow::Result<Option<Vec<bool>>> {
     let conditional: Vec<&NewDelivery> = batch
         .iter()
         .filter(|d| matches!(d.need, Need::Item { .. } | Need::Head { .. }))
         .collect();
+    if conditional.is_empty() {
+        return Ok(None);
+    }
+    let mut prefix = prefix;
     // The item keys with an open intent or a pending delivery, and each repository's
     // open intents' heads.
     let mut active: HashSet<String> = HashSet::new();
@@ -81,7 +90,7 @@ async fn settle_needs(
         }
         let (repos, keys) = (padded(repos), padded(keys));
         let sql = format!(
-            "SELECT repo, number, head_sha, '' AS item_key FROM intents
+            "{prefix}SELECT repo, number, head_sha, '' AS item_key FROM intents
                WHERE is_open = 1 AND repo IN ({})
              UNION ALL
              SELECT '', CAST(0 AS BIGINT), NULL, item_key FROM deliveries
@@ -89,6 +98,7 @@ async fn settle_needs(
             in_list(conn, 1, repos.len()),
             in_list(conn, 1 + repos.len(), keys.len()),
         );
+        prefix = "";
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for v in repos.iter().chain(&keys) {
             q = q.bind(*v);
@@ -108,23 +118,127 @@ async fn settle_needs(
         }
     }
     let mut kept: HashSet<&str> = HashSet::new();
-    Ok(batch
-        .iter()
-        .map(|d| {
-            let done = match &d.need {
-                Need::Nothing => true,
-                Need::Always => false,
-                Need::Item { .. } => {
-                    !(active.contains(&d.item_key) || kept.contains(d.item_key.as_str()))
+    Ok(Some(
+        batch
+            .iter()
+            .map(|d| {
+                let done = match &d.need {
+                    Need::Nothing => true,
+                    Need::Always => false,
+                    Need::Item { .. } => {
+                        !(active.contains(&d.item_key) || kept.contains(d.item_key.as_str()))
+                    }
+                    Need::Head { repo, sha } => !heads.get(repo).is_some_and(|s| s.contains(sha)),
+                };
+                if !done {
+                    kept.insert(&d.item_key);
                 }
-                Need::Head { repo, sha } => !heads.get(repo).is_some_and(|s| s.contains(sha)),
-            };
-            if !done {
-                kept.insert(&d.item_key);
-            }
-            done
+                done
+            })
+            .collect(),
+    ))
+}
+
+/// For each chunk, whether a delivery of it keeps its body (is not recorded as done):
+/// a chunk with none needs no statement for the bodies.
+fn keeps_a_body(chunks: &[&[NewDelivery]], done: &[bool]) -> Vec<bool> {
+    let mut at = 0;
+    chunks
+        .iter()
+        .map(|chunk| {
+            at += chunk.len();
+            done[at - chunk.len()..at].contains(&false)
         })
-        .collect())
+        .collect()
+}
+
+/// Records a chunk of deliveries ([`bind_rows`]); `RETURNING` the ids that were new.
+fn rows_sql(conn: &AnyConnection, n: usize) -> String {
+    let values = placeholders_on(conn, n, 9, ", '', 0");
+    format!(
+        "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
+         VALUES {values}
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id"
+    )
+}
+
+/// Keeps the bodies of a chunk's deliveries that the statement of [`rows_sql`] just
+/// recorded as pending ([`bind_bodies`]). It needs no answer from that statement, so
+/// both can go in one round trip: a delivery recorded before, done, or kept with its
+/// body already has no row here to add (pending deliveries of the releases before
+/// `migrations/0003` kept their body in `deliveries.payload`, never empty).
+fn bodies_sql(conn: &AnyConnection, n: usize) -> String {
+    let values = placeholders_on(conn, n, 2, "");
+    format!(
+        "INSERT INTO delivery_payloads (id, payload)
+         SELECT v.column1, v.column2 FROM (VALUES {values}) AS v
+         WHERE v.column2 <> '' AND EXISTS (
+             SELECT 1 FROM deliveries d
+             WHERE d.id = v.column1 AND d.state = 'pending' AND d.payload = '')
+         ON CONFLICT (id) DO NOTHING"
+    )
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// The parameters of [`rows_sql`]: each delivery, `done` or pending as settled.
+fn bind_rows<'q>(
+    mut q: AnyQuery<'q>,
+    chunk: &'q [NewDelivery],
+    done: &[bool],
+    now: Millis,
+) -> AnyQuery<'q> {
+    for (d, &done) in chunk.iter().zip(done) {
+        q = q
+            .bind(&d.id)
+            .bind(&d.event)
+            .bind(&d.action)
+            .bind(d.installation_id)
+            .bind(&d.item_key)
+            .bind(now)
+            .bind(if done { "done" } else { "pending" })
+            .bind(done.then_some(now))
+            .bind(now);
+    }
+    q
+}
+
+/// The parameters of [`bodies_sql`]: each delivery's body, empty for one recorded
+/// as done (which keeps none).
+fn bind_bodies<'q>(mut q: AnyQuery<'q>, chunk: &'q [NewDelivery], done: &[bool]) -> AnyQuery<'q> {
+    for (d, &done) in chunk.iter().zip(done) {
+        q = q
+            .bind(&d.id)
+            .bind(if done { "" } else { d.payload.as_str() });
+    }
+    q
+}
+
+/// The write connection while a transaction is open on it without sqlx knowing
+/// (`BEGIN` sent inside a statement string): unless [`Self::done`] is called after
+/// the `COMMIT`, it is closed instead of returned to the pool, which rolls back
+/// whatever the failed or abandoned transaction wrote. The next write opens a fresh
+/// connection.
+struct CloseUnlessDone(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
+impl CloseUnlessDone {
+    fn get(&mut self) -> &mut AnyConnection {
+        self.0.as_mut().expect("a connection until done")
+    }
+
+    /// The transaction committed: the connection goes back to the pool.
+    fn done(mut self) {
+        self.0.take();
+    }
+}
+
+impl Drop for CloseUnlessDone {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.as_mut() {
+            conn.close_on_drop();
+        }
+    }
 }
 
 /// What recording one delivery did.
@@ -160,51 +274,97 @@ pub(super) const DELIVERY_SELECT: &str =
 impl Store {
     /// Record deliveries in one transaction (one fsync for the batch). Returns, for
     /// each, whether it was new and whether the engine has work for it.
+    ///
+    /// A chunk of the batch is one or two statements: its rows (`RETURNING` the ids
+    /// that were new) and, if any is not done, the bodies of those that are new and
+    /// pending. On SQLite they go to sqlx's connection thread as one string, with
+    /// `BEGIN IMMEDIATE` before the first statement of the transaction and `COMMIT`
+    /// after the last (none for a transaction of one statement): each string is one
+    /// round trip, with two context switches on each side. A batch of one chunk that
+    /// needs no lookup is recorded in one round trip, instead of four or five (the
+    /// pool's ping before use, `BEGIN`, rows, bodies, `COMMIT`); one that needs a
+    /// lookup, in two.
     pub async fn insert_deliveries(
         &self,
         batch: &[NewDelivery],
         now: Millis,
     ) -> anyhow::Result<Vec<Recorded>> {
-        // Multi-row statements for the whole batch (a statement is a round trip to the
-        // database's thread): what it needs, the rows, then the bodies of those kept.
-        let mut tx = self.write_tx().await?;
-        let done = settle_needs(&mut tx, batch).await?;
+        let chunks: Vec<&[NewDelivery]> = chunks_of_few_shapes(batch, INSERT_CHUNK);
         let mut inserted: HashSet<String> = HashSet::new();
-        // Chunks of few sizes, bound in the style SQLite binds fastest: each shape of
-        // the statement is prepared once per connection and then taken from sqlx's
-        // cache (a batch of any size from 1 to 512 made as many shapes, each a
-        // prepared statement kept in every connection's cache).
-        let marked: Vec<(&NewDelivery, bool)> = batch.iter().zip(done.iter().copied()).collect();
-        for chunk in chunks_of_few_shapes(&marked, INSERT_CHUNK) {
-            let values = placeholders_on(&tx, chunk.len(), 9, ", '', 0");
-            let sql = format!(
-                "INSERT INTO deliveries (id, event, action, installation_id, item_key, received_at, state, processed_at, run_after, payload, attempts)
-                 VALUES {values}
-                 ON CONFLICT (id) DO NOTHING
-                 RETURNING id"
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for &(d, done) in chunk {
-                q = q
-                    .bind(&d.id)
-                    .bind(&d.event)
-                    .bind(&d.action)
-                    .bind(d.installation_id)
-                    .bind(&d.item_key)
-                    .bind(now)
-                    .bind(if done { "done" } else { "pending" })
-                    .bind(done.then_some(now))
-                    .bind(now);
+        let done = match self.backend {
+            Backend::Sqlite => {
+                let mut conn = CloseUnlessDone(Some(self.writes.acquire().await?));
+                let conn_ref = conn.get();
+                let (done, begun) = match settle_needs(conn_ref, batch, "BEGIN IMMEDIATE; ").await?
+                {
+                    Some(done) => (done, true),
+                    None => (
+                        batch.iter().map(|d| d.need == Need::Nothing).collect(),
+                        false,
+                    ),
+                };
+                let bodies = keeps_a_body(&chunks, &done);
+                // A transaction of one statement (a chunk of deliveries none of which
+                // keeps a body, no lookup) needs no BEGIN or COMMIT: SQLite commits
+                // the statement alone, atomically.
+                let alone = !begun && chunks.len() == 1 && !bodies[0];
+                let mut at = 0;
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let begin = if i == 0 && !begun && !alone {
+                        "BEGIN IMMEDIATE; "
+                    } else {
+                        ""
+                    };
+                    let commit = if i + 1 == chunks.len() && !alone {
+                        "; COMMIT"
+                    } else {
+                        ""
+                    };
+                    let mut sql = format!("{begin}{}", rows_sql(conn_ref, chunk.len()));
+                    if bodies[i] {
+                        sql = format!("{sql}; {}", bodies_sql(conn_ref, chunk.len()));
+                    }
+                    let q = sqlx::query(sqlx::AssertSqlSafe(format!("{sql}{commit}")));
+                    let mut q = bind_rows(q, chunk, &done[at..], now);
+                    if bodies[i] {
+                        q = bind_bodies(q, chunk, &done[at..]);
+                    }
+                    for row in q.fetch_all(&mut *conn_ref).await? {
+                        inserted.insert(row.try_get("id")?);
+                    }
+                    at += chunk.len();
+                }
+                conn.done();
+                done
             }
-            for row in q.fetch_all(&mut *tx).await? {
-                inserted.insert(row.try_get("id")?);
+            Backend::Postgres => {
+                let mut tx = self.write_tx().await?;
+                let done = settle_needs(&mut tx, batch, "")
+                    .await?
+                    .unwrap_or_else(|| batch.iter().map(|d| d.need == Need::Nothing).collect());
+                let bodies = keeps_a_body(&chunks, &done);
+                let mut at = 0;
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let q = sqlx::query(sqlx::AssertSqlSafe(rows_sql(&tx, chunk.len())));
+                    for row in bind_rows(q, chunk, &done[at..], now)
+                        .fetch_all(&mut *tx)
+                        .await?
+                    {
+                        inserted.insert(row.try_get("id")?);
+                    }
+                    if bodies[i] {
+                        let q = sqlx::query(sqlx::AssertSqlSafe(bodies_sql(&tx, chunk.len())));
+                        bind_bodies(q, chunk, &done[at..]).execute(&mut *tx).await?;
+                    }
+                    at += chunk.len();
+                }
+                tx.commit().await?;
+                done
             }
-        }
-        // A body is kept only for new deliveries that will be processed; the first of
-        // two copies of one id in a batch is the one recorded.
-        let mut bodies: Vec<&NewDelivery> = Vec::new();
+        };
+        // The first of two copies of one id in a batch is the one recorded.
         let mut seen: HashSet<&str> = HashSet::new();
-        let fresh: Vec<Recorded> = batch
+        Ok(batch
             .iter()
             .zip(&done)
             .map(|(d, done)| {
@@ -212,25 +372,10 @@ impl Store {
                 match (is_new, done) {
                     (false, _) => Recorded::Duplicate,
                     (true, true) => Recorded::Done,
-                    (true, false) => {
-                        bodies.push(d);
-                        Recorded::Pending
-                    }
+                    (true, false) => Recorded::Pending,
                 }
             })
-            .collect();
-        for chunk in chunks_of_few_shapes(&bodies, INSERT_CHUNK) {
-            let values = placeholders_on(&tx, chunk.len(), 2, "");
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO delivery_payloads (id, payload) VALUES {values}"
-            )));
-            for d in chunk {
-                q = q.bind(&d.id).bind(&d.payload);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(fresh)
+            .collect())
     }
 
     pub async fn delivery_exists(&self, id: &str) -> anyhow::Result<bool> {

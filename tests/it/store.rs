@@ -86,6 +86,8 @@ macro_rules! both {
 
 both!(
     a_delivery_id_is_recorded_once,
+    a_batch_over_many_statements_keeps_the_bodies_of_new_pending_deliveries_only,
+    a_failed_intake_records_nothing_and_the_next_one_works,
     deliveries_with_nothing_to_do_are_never_claimed,
     deliveries_of_one_item_are_claimed_in_order,
     a_lapsed_lease_cannot_complete_the_work,
@@ -121,6 +123,133 @@ async fn a_delivery_id_is_recorded_once(kind: Db) {
         .unwrap();
     assert_eq!(again, vec![Recorded::Duplicate]);
     assert_eq!(count_deliveries(&db.url).await, 1);
+}
+
+/// A batch larger than one statement's rows (the intake's chunks hold 128): each new
+/// delivery recorded once, pending or done as asked; a body kept for every new pending
+/// one and for nothing else (not for a copy of a delivery recorded before, pending or
+/// done, nor for the second copy of an id within the batch).
+async fn a_batch_over_many_statements_keeps_the_bodies_of_new_pending_deliveries_only(kind: Db) {
+    let (s, db) = store(kind).await;
+    s.insert_deliveries(
+        &[
+            delivery("old-pending", "r#1", false),
+            delivery("old-done", "r#2", true),
+        ],
+        T0,
+    )
+    .await
+    .unwrap();
+    let body = |i: usize| format!("{{\"n\":{i}}}");
+    let mut batch: Vec<NewDelivery> = (0..300)
+        .map(|i| NewDelivery {
+            payload: if i % 3 == 0 { String::new() } else { body(i) },
+            need: if i % 3 == 0 {
+                Need::Nothing
+            } else {
+                Need::Always
+            },
+            ..delivery(&format!("d{i}"), &format!("r#{}", 10 + i), false)
+        })
+        .collect();
+    batch.insert(5, delivery("old-pending", "r#1", false));
+    batch.insert(200, delivery("old-done", "r#2", false));
+    batch.push(NewDelivery {
+        payload: "{\"copy\":true}".into(),
+        ..delivery("d1", "r#11", false)
+    });
+    let recorded = s.insert_deliveries(&batch, T0 + 1).await.unwrap();
+    let expected: Vec<Recorded> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match d.id.as_str() {
+            "old-pending" | "old-done" => Recorded::Duplicate,
+            _ if i == batch.len() - 1 => Recorded::Duplicate,
+            _ if d.need == Need::Nothing => Recorded::Done,
+            _ => Recorded::Pending,
+        })
+        .collect();
+    assert_eq!(recorded, expected);
+    assert_eq!(count_deliveries(&db.url).await, 302);
+    // Every pending delivery is claimed with its own body; the done ones never are.
+    let claimed = s
+        .claim_deliveries("me", T0 + 2, LEASE, 1_000)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> = claimed
+        .iter()
+        .map(|(d, _)| (d.id.clone(), d.payload.clone()))
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = (0..300)
+        .filter(|i| i % 3 != 0)
+        .map(|i| (format!("d{i}"), body(i)))
+        .chain([("old-pending".to_string(), "{}".to_string())])
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    let bodies = scalar(&db.url, "SELECT COUNT(*) FROM delivery_payloads").await;
+    assert_eq!(
+        bodies, 201,
+        "one body per pending delivery, none for the done ones"
+    );
+}
+
+/// A recording transaction that fails half-way (here: its second statement finds no
+/// table) leaves nothing behind, answers an error, and the next one is recorded: on
+/// SQLite, where the transaction's `BEGIN` and `COMMIT` travel inside the statement
+/// strings, the connection it failed on is closed (rolling it back) rather than
+/// handed to the next writer with the transaction still open.
+async fn a_failed_intake_records_nothing_and_the_next_one_works(kind: Db) {
+    let (s, db) = store(kind).await;
+    execute(
+        &db.url,
+        "ALTER TABLE delivery_payloads RENAME TO payloads_away",
+    )
+    .await;
+    assert!(
+        s.insert_deliveries(&[delivery("a", "r#1", false)], T0)
+            .await
+            .is_err(),
+        "no table for the body: the batch fails"
+    );
+    assert_eq!(count_deliveries(&db.url).await, 0, "rolled back");
+    execute(
+        &db.url,
+        "ALTER TABLE payloads_away RENAME TO delivery_payloads",
+    )
+    .await;
+    let recorded = s
+        .insert_deliveries(
+            &[delivery("a", "r#1", false), delivery("b", "r#2", true)],
+            T0 + 1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded, [Recorded::Pending, Recorded::Done]);
+    let claimed = s.claim_deliveries("me", T0 + 2, LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].0.payload, "{}");
+}
+
+async fn scalar(url: &str, sql: &'static str) -> i64 {
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .expect("open the database");
+    let n = sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&pool)
+        .await
+        .expect(sql);
+    pool.close().await;
+    n
+}
+
+async fn execute(url: &str, sql: &'static str) {
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .expect("open the database");
+    sqlx::query(sql).execute(&pool).await.expect(sql);
+    pool.close().await;
 }
 
 async fn deliveries_with_nothing_to_do_are_never_claimed(kind: Db) {
