@@ -55,20 +55,23 @@ pub enum Need {
 /// together). A delivery kept earlier in the batch counts as pending for the later
 /// ones about its item.
 ///
-/// `None` when no delivery of the batch is conditional (no statement was run). The
-/// first statement run starts with `prefix` (`BEGIN IMMEDIATE; ` on SQLite: the
-/// transaction begins in the same round trip).
+/// Also whether a statement was run: none when no delivery of the batch is
+/// conditional. The first statement run starts with `prefix` (`BEGIN IMMEDIATE; ` on
+/// SQLite: the transaction begins in the same round trip).
 async fn settle_needs(
     conn: &mut AnyConnection,
     batch: &[NewDelivery],
     prefix: &str,
-) -> anyhow::Result<Option<Vec<bool>>> {
+) -> anyhow::Result<(Vec<bool>, bool)> {
     let conditional: Vec<&NewDelivery> = batch
         .iter()
         .filter(|d| matches!(d.need, Need::Item { .. } | Need::Head { .. }))
         .collect();
     if conditional.is_empty() {
-        return Ok(None);
+        return Ok((
+            batch.iter().map(|d| d.need == Need::Nothing).collect(),
+            false,
+        ));
     }
     let mut prefix = prefix;
     // The item keys with an open intent or a pending delivery, and each repository's
@@ -118,7 +121,7 @@ async fn settle_needs(
         }
     }
     let mut kept: HashSet<&str> = HashSet::new();
-    Ok(Some(
+    Ok((
         batch
             .iter()
             .map(|d| {
@@ -136,6 +139,7 @@ async fn settle_needs(
                 done
             })
             .collect(),
+        true,
     ))
 }
 
@@ -295,14 +299,7 @@ impl Store {
             Backend::Sqlite => {
                 let mut conn = CloseUnlessDone(Some(self.writes.acquire().await?));
                 let conn_ref = conn.get();
-                let (done, begun) = match settle_needs(conn_ref, batch, "BEGIN IMMEDIATE; ").await?
-                {
-                    Some(done) => (done, true),
-                    None => (
-                        batch.iter().map(|d| d.need == Need::Nothing).collect(),
-                        false,
-                    ),
-                };
+                let (done, begun) = settle_needs(conn_ref, batch, "BEGIN IMMEDIATE; ").await?;
                 let bodies = keeps_a_body(&chunks, &done);
                 // A transaction of one statement (a chunk of deliveries none of which
                 // keeps a body, no lookup) needs no BEGIN or COMMIT: SQLite commits
@@ -339,9 +336,7 @@ impl Store {
             }
             Backend::Postgres => {
                 let mut tx = self.write_tx().await?;
-                let done = settle_needs(&mut tx, batch, "")
-                    .await?
-                    .unwrap_or_else(|| batch.iter().map(|d| d.need == Need::Nothing).collect());
+                let (done, _) = settle_needs(&mut tx, batch, "").await?;
                 let bodies = keeps_a_body(&chunks, &done);
                 let mut at = 0;
                 for (i, chunk) in chunks.iter().enumerate() {
